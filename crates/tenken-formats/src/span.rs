@@ -1,0 +1,219 @@
+//! Source spans of document nodes, and their conversion to line and column.
+//!
+//! Parsers record byte ranges only; line and column are computed on demand
+//! by one [`LineIndex`] per file, because only the few nodes that carry a
+//! finding ever need them.
+
+use serde::Serialize;
+
+/// A byte range `[start, end)` in a file's source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First byte of the range.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from byte offsets. Offsets beyond `u32::MAX` saturate; files
+    /// that large are refused long before parsing.
+    pub fn new(start: usize, end: usize) -> Self {
+        let clamp = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+        Self { start: clamp(start), end: clamp(end.max(start)) }
+    }
+
+    /// The span covering both `self` and `other`.
+    pub fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// The spans of one node of a document tree, shaped like the tree itself:
+/// `children` follows the order of an array's elements or an object's
+/// members, so a JSON pointer resolves by walking tree and spans together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpanNode {
+    /// The member key, for a node that is the value of an object member.
+    pub key: Option<Span>,
+    /// The node's value.
+    pub value: Span,
+    /// Spans of the node's elements or members, in tree order.
+    pub children: Vec<SpanNode>,
+}
+
+/// Where a JSON pointer landed in the span tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedPointer {
+    /// The span to show for the node.
+    pub span: Span,
+    /// The longest prefix of the pointer that exists in the tree. Equal to
+    /// the requested pointer unless the node is missing, in which case the
+    /// span is that of this nearest ancestor.
+    pub resolved: String,
+    /// Whether the whole pointer exists.
+    pub exact: bool,
+}
+
+/// Resolves an RFC 6901 pointer against a tree and its spans.
+///
+/// A node that does not exist resolves to its nearest existing ancestor: a
+/// plugin reporting a missing field points at where the field should be, and
+/// the user is shown the object that lacks it. For objects and arrays the
+/// span is the member key where there is one, because the value itself may
+/// span many lines; for scalars it is the value.
+pub fn resolve_pointer(tree: &serde_json::Value, spans: &SpanNode, pointer: &str) -> ResolvedPointer {
+    let mut value = tree;
+    let mut node = spans;
+    let mut resolved_len = 0;
+    let mut exact = true;
+    if !pointer.is_empty() {
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return ResolvedPointer { span: display_span(node, value), resolved: String::new(), exact: false };
+        };
+        let mut consumed = 0;
+        for raw in rest.split('/') {
+            let segment = raw.replace("~1", "/").replace("~0", "~");
+            let child = match value {
+                // Members and their spans share one order (serde_json's
+                // `preserve_order`), so the member's position finds its span.
+                serde_json::Value::Object(map) => map
+                    .iter()
+                    .position(|(key, _)| *key == segment)
+                    .and_then(|index| Some((map.get(segment.as_str())?, node.children.get(index)?))),
+                serde_json::Value::Array(items) => segment
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|_| segment == "0" || !segment.starts_with('0'))
+                    .and_then(|index| Some((items.get(index)?, node.children.get(index)?))),
+                _ => None,
+            };
+            let Some((child_value, child_node)) = child else {
+                exact = false;
+                break;
+            };
+            value = child_value;
+            node = child_node;
+            consumed += 1 + raw.len();
+            resolved_len = consumed;
+        }
+    }
+    ResolvedPointer { span: display_span(node, value), resolved: pointer[..resolved_len].to_owned(), exact }
+}
+
+fn display_span(node: &SpanNode, value: &serde_json::Value) -> Span {
+    match (value, node.key) {
+        (serde_json::Value::Object(_) | serde_json::Value::Array(_), Some(key)) => key,
+        _ => node.value,
+    }
+}
+
+/// A 1-based line and column. Columns count Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineColumn {
+    /// Line number, from 1.
+    pub line: u32,
+    /// Column number, from 1, in characters.
+    pub column: u32,
+}
+
+/// Byte offsets of line starts in one file, for offset → line:column.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    /// Indexes `source`. Lines end at `\n`; a preceding `\r` belongs to the
+    /// line's text and never counts as a column of its own.
+    pub fn new(source: &str) -> Self {
+        let mut line_starts = vec![0];
+        for (offset, byte) in source.bytes().enumerate() {
+            if byte == b'\n' {
+                line_starts.push(u32::try_from(offset + 1).unwrap_or(u32::MAX));
+            }
+        }
+        Self { line_starts }
+    }
+
+    /// The line and column of byte `offset` in `source`.
+    pub fn line_column(&self, source: &str, offset: u32) -> LineColumn {
+        let offset = offset.min(u32::try_from(source.len()).unwrap_or(u32::MAX));
+        let line = self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1);
+        let line_start = self.line_starts[line] as usize;
+        let column = source
+            .get(line_start..offset as usize)
+            .map(|text| text.chars().count())
+            .unwrap_or(offset as usize - line_start);
+        LineColumn {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The byte offset of a 0-based `line` and 0-based character `column`,
+    /// as YAML parsers report positions.
+    pub fn offset_of(&self, source: &str, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line) else {
+            return source.len();
+        };
+        let start = start as usize;
+        let rest = &source[start..];
+        rest.char_indices().nth(column).map_or(source.len(), |(offset, _)| start + offset)
+    }
+
+    /// The byte range of 1-based `line`, without its line ending.
+    pub fn line_range(&self, source: &str, line: u32) -> std::ops::Range<usize> {
+        let index = (line as usize).saturating_sub(1);
+        let start = self.line_starts.get(index).map_or(source.len(), |&s| s as usize);
+        let end = self.line_starts.get(index + 1).map_or(source.len(), |&s| s as usize);
+        let text = &source[start..end];
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        start..start + text.len()
+    }
+
+    /// How many lines the file has.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters_and_ignores_cr() {
+        let source = "a: 1\r\nbé: ü\n";
+        let index = LineIndex::new(source);
+        assert_eq!(index.line_column(source, 0), LineColumn { line: 1, column: 1 });
+        let u = source.find('ü').unwrap() as u32;
+        assert_eq!(index.line_column(source, u), LineColumn { line: 2, column: 5 });
+        assert_eq!(index.line_range(source, 1), 0..4);
+        assert_eq!(index.offset_of(source, 1, 4), u as usize);
+    }
+
+    #[test]
+    fn missing_pointer_falls_back_to_nearest_ancestor() {
+        let tree = serde_json::json!({"spec": {"containers": [{"name": "web"}]}});
+        let name = SpanNode { key: Some(Span::new(30, 34)), value: Span::new(36, 39), children: vec![] };
+        let container = SpanNode { key: None, value: Span::new(30, 39), children: vec![name] };
+        let containers = SpanNode { key: Some(Span::new(10, 20)), value: Span::new(22, 39), children: vec![container] };
+        let spec = SpanNode { key: Some(Span::new(0, 4)), value: Span::new(6, 39), children: vec![containers] };
+        let root = SpanNode { key: None, value: Span::new(0, 39), children: vec![spec] };
+
+        let exact = resolve_pointer(&tree, &root, "/spec/containers/0/name");
+        assert_eq!((exact.span, exact.exact), (Span::new(36, 39), true));
+
+        let missing = resolve_pointer(&tree, &root, "/spec/containers/0/resources/limits");
+        assert_eq!(missing.resolved, "/spec/containers/0");
+        assert_eq!((missing.span, missing.exact), (Span::new(30, 39), false));
+
+        let keyed = resolve_pointer(&tree, &root, "/spec/containers");
+        assert_eq!(keyed.span, Span::new(10, 20));
+
+        assert!(!resolve_pointer(&tree, &root, "/spec/containers/01").exact);
+        assert!(!resolve_pointer(&tree, &root, "no-slash").exact);
+    }
+}

@@ -1,0 +1,464 @@
+//! YAML 1.2 → document trees with spans, built from saphyr's event parser.
+//!
+//! The builder is iterative (an explicit stack, never recursion), so deep
+//! nesting cannot overflow the stack; depth and alias expansion are bounded
+//! by [`Limits`]. Merge keys (`<<: *base`) are applied as Compose and GitLab
+//! CI users expect, with explicit keys winning over merged ones.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
+use serde_json::{Map, Number, Value};
+
+use crate::span::{LineIndex, Span, SpanNode};
+use crate::{Diagnostic, Limits, ParsedTree};
+
+/// The result of parsing one YAML stream: its documents in order, each with
+/// its position in the stream, and any problems found.
+pub(crate) struct YamlStream {
+    pub(crate) documents: Vec<(u32, ParsedTree)>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses every document of a YAML stream. A syntax error ends the stream:
+/// the documents completed before it are kept, and the error is reported.
+pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStream {
+    let mut builder = Builder::new(source, lines, limits);
+    let mut parser = Parser::new_from_str(source);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                if let Err(diagnostic) = builder.event(event, span) {
+                    builder.diagnostics.push(diagnostic);
+                    break;
+                }
+            }
+            Err(error) => {
+                let marker = error.marker();
+                let offset = builder.offset(marker.line(), marker.col(), marker.index());
+                builder.diagnostics.push(Diagnostic::error(
+                    format!("YAML syntax error: {}", error.info()),
+                    Some(Span::new(offset, offset)),
+                ));
+                break;
+            }
+        }
+    }
+    YamlStream { documents: builder.documents, diagnostics: builder.diagnostics }
+}
+
+enum Frame {
+    Sequence {
+        items: Vec<Value>,
+        spans: Vec<SpanNode>,
+        start: Span,
+        anchor: usize,
+    },
+    Mapping {
+        map: Map<String, Value>,
+        spans: Vec<SpanNode>,
+        start: Span,
+        anchor: usize,
+        /// The key whose value comes next, with the key's span.
+        pending_key: Option<(String, Span)>,
+        /// Mappings given through `<<`, applied when the mapping ends.
+        merges: Vec<(Value, SpanNode)>,
+    },
+}
+
+struct Anchored {
+    value: Value,
+    spans: SpanNode,
+    nodes: usize,
+}
+
+struct Builder<'a> {
+    source: &'a str,
+    lines: &'a LineIndex,
+    limits: &'a Limits,
+    ascii: bool,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    expanded_nodes: usize,
+    document_index: u32,
+    documents: Vec<(u32, ParsedTree)>,
+    diagnostics: Vec<Diagnostic>,
+    in_document: bool,
+    document_has_root: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(source: &'a str, lines: &'a LineIndex, limits: &'a Limits) -> Self {
+        Self {
+            source,
+            lines,
+            limits,
+            ascii: source.is_ascii(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded_nodes: 0,
+            document_index: 0,
+            documents: Vec::new(),
+            diagnostics: Vec::new(),
+            in_document: false,
+            document_has_root: false,
+        }
+    }
+
+    /// Byte offset of a saphyr marker (1-based line, 0-based character
+    /// column, character index).
+    fn offset(&self, line: usize, column: usize, char_index: usize) -> usize {
+        if self.ascii {
+            char_index.min(self.source.len())
+        } else {
+            self.lines.offset_of(self.source, line.saturating_sub(1), column)
+        }
+    }
+
+    fn span(&self, span: YamlSpan) -> Span {
+        let start = self.offset(span.start.line(), span.start.col(), span.start.index());
+        let end = self.offset(span.end.line(), span.end.col(), span.end.index());
+        Span::new(start, end)
+    }
+
+    fn event(&mut self, event: Event<'_>, span: YamlSpan) -> Result<(), Diagnostic> {
+        let span = self.span(span);
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(_) => {
+                self.in_document = true;
+                self.document_has_root = false;
+                self.anchors.clear();
+                self.expanded_nodes = 0;
+            }
+            Event::DocumentEnd => {
+                self.in_document = false;
+                self.document_index += 1;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = scalar_value(&text, style, tag.as_deref());
+                let key_text = text.into_owned();
+                self.push_value(
+                    value,
+                    SpanNode { key: None, value: span, children: Vec::new() },
+                    anchor,
+                    Some(key_text),
+                )?;
+            }
+            Event::Alias(anchor) => {
+                let Some(anchored) = self.anchors.get(&anchor) else {
+                    return Err(Diagnostic::error("YAML alias refers to an unknown anchor", Some(span)));
+                };
+                self.expanded_nodes += anchored.nodes;
+                if self.expanded_nodes > self.limits.max_alias_expansion {
+                    return Err(Diagnostic::error(
+                        format!(
+                            "YAML aliases expand to more than {} nodes; refusing a possible alias bomb",
+                            self.limits.max_alias_expansion
+                        ),
+                        Some(span),
+                    ));
+                }
+                let value = anchored.value.clone();
+                let mut spans = anchored.spans.clone();
+                spans.value = span;
+                spans.key = None;
+                let key_text = match &value {
+                    Value::String(text) => Some(text.clone()),
+                    _ => None,
+                };
+                self.push_value(value, spans, 0, key_text)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.enter(span)?;
+                self.stack.push(Frame::Sequence { items: Vec::new(), spans: Vec::new(), start: span, anchor });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.enter(span)?;
+                self.stack.push(Frame::Mapping {
+                    map: Map::new(),
+                    spans: Vec::new(),
+                    start: span,
+                    anchor,
+                    pending_key: None,
+                    merges: Vec::new(),
+                });
+            }
+            Event::SequenceEnd => {
+                let Some(Frame::Sequence { items, spans, start, anchor }) = self.stack.pop() else {
+                    return Err(Diagnostic::error("unbalanced YAML sequence", Some(span)));
+                };
+                let end = spans.last().map_or(start, |last| last.value);
+                let node = SpanNode { key: None, value: start.cover(end), children: spans };
+                self.push_value(Value::Array(items), node, anchor, None)?;
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Mapping { mut map, mut spans, start, anchor, merges, .. }) = self.stack.pop() else {
+                    return Err(Diagnostic::error("unbalanced YAML mapping", Some(span)));
+                };
+                apply_merges(&mut map, &mut spans, merges);
+                let end = spans.iter().map(|s| s.value.end).max().map_or(start, |end| Span { start: start.start, end });
+                let node = SpanNode { key: None, value: start.cover(end), children: spans };
+                self.push_value(Value::Object(map), node, anchor, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn enter(&self, span: Span) -> Result<(), Diagnostic> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Diagnostic::error(
+                format!("YAML nesting is deeper than {} levels", self.limits.max_depth),
+                Some(span),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Places a completed node into its parent, or makes it the document.
+    fn push_value(
+        &mut self,
+        value: Value,
+        mut spans: SpanNode,
+        anchor: usize,
+        key_text: Option<String>,
+    ) -> Result<(), Diagnostic> {
+        if anchor != 0 {
+            let nodes = count_nodes(&spans);
+            self.anchors.insert(anchor, Anchored { value: value.clone(), spans: spans.clone(), nodes });
+        }
+        match self.stack.last_mut() {
+            None => {
+                if !self.document_has_root {
+                    self.document_has_root = true;
+                    self.documents.push((self.document_index, ParsedTree { tree: value, spans }));
+                }
+            }
+            Some(Frame::Sequence { items, spans: children, .. }) => {
+                items.push(value);
+                children.push(spans);
+            }
+            Some(Frame::Mapping { map, spans: children, pending_key, merges, .. }) => match pending_key.take() {
+                None => {
+                    let key = match (key_text, &value) {
+                        (Some(text), Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null) => text,
+                        _ => value.to_string(),
+                    };
+                    *pending_key = Some((key, spans.value));
+                }
+                Some((key, key_span)) => {
+                    spans.key = Some(key_span);
+                    if key == "<<" {
+                        merges.push((value, spans));
+                        return Ok(());
+                    }
+                    if let Some(position) = map.keys().position(|existing| *existing == key) {
+                        self.diagnostics.push(Diagnostic::warning(
+                            format!("duplicate key `{key}`: the later value wins, as in most YAML tools"),
+                            Some(key_span),
+                        ));
+                        map.insert(key, value);
+                        children[position] = spans;
+                    } else {
+                        map.insert(key, value);
+                        children.push(spans);
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Applies `<<` merge keys: members of the merged mappings are added unless
+/// the mapping already defines them. A list of mappings merges in order,
+/// earlier ones winning.
+fn apply_merges(map: &mut Map<String, Value>, spans: &mut Vec<SpanNode>, merges: Vec<(Value, SpanNode)>) {
+    for (value, node) in merges {
+        let sources: Vec<(Value, SpanNode)> = match value {
+            Value::Object(_) => vec![(value, node)],
+            Value::Array(items) => items.into_iter().zip(node.children).collect(),
+            _ => continue,
+        };
+        for (source, source_spans) in sources {
+            let Value::Object(members) = source else { continue };
+            for ((key, member), member_spans) in members.into_iter().zip(source_spans.children) {
+                if !map.contains_key(&key) {
+                    map.insert(key, member);
+                    spans.push(member_spans);
+                }
+            }
+        }
+    }
+}
+
+fn count_nodes(spans: &SpanNode) -> usize {
+    let mut count = 0;
+    let mut pending = vec![spans];
+    while let Some(node) = pending.pop() {
+        count += 1;
+        pending.extend(node.children.iter());
+    }
+    count
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema. Quoted and block scalars
+/// are strings; explicit core tags (`!!str`, `!!int`, ...) are honoured.
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
+        return match tag.suffix.as_str() {
+            "str" | "binary" | "timestamp" => Value::String(text.to_owned()),
+            "null" => Value::Null,
+            "bool" => parse_bool(text).map_or_else(|| Value::String(text.to_owned()), Value::Bool),
+            "int" => parse_int(text).unwrap_or_else(|| Value::String(text.to_owned())),
+            "float" => parse_float(text).unwrap_or_else(|| Value::String(text.to_owned())),
+            _ => plain_value(text),
+        };
+    }
+    if style != ScalarStyle::Plain || tag.is_some() {
+        return Value::String(text.to_owned());
+    }
+    plain_value(text)
+}
+
+fn plain_value(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        _ => {}
+    }
+    if let Some(boolean) = parse_bool(text) {
+        return Value::Bool(boolean);
+    }
+    parse_int(text).or_else(|| parse_float(text)).unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_int(text: &str) -> Option<Value> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (radix, digits) = if let Some(octal) = digits.strip_prefix("0o") {
+        (8, octal)
+    } else if let Some(hex) = digits.strip_prefix("0x") {
+        (16, hex)
+    } else {
+        (10, digits)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(digits, radix).ok()?;
+    let value = if negative { -magnitude } else { magnitude };
+    if let Ok(small) = i64::try_from(value) {
+        Some(Value::Number(small.into()))
+    } else if let Ok(large) = u64::try_from(value) {
+        Some(Value::Number(large.into()))
+    } else {
+        // Beyond 64 bits: keep the digits rather than lose precision.
+        Some(Value::String(text.to_owned()))
+    }
+}
+
+fn parse_float(text: &str) -> Option<Value> {
+    // JSON has no infinities or NaN; keep the YAML spelling as a string.
+    if matches!(text.trim_start_matches(['-', '+']), ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+        return Some(Value::String(text.to_owned()));
+    }
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let looks_numeric = body.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+        && body.chars().any(|c| c.is_ascii_digit());
+    if !looks_numeric {
+        return None;
+    }
+    let number: f64 = text.parse().ok()?;
+    Number::from_f64(number).map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(source: &str) -> YamlStream {
+        parse(source, &LineIndex::new(source), &Limits::default())
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let stream = parse_str("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\nf: 0x1F\ng: yes\nh: !!str 3\ni: .inf\n");
+        let tree = &stream.documents[0].1.tree;
+        assert_eq!(
+            tree,
+            &serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 1.5, "f": 31, "g": "yes", "h": "3", "i": ".inf"})
+        );
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding() {
+        let stream = parse_str("base: &b {x: 1, y: 2}\nsvc:\n  <<: *b\n  y: 3\n");
+        assert_eq!(stream.documents[0].1.tree["svc"], serde_json::json!({"y": 3, "x": 1}));
+        assert!(stream.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn multi_document_streams_keep_their_positions() {
+        let stream = parse_str("---\n---\na: 1\n---\nb: 2\n");
+        let indices: Vec<u32> = stream.documents.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indices, vec![0, 1, 2]);
+        assert_eq!(stream.documents[2].1.tree, serde_json::json!({"b": 2}));
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_last_wins() {
+        let stream = parse_str("a: 1\na: 2\n");
+        assert_eq!(stream.documents[0].1.tree, serde_json::json!({"a": 2}));
+        assert_eq!(stream.diagnostics.len(), 1);
+        assert!(stream.diagnostics[0].message.contains("duplicate key `a`"));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut source = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let prev = (b'a' + level - 1) as char;
+            let name = (b'a' + level) as char;
+            source.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let stream = parse_str(&source);
+        assert!(stream.documents.is_empty());
+        assert!(stream.diagnostics[0].message.contains("alias bomb"), "{:?}", stream.diagnostics);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let source = "[".repeat(10_000) + &"]".repeat(10_000);
+        let stream = parse_str(&source);
+        assert!(stream.documents.is_empty());
+        let message = &stream.diagnostics[0].message;
+        assert!(message.contains("deeper than") || message.contains("recursion limit"), "{message}");
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused_with_the_limit_named() {
+        let source = "[".repeat(200) + &"]".repeat(200);
+        let stream = parse_str(&source);
+        assert!(stream.documents.is_empty());
+        assert_eq!(stream.diagnostics[0].message, "YAML nesting is deeper than 120 levels");
+    }
+
+    #[test]
+    fn syntax_errors_keep_earlier_documents() {
+        let stream = parse_str("a: 1\n---\nb: [unclosed\n");
+        assert_eq!(stream.documents.len(), 1);
+        assert!(stream.diagnostics[0].message.starts_with("YAML syntax error"));
+    }
+}

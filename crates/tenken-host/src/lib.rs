@@ -1,0 +1,180 @@
+//! Runs tenken policy plugins.
+//!
+//! This crate is the only one that knows wasmtime. It fixes the engine
+//! configuration, caches compiled plugins per machine, links each plugin
+//! once per run, and runs every call in a fresh sandbox that grants no
+//! filesystem, network, environment or clock, with memory and time capped.
+//! Every way a plugin can fail becomes a [`PluginError`]; the host process
+//! is never at risk.
+#![warn(missing_docs)]
+
+mod bindings;
+mod cache;
+mod contract;
+mod engine;
+mod plugin;
+mod sandbox;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::Linker;
+
+pub use cache::CacheOutcome;
+pub use contract::CONTRACT_VERSION;
+pub use plugin::{CheckOutput, DocumentInput, LoadedPlugin, PluginInfo, RawFinding, RuleInfo, Scope};
+pub use sandbox::SandboxLimits;
+
+use engine::EpochTicker;
+use sandbox::HostState;
+
+/// The bytes of one plugin component and where they came from.
+#[derive(Debug, Clone)]
+pub struct PluginSource {
+    /// Shown to users: `bundled` or the file's path.
+    pub origin: String,
+    /// The component.
+    pub bytes: Cow<'static, [u8]>,
+    /// The sha256 of `bytes` in lower-case hex, if already known (bundled
+    /// plugins have it computed at build time).
+    pub sha256: Option<String>,
+}
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The engine could not be created.
+    #[error("could not start the WebAssembly engine: {0}")]
+    Engine(String),
+    /// The bytes are not a valid component, or compiling them failed.
+    #[error("not a valid WebAssembly component: {0}")]
+    Compile(String),
+    /// The component does not export the tenken contract.
+    #[error("not a tenken plugin: it does not export `tenken:plugin/policy`")]
+    NotAPlugin,
+    /// Built for another contract version.
+    #[error(
+        "built for plugin contract {found}, but this tenken speaks {expected}; rebuild the plugin against a compatible tenken-sdk"
+    )]
+    IncompatibleContract {
+        /// The version the plugin exports.
+        found: String,
+        /// The version this host speaks.
+        expected: String,
+    },
+    /// The component needs imports the sandbox does not grant.
+    #[error("cannot be linked into the sandbox: {0}")]
+    Link(String),
+    /// Calling `info` failed.
+    #[error("failed while describing itself: {0}")]
+    Info(String),
+    /// `info` returned something unusable.
+    #[error("plugin `{plugin}` describes itself incorrectly: {reason}")]
+    InvalidInfo {
+        /// The id the plugin gave.
+        plugin: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Why a call into a plugin failed. The run goes on; the failure is
+/// reported against the files the call covered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginError {
+    /// The call ran past its deadline and was stopped.
+    #[error("stopped after exceeding its {}-ms deadline", limit.as_millis())]
+    Deadline {
+        /// The deadline.
+        limit: Duration,
+    },
+    /// The plugin tried to use more memory than allowed.
+    #[error("stopped after exceeding its {} MiB memory limit", limit_bytes / (1024 * 1024))]
+    MemoryLimit {
+        /// The limit in bytes.
+        limit_bytes: usize,
+    },
+    /// The plugin trapped (a Rust panic, an uncaught exception, ...).
+    #[error("crashed: {message}{}", stderr_suffix(stderr))]
+    Trap {
+        /// The trap.
+        message: String,
+        /// What the plugin wrote to stderr before it crashed.
+        stderr: String,
+    },
+    /// The plugin returned an error instead of findings.
+    #[error("reported an error: {0}")]
+    Rejected(String),
+    /// The plugin returned findings that break the contract.
+    #[error("returned a malformed finding: {0}")]
+    Malformed(String),
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    let trimmed = stderr.trim();
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    // The tail holds the panic message; keep it readable on one screen.
+    let tail: String = {
+        let chars: Vec<char> = trimmed.chars().collect();
+        let start = chars.len().saturating_sub(800);
+        chars[start..].iter().collect()
+    };
+    format!("\n  plugin stderr: {}", tail.replace('\n', "\n  "))
+}
+
+/// Settings for a [`Host`].
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    /// Where compiled plugins are cached; `None` compiles every run.
+    pub cache_dir: Option<PathBuf>,
+    /// Limits for every plugin call.
+    pub limits: SandboxLimits,
+}
+
+/// The engine, the linker and the compile cache, shared by every plugin of
+/// a run.
+pub struct Host {
+    engine: wasmtime::Engine,
+    linker: Linker<HostState>,
+    cache: cache::CompileCache,
+    limits: SandboxLimits,
+    _ticker: EpochTicker,
+}
+
+impl Host {
+    /// Creates the engine and starts the deadline ticker.
+    pub fn new(config: HostConfig) -> Result<Self, LoadError> {
+        let engine = engine::new_engine()?;
+        let mut linker = Linker::new(&engine);
+        // The WASI interfaces are linked so that components built by
+        // standard toolchains instantiate, but the context behind them
+        // grants nothing; see sandbox::new_store.
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|err| LoadError::Engine(format!("{err:#}")))?;
+        let cache = cache::CompileCache::new(&engine, config.cache_dir);
+        let ticker = EpochTicker::start(&engine)?;
+        Ok(Self { engine, linker, cache, limits: config.limits, _ticker: ticker })
+    }
+
+    /// Compiles (or loads from the cache), checks the contract version,
+    /// links, and reads the plugin's info.
+    pub fn load(&self, source: &PluginSource) -> Result<LoadedPlugin, LoadError> {
+        let sha256 = source.sha256.clone().unwrap_or_else(|| sha256_hex(&source.bytes));
+        let (component, outcome) = self.cache.load(&self.engine, &source.bytes, &sha256)?;
+        contract::check_compatible(&self.engine, &component)?;
+        LoadedPlugin::link(&self.engine, &self.linker, &component, source, sha256, outcome, &self.limits)
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &SandboxLimits {
+        &self.limits
+    }
+}
+
+/// Lower-case hex sha256 of `bytes`: a plugin's identity.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}

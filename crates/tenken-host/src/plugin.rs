@@ -1,0 +1,361 @@
+//! A loaded plugin: its validated info, its settings, and calls into it.
+
+use tenken_report::{Category, Severity};
+use wasmtime::component::Linker;
+
+use crate::bindings::{self, PluginPre};
+use crate::cache::CacheOutcome;
+use crate::sandbox::{self, CapturedOutput, HostState, SandboxLimits};
+use crate::{LoadError, PluginError, PluginSource};
+
+/// What a plugin says about itself, validated.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginInfo {
+    /// Stable kebab-case id.
+    pub id: String,
+    /// The plugin's own version.
+    pub version: String,
+    /// The practice, in a few words.
+    pub title: String,
+    /// What the practice is and why it is checked.
+    pub summary: String,
+    /// Document kinds the plugin applies to.
+    pub kinds: Vec<String>,
+    /// How documents are grouped into calls.
+    pub scope: Scope,
+    /// The plugin's rules.
+    pub rules: Vec<RuleInfo>,
+    /// JSON Schema of the settings, if the plugin takes any.
+    pub settings_schema: Option<serde_json::Value>,
+}
+
+impl PluginInfo {
+    /// The rule with local id `id`.
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
+/// One rule of a plugin.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleInfo {
+    /// Kebab-case id, unique within the plugin.
+    pub id: String,
+    /// What the rule asks for, in one line.
+    pub title: String,
+    /// Severity unless configured otherwise.
+    pub default_severity: Severity,
+    /// Reliability or security.
+    pub category: Category,
+    /// Why the practice matters.
+    pub rationale: String,
+    /// How to fix a finding.
+    pub fix: String,
+    /// Further reading.
+    pub references: Vec<String>,
+}
+
+/// How the host groups documents into one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// One call per file.
+    File,
+    /// One call per project, with all documents of the plugin's kinds.
+    Project,
+}
+
+/// One document handed to a plugin. `tree` is the JSON text of the tree,
+/// serialized once per document and shared by every plugin.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentInput<'a> {
+    /// Display path of the file.
+    pub path: &'a str,
+    /// The document's kind.
+    pub kind: &'a str,
+    /// The source format.
+    pub format: &'a str,
+    /// Position within the file.
+    pub index: u32,
+    /// The tree as JSON text.
+    pub tree: &'a str,
+}
+
+/// A finding as a plugin reported it, validated against the plugin's info
+/// and the request: the rule exists, the document index is in range and
+/// the pointer is well formed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFinding {
+    /// The rule's local id.
+    pub rule: String,
+    /// The plugin's message.
+    pub message: String,
+    /// Index into the documents of the call.
+    pub document: usize,
+    /// RFC 6901 pointer into that document's tree.
+    pub pointer: String,
+}
+
+/// The result of a successful call, with what the plugin printed.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOutput {
+    /// The plugin's findings.
+    pub findings: Vec<RawFinding>,
+    /// What the plugin wrote to stdout (bounded).
+    pub stdout: String,
+    /// What the plugin wrote to stderr (bounded).
+    pub stderr: String,
+}
+
+/// A plugin, compiled, linked and described, ready to be called.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    /// The plugin's validated description.
+    pub info: PluginInfo,
+    /// Where the plugin came from, e.g. `bundled` or a file path.
+    pub origin: String,
+    /// sha256 of the component bytes: the plugin's identity.
+    pub sha256: String,
+    /// Whether loading hit the compile cache.
+    pub cache: CacheOutcome,
+    settings: String,
+    pre: PluginPre<HostState>,
+    engine: wasmtime::Engine,
+    limits: SandboxLimits,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin").field("id", &self.info.id).field("origin", &self.origin).finish()
+    }
+}
+
+impl LoadedPlugin {
+    pub(crate) fn link(
+        engine: &wasmtime::Engine,
+        linker: &Linker<HostState>,
+        component: &wasmtime::component::Component,
+        source: &PluginSource,
+        sha256: String,
+        cache: CacheOutcome,
+        limits: &SandboxLimits,
+    ) -> Result<Self, LoadError> {
+        let instance_pre = linker.instantiate_pre(component).map_err(|err| LoadError::Link(format!("{err:#}")))?;
+        let pre = PluginPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
+        let mut plugin = Self {
+            info: placeholder_info(),
+            origin: source.origin.clone(),
+            sha256,
+            cache,
+            settings: "{}".to_owned(),
+            pre,
+            engine: engine.clone(),
+            limits: limits.clone(),
+        };
+        let info = plugin
+            .call(|plugin, store| plugin.tenken_plugin_policy().call_info(store))
+            .map_err(|err| LoadError::Info(err.to_string()))?;
+        plugin.info = validate_info(info)?;
+        Ok(plugin)
+    }
+
+    /// Validates `settings` with the plugin's `configure` and keeps them for
+    /// every later check. On error the previous settings stay.
+    pub fn configure(&mut self, settings: &serde_json::Value) -> Result<(), PluginError> {
+        let text = settings.to_string();
+        self.call(|plugin, store| plugin.tenken_plugin_policy().call_configure(store, &text))?
+            .map_err(PluginError::Rejected)?;
+        self.settings = text;
+        Ok(())
+    }
+
+    /// Checks `documents` in a fresh sandbox.
+    pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
+        let request = bindings::CheckRequest {
+            settings: self.settings.clone(),
+            documents: documents
+                .iter()
+                .map(|document| bindings::Document {
+                    path: document.path.to_owned(),
+                    kind: document.kind.to_owned(),
+                    format: document.format.to_owned(),
+                    index: document.index,
+                    tree: document.tree.to_owned(),
+                })
+                .collect(),
+        };
+        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        let result =
+            self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
+        let findings = result?.map_err(PluginError::Rejected)?;
+        let findings = findings
+            .into_iter()
+            .map(|finding| self.validate_finding(finding, documents.len()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CheckOutput { findings, stdout: output.stdout(), stderr: output.stderr() })
+    }
+
+    fn validate_finding(&self, finding: bindings::Finding, documents: usize) -> Result<RawFinding, PluginError> {
+        if self.info.rule(&finding.rule).is_none() {
+            return Err(PluginError::Malformed(format!("finding names unknown rule `{}`", finding.rule)));
+        }
+        let document = finding.document as usize;
+        if document >= documents {
+            return Err(PluginError::Malformed(format!(
+                "finding for rule `{}` names document {document}, but the call had {documents}",
+                finding.rule
+            )));
+        }
+        if !(finding.pointer.is_empty() || finding.pointer.starts_with('/')) {
+            return Err(PluginError::Malformed(format!(
+                "finding for rule `{}` has pointer `{}`, which is not an RFC 6901 JSON pointer",
+                finding.rule, finding.pointer
+            )));
+        }
+        Ok(RawFinding { rule: finding.rule, message: finding.message, document, pointer: finding.pointer })
+    }
+
+    fn call<R>(
+        &self,
+        f: impl FnOnce(&bindings::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        self.call_in(store, &output, f)
+    }
+
+    /// Instantiates the plugin in `store` and runs `f`, turning every way a
+    /// guest can fail into a [`PluginError`].
+    fn call_in<R>(
+        &self,
+        mut store: wasmtime::Store<HostState>,
+        output: &CapturedOutput,
+        f: impl FnOnce(&bindings::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
+        result.map_err(|err| {
+            if sandbox::memory_was_denied(&store) {
+                PluginError::MemoryLimit { limit_bytes: self.limits.memory_bytes }
+            } else if err.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+                PluginError::Deadline { limit: self.limits.deadline }
+            } else {
+                PluginError::Trap { message: trap_message(&err), stderr: output.stderr() }
+            }
+        })
+    }
+}
+
+/// The first line of a trap: what happened, without the wasm backtrace.
+fn trap_message(err: &wasmtime::Error) -> String {
+    let text = match err.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.to_string(),
+    };
+    text.lines().next().unwrap_or("trap").to_owned()
+}
+
+fn placeholder_info() -> PluginInfo {
+    PluginInfo {
+        id: String::new(),
+        version: String::new(),
+        title: String::new(),
+        summary: String::new(),
+        kinds: Vec::new(),
+        scope: Scope::File,
+        rules: Vec::new(),
+        settings_schema: None,
+    }
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn validate_info(info: bindings::PluginInfo) -> Result<PluginInfo, LoadError> {
+    let invalid = |reason: String| LoadError::InvalidInfo { plugin: info.id.clone(), reason };
+    if !is_kebab_case(&info.id) {
+        return Err(invalid(format!("plugin id `{}` is not kebab-case", info.id)));
+    }
+    if info.kinds.is_empty() {
+        return Err(invalid("the plugin declares no document kinds".to_owned()));
+    }
+    if info.rules.is_empty() {
+        return Err(invalid("the plugin declares no rules".to_owned()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for rule in &info.rules {
+        if !is_kebab_case(&rule.id) {
+            return Err(invalid(format!("rule id `{}` is not kebab-case", rule.id)));
+        }
+        if !seen.insert(rule.id.as_str()) {
+            return Err(invalid(format!("rule id `{}` is declared twice", rule.id)));
+        }
+    }
+    let settings_schema = match &info.settings_schema {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(text).map_err(|err| invalid(format!("settings schema is not valid JSON: {err}")))?,
+        ),
+    };
+    let rules = info
+        .rules
+        .iter()
+        .map(|rule| RuleInfo {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            default_severity: severity(rule.default_severity),
+            category: category(rule.category),
+            rationale: rule.rationale.clone(),
+            fix: rule.fix.clone(),
+            references: rule.references.clone(),
+        })
+        .collect();
+    Ok(PluginInfo {
+        id: info.id.clone(),
+        version: info.version.clone(),
+        title: info.title.clone(),
+        summary: info.summary.clone(),
+        kinds: info.kinds.clone(),
+        scope: match info.scope {
+            bindings::Scope::File => Scope::File,
+            bindings::Scope::Project => Scope::Project,
+        },
+        rules,
+        settings_schema,
+    })
+}
+
+fn severity(severity: bindings::Severity) -> Severity {
+    match severity {
+        bindings::Severity::Critical => Severity::Critical,
+        bindings::Severity::High => Severity::High,
+        bindings::Severity::Medium => Severity::Medium,
+        bindings::Severity::Low => Severity::Low,
+        bindings::Severity::Info => Severity::Info,
+    }
+}
+
+fn category(category: bindings::Category) -> Category {
+    match category {
+        bindings::Category::Reliability => Category::Reliability,
+        bindings::Category::Security => Category::Security,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_kebab_case;
+
+    #[test]
+    fn kebab_case_ids() {
+        assert!(is_kebab_case("k8s-resource-limits"));
+        assert!(is_kebab_case("a1"));
+        assert!(!is_kebab_case(""));
+        assert!(!is_kebab_case("Upper"));
+        assert!(!is_kebab_case("double--dash"));
+        assert!(!is_kebab_case("-leading"));
+        assert!(!is_kebab_case("snake_case"));
+    }
+}

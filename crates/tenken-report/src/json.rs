@@ -1,0 +1,70 @@
+//! The JSON report: a stable, versioned schema for tools.
+//!
+//! Bump [`SCHEMA_VERSION`] on any change that removes or renames a field;
+//! adding a field is not a breaking change.
+
+use serde::Serialize;
+
+use crate::{FileOutcome, Finding, PluginSummary, Problem, Report, Severity};
+
+/// Version of the JSON report schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool<'a>,
+    summary: Summary,
+    findings: &'a [Finding],
+    errors: &'a [Problem],
+    warnings: &'a [Problem],
+    files: &'a [FileOutcome],
+    plugins: &'a [PluginSummary],
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    findings: usize,
+    by_severity: std::collections::BTreeMap<&'static str, usize>,
+    files_checked: usize,
+    files_skipped: usize,
+    files_errored: usize,
+    errors: usize,
+    plugins: usize,
+}
+
+/// Renders `report` as pretty-printed JSON, ending in a newline.
+pub fn render(report: &Report, tool_version: &str) -> String {
+    let (checked, skipped, errored) = report.file_counts();
+    let by_severity = Severity::ALL.iter().map(|severity| (severity.as_str(), report.count(*severity))).collect();
+    let document = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "tenken", version: tool_version },
+        summary: Summary {
+            findings: report.findings.len(),
+            by_severity,
+            files_checked: checked,
+            files_skipped: skipped,
+            files_errored: errored,
+            errors: report.errors.len(),
+            plugins: report.plugins.len(),
+        },
+        findings: &report.findings,
+        errors: &report.errors,
+        warnings: &report.warnings,
+        files: &report.files,
+        plugins: &report.plugins,
+    };
+    // These types always serialize; the fallback keeps the output valid JSON
+    // even if that ever changed.
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|err| serde_json::json!({ "error": err.to_string() }).to_string());
+    text.push('\n');
+    text
+}

@@ -1,0 +1,298 @@
+//! tenken's report model and its renderers.
+//!
+//! Everything a run produces ends up in one [`Report`]: findings with their
+//! resolved locations and source excerpts, the outcome of every input file,
+//! and every error. Each output format renders that one model, so the
+//! formats never disagree, and the exit code is derived from it too.
+#![warn(missing_docs)]
+
+pub mod json;
+pub mod text;
+
+use serde::Serialize;
+
+/// How much a finding matters, from most to least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Exploitable or outage-causing as written.
+    Critical,
+    /// Likely to cause an incident or a breach.
+    High,
+    /// Weakens reliability or security.
+    Medium,
+    /// Worth fixing when nearby.
+    Low,
+    /// For information.
+    Info,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which family of practice a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Keeps services up.
+    Reliability,
+    /// Keeps attackers out.
+    Security,
+}
+
+/// A place in a file: 1-based lines, 1-based columns in characters. The
+/// end is exclusive.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// Display path, `/`-separated.
+    pub path: String,
+    /// First line.
+    pub line: u32,
+    /// First column.
+    pub column: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Column just past the end.
+    pub end_column: u32,
+}
+
+/// The lines of source around a location, for code frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// Line number of the first line of `text`.
+    pub first_line: u32,
+    /// Whole lines of source, joined by `\n`.
+    pub text: String,
+    /// The byte range within `text` to underline.
+    pub highlight: std::ops::Range<usize>,
+}
+
+/// A violation of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Full rule id: `<plugin>/<rule>`.
+    pub rule: String,
+    /// The plugin that reported it.
+    pub plugin: String,
+    /// Effective severity.
+    pub severity: Severity,
+    /// Reliability or security.
+    pub category: Category,
+    /// What is wrong at this node.
+    pub message: String,
+    /// Where.
+    #[serde(flatten)]
+    pub location: Location,
+    /// Index of the document within the file.
+    pub document: u32,
+    /// The JSON pointer the plugin reported.
+    pub pointer: String,
+    /// The rule's title: what to do, in one line.
+    pub help: String,
+    /// Source lines for a code frame.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
+}
+
+/// What happened to one input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Parsed, and every applicable plugin ran on it.
+    Checked,
+    /// Deliberately not checked.
+    Skipped {
+        /// Why, for the user.
+        reason: String,
+    },
+    /// Could not be (fully) checked; see the report's errors.
+    Error,
+}
+
+/// One input file's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    /// Display path.
+    pub path: String,
+    /// Checked, skipped or error.
+    #[serde(flatten)]
+    pub status: FileStatus,
+    /// The format it was parsed as, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Kinds of its documents, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// One document of a checked file.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentSummary {
+    /// Position within the file.
+    pub index: u32,
+    /// Classified kind.
+    pub kind: String,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProblemKind {
+    /// The file could not be read.
+    Read,
+    /// The file (or part of it) could not be parsed.
+    Parse,
+    /// A plugin failed on the file.
+    Plugin,
+}
+
+/// An error or warning that is not a finding: something tenken itself
+/// could not do, or noticed while reading.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Read, parse or plugin.
+    pub kind: ProblemKind,
+    /// The file concerned.
+    pub path: String,
+    /// Where in the file, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Column, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// The plugin, for plugin errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+/// A plugin that took part in the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginSummary {
+    /// Plugin id.
+    pub id: String,
+    /// Plugin version.
+    pub version: String,
+    /// sha256 of the component.
+    pub sha256: String,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings, sorted by location then rule.
+    pub findings: Vec<Finding>,
+    /// Every input file, sorted by path.
+    pub files: Vec<FileOutcome>,
+    /// Errors: files or parts of files that were not checked.
+    pub errors: Vec<Problem>,
+    /// Warnings: things that were checked but look wrong (duplicate keys).
+    pub warnings: Vec<Problem>,
+    /// The plugins that ran.
+    pub plugins: Vec<PluginSummary>,
+}
+
+impl Report {
+    /// Puts findings, files and problems into a stable order, so output is
+    /// identical whatever the thread count.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.location, &a.rule, &a.pointer, &a.message).cmp(&(&b.location, &b.rule, &b.pointer, &b.message))
+        });
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let problem_key = |p: &Problem| (p.path.clone(), p.line, p.column, p.plugin.clone(), p.message.clone());
+        self.errors.sort_by_key(problem_key);
+        self.warnings.sort_by_key(problem_key);
+    }
+
+    /// Number of findings of `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|finding| finding.severity == severity).count()
+    }
+
+    /// Number of files with each status: (checked, skipped, errored).
+    pub fn file_counts(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for file in &self.files {
+            match file.status {
+                FileStatus::Checked => counts.0 += 1,
+                FileStatus::Skipped { .. } => counts.1 += 1,
+                FileStatus::Error => counts.2 += 1,
+            }
+        }
+        counts
+    }
+
+    /// The process exit code: 2 if anything could not be checked, else 1 if
+    /// any finding is at or above `fail_on`, else 0. A crash is never
+    /// hidden behind "findings" or "clean".
+    pub fn exit_code(&self, fail_on: Severity) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|finding| finding.severity <= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(severity: Severity) -> Finding {
+        Finding {
+            rule: "p/r".into(),
+            plugin: "p".into(),
+            severity,
+            category: Category::Security,
+            message: "m".into(),
+            location: Location { path: "a".into(), line: 1, column: 1, end_line: 1, end_column: 2 },
+            document: 0,
+            pointer: String::new(),
+            help: String::new(),
+            excerpt: None,
+        }
+    }
+
+    #[test]
+    fn exit_codes() {
+        let mut report = Report::default();
+        assert_eq!(report.exit_code(Severity::Low), 0);
+        report.findings.push(finding(Severity::Medium));
+        assert_eq!(report.exit_code(Severity::Low), 1);
+        assert_eq!(report.exit_code(Severity::Medium), 1);
+        assert_eq!(report.exit_code(Severity::High), 0);
+        report.errors.push(Problem {
+            kind: ProblemKind::Plugin,
+            path: "a".into(),
+            line: None,
+            column: None,
+            plugin: Some("p".into()),
+            message: "crashed".into(),
+        });
+        assert_eq!(report.exit_code(Severity::High), 2);
+    }
+}

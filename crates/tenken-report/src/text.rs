@@ -1,0 +1,119 @@
+//! Terminal output: one rustc-style diagnostic per finding, with a code
+//! frame, then a summary line.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use crate::{Finding, Problem, Report, Severity};
+
+/// Options for the text renderer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+/// Renders findings, errors and the summary.
+pub fn render(report: &Report, options: TextOptions) -> String {
+    let renderer = if options.color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for finding in &report.findings {
+        out.push_str(&renderer.render(&finding_report(finding)));
+        out.push_str("\n\n");
+    }
+    for problem in &report.errors {
+        out.push_str(&renderer.render(&[problem_group(Level::ERROR, problem)]));
+        out.push_str("\n\n");
+    }
+    for problem in &report.warnings {
+        out.push_str(&renderer.render(&[problem_group(Level::WARNING, problem)]));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
+fn level_of(severity: Severity) -> Level<'static> {
+    let level = match severity {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium | Severity::Low => Level::WARNING,
+        Severity::Info => Level::INFO,
+    };
+    level.with_name(severity.as_str())
+}
+
+fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
+    let location = &finding.location;
+    let title = level_of(finding.severity).primary_title(&finding.message).id(&finding.rule);
+    let group = match &finding.excerpt {
+        Some(excerpt) => title.element(
+            Snippet::source(&excerpt.text)
+                .line_start(excerpt.first_line as usize)
+                .path(&location.path)
+                .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone())),
+        ),
+        None => title.element(annotate_snippets::Origin::path(&location.path).line(location.line as usize)),
+    };
+    let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.help, finding.rule));
+    vec![group, Group::with_title(help)]
+}
+
+fn problem_group<'a>(level: Level<'static>, problem: &'a Problem) -> Group<'a> {
+    let message = match &problem.plugin {
+        Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
+        None => problem.message.clone(),
+    };
+    let mut origin = annotate_snippets::Origin::path(&problem.path);
+    if let Some(line) = problem.line {
+        origin = origin.line(line as usize);
+        if let Some(column) = problem.column {
+            origin = origin.char_column(column.saturating_sub(1) as usize);
+        }
+    }
+    level.primary_title(message).element(origin)
+}
+
+/// The closing line, e.g. `3 findings (1 high, 2 medium) in 5 files checked
+/// by 2 plugins; 1 file skipped`.
+pub fn summary(report: &Report) -> String {
+    let (checked, skipped, errored) = report.file_counts();
+    let mut line = String::new();
+    let total = report.findings.len();
+    let _ = write!(line, "{} {}", total, plural(total, "finding", "findings"));
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|&severity| {
+            let count = report.count(severity);
+            (count > 0).then(|| format!("{count} {severity}"))
+        })
+        .collect();
+    if !by_severity.is_empty() {
+        let _ = write!(line, " ({})", by_severity.join(", "));
+    }
+    let plugins = report.plugins.len();
+    let _ = write!(
+        line,
+        " in {checked} {} checked by {plugins} {}",
+        plural(checked, "file", "files"),
+        plural(plugins, "plugin", "plugins")
+    );
+    if skipped > 0 {
+        let _ = write!(line, "; {skipped} {} skipped", plural(skipped, "file", "files"));
+    }
+    if errored > 0 || !report.errors.is_empty() {
+        let errors = report.errors.len();
+        let _ = write!(
+            line,
+            "; {errors} {} in {errored} {}",
+            plural(errors, "error", "errors"),
+            plural(errored, "file", "files")
+        );
+    }
+    line
+}
+
+fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
+}

@@ -1,0 +1,204 @@
+//! The guest-side SDK for tenken policy plugins.
+//!
+//! A plugin implements [`Policy`] for a unit struct and exports it with
+//! [`export_policy!`]. The SDK owns the contract plumbing: it validates
+//! settings, parses each document tree once, and collects findings, so the
+//! plugin's code is only the practice itself. That code is plain Rust over
+//! `serde_json::Value`, so it unit-tests natively with `cargo test`.
+//!
+//! ```ignore
+//! struct MyPolicy;
+//! impl tenken_sdk::Policy for MyPolicy {
+//!     type Settings = tenken_sdk::NoSettings;
+//!     fn info() -> tenken_sdk::PluginInfo { /* id, rules, kinds */ }
+//!     fn check(doc: &tenken_sdk::Document, _: &Self::Settings, out: &mut tenken_sdk::Findings) {
+//!         /* out.report("rule-id", pointer, "message") */
+//!     }
+//! }
+//! tenken_sdk::export_policy!(MyPolicy);
+//! ```
+#![warn(missing_docs)]
+
+pub mod kubernetes;
+mod pointer;
+
+pub use pointer::Pointer;
+
+/// Bindings generated from the contract in `wit/`. Plugins rarely need them
+/// directly; the useful types are re-exported at the crate root.
+#[allow(missing_docs, unreachable_pub, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_plugin_bindings",
+        default_bindings_module: "tenken_sdk::bindings",
+    });
+}
+
+pub use bindings::tenken::plugin::types::{Category, PluginInfo, Rule, Scope, Severity};
+
+use bindings::tenken::plugin::types::{CheckRequest, Finding};
+use serde::de::DeserializeOwned;
+
+/// One parsed document, as a plugin sees it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// File path relative to where tenken runs, `/`-separated.
+    pub path: String,
+    /// The classified kind, e.g. `kubernetes`.
+    pub kind: String,
+    /// The source format, e.g. `yaml`.
+    pub format: String,
+    /// Position of the document within its file, from 0.
+    pub index: u32,
+    /// The document tree.
+    pub tree: serde_json::Value,
+}
+
+/// Settings for plugins that take none. Any key given is rejected, so a typo
+/// in `tenken.toml` does not pass silently.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSettings {}
+
+/// A policy plugin: one practice, a few rules.
+pub trait Policy {
+    /// The plugin's settings, deserialized from the user's config. The
+    /// default value is what an empty config means.
+    type Settings: DeserializeOwned + Default;
+
+    /// Describes the plugin; see [`PluginInfo`].
+    fn info() -> PluginInfo;
+
+    /// Checks settings beyond what their type expresses, such as ranges.
+    fn validate(_settings: &Self::Settings) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Checks one document. File-scoped plugins implement this.
+    fn check(_document: &Document, _settings: &Self::Settings, _findings: &mut Findings) {}
+
+    /// Checks the documents of one call together. The default checks each
+    /// on its own with [`Policy::check`]; project-scoped plugins override it
+    /// to relate documents to each other, reporting with
+    /// [`Findings::in_document`].
+    fn check_all(documents: &[Document], settings: &Self::Settings, findings: &mut Findings) {
+        for (index, document) in documents.iter().enumerate() {
+            findings.current_document = index as u32;
+            Self::check(document, settings, findings);
+        }
+    }
+}
+
+/// Collects the findings of one `check` call.
+#[derive(Debug, Default)]
+pub struct Findings {
+    current_document: u32,
+    reported: Vec<Finding>,
+}
+
+impl Findings {
+    /// Reports a violation of `rule` at `pointer` in the current document.
+    pub fn report(&mut self, rule: &str, pointer: &Pointer, message: impl Into<String>) {
+        let document = self.current_document;
+        self.reported.push(Finding {
+            rule: rule.to_owned(),
+            message: message.into(),
+            document,
+            pointer: pointer.to_string(),
+        });
+    }
+
+    /// Makes later reports address the document at `index` of the call.
+    pub fn in_document(&mut self, index: usize) -> &mut Self {
+        self.current_document = index as u32;
+        self
+    }
+
+    /// The findings so far, as (rule, pointer, message), for unit tests.
+    pub fn summary(&self) -> Vec<(String, String, String)> {
+        self.reported.iter().map(|f| (f.rule.clone(), f.pointer.clone(), f.message.clone())).collect()
+    }
+
+    /// Hands the findings over to the host.
+    pub fn into_inner(self) -> Vec<Finding> {
+        self.reported
+    }
+}
+
+/// Parses and validates settings: the body of the contract's `configure`.
+pub fn configure<P: Policy>(settings: &str) -> Result<P::Settings, String> {
+    let parsed: P::Settings = if settings.trim().is_empty() {
+        P::Settings::default()
+    } else {
+        serde_json::from_str(settings).map_err(|err| format!("invalid settings: {err}"))?
+    };
+    P::validate(&parsed)?;
+    Ok(parsed)
+}
+
+/// Runs a whole `check` call: settings, documents, findings.
+pub fn run_check<P: Policy>(request: CheckRequest) -> Result<Vec<Finding>, String> {
+    let settings = configure::<P>(&request.settings)?;
+    let mut documents = Vec::with_capacity(request.documents.len());
+    for document in request.documents {
+        let tree = serde_json::from_str(&document.tree)
+            .map_err(|err| format!("document {} #{} is not valid JSON: {err}", document.path, document.index))?;
+        documents.push(Document {
+            path: document.path,
+            kind: document.kind,
+            format: document.format,
+            index: document.index,
+            tree,
+        });
+    }
+    let mut findings = Findings::default();
+    P::check_all(&documents, &settings, &mut findings);
+    Ok(findings.into_inner())
+}
+
+/// Runs a plugin natively over one tree, with default settings, for unit
+/// tests of plugin logic without building wasm.
+pub fn check_tree<P: Policy>(kind: &str, tree: serde_json::Value) -> Vec<(String, String, String)> {
+    let document =
+        Document { path: "test".to_owned(), kind: kind.to_owned(), format: "test".to_owned(), index: 0, tree };
+    let mut findings = Findings::default();
+    P::check_all(std::slice::from_ref(&document), &P::Settings::default(), &mut findings);
+    findings.summary()
+}
+
+/// Exports a [`Policy`] implementation as the plugin's `policy` interface.
+///
+/// The exports exist only when compiling for wasm: natively the crate is an
+/// ordinary library whose logic unit-tests with `cargo test`, and the
+/// component's export names would not even link into a native `cdylib`.
+#[macro_export]
+macro_rules! export_policy {
+    ($policy:ty) => {
+        #[cfg(target_family = "wasm")]
+        #[doc(hidden)]
+        pub struct TenkenExportedPolicy;
+
+        #[cfg(target_family = "wasm")]
+        impl $crate::bindings::exports::tenken::plugin::policy::Guest for TenkenExportedPolicy {
+            fn info() -> $crate::PluginInfo {
+                <$policy as $crate::Policy>::info()
+            }
+
+            fn configure(settings: String) -> Result<(), String> {
+                $crate::configure::<$policy>(&settings).map(|_| ())
+            }
+
+            fn check(
+                request: $crate::bindings::tenken::plugin::types::CheckRequest,
+            ) -> Result<Vec<$crate::bindings::tenken::plugin::types::Finding>, String> {
+                $crate::run_check::<$policy>(request)
+            }
+        }
+
+        #[cfg(target_family = "wasm")]
+        $crate::bindings::export_plugin_bindings!(TenkenExportedPolicy with_types_in $crate::bindings);
+    };
+}

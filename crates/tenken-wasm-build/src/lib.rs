@@ -1,0 +1,158 @@
+//! Compiles a separate cargo workspace of guest crates to `wasm32-wasip2`
+//! components from inside a build script.
+//!
+//! Both the bundled plugins (`plugins/`) and the host's hostile test guests
+//! are built this way, so a fresh clone needs nothing beyond `cargo build`.
+//! The nested cargo uses its own target directory, so it never waits on the
+//! lock held by the outer build.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+/// The target every tenken plugin is built for.
+pub const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// One component produced by [`build_workspace`].
+#[derive(Debug, Clone)]
+pub struct BuiltComponent {
+    /// The cargo package name, e.g. `k8s-resource-limits`.
+    pub package: String,
+    /// Absolute path of the `.wasm` component.
+    pub path: PathBuf,
+    /// Lower-case hex sha256 of the component bytes.
+    pub sha256: String,
+}
+
+/// Builds every `cdylib` in the cargo workspace at `workspace_dir` for
+/// [`WASM_TARGET`] in release mode, into `target_dir`.
+///
+/// Emits `cargo:rerun-if-changed` for the workspace and for `extra_inputs`
+/// (e.g. the WIT directory and the SDK the guests depend on). Returns the
+/// components sorted by package name, or a message for the build script to
+/// print before failing.
+pub fn build_workspace(
+    workspace_dir: &Path,
+    target_dir: &Path,
+    extra_inputs: &[&Path],
+) -> Result<Vec<BuiltComponent>, String> {
+    for input in std::iter::once(&workspace_dir).chain(extra_inputs) {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
+    ensure_target_installed()?;
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace_dir)
+        .args(["build", "--release", "--workspace", "--target", WASM_TARGET])
+        .args(["--message-format", "json-render-diagnostics"])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    // The outer build's settings are meant for the host, not the guests:
+    // wrappers such as clippy-driver, host RUSTFLAGS, or a forced target.
+    for var in [
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        command.env_remove(var);
+    }
+
+    let mut child =
+        command.spawn().map_err(|err| format!("could not run cargo to build {}: {err}", workspace_dir.display()))?;
+    let stdout = child.stdout.take().ok_or("cargo's stdout was not captured")?;
+    let mut components = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|err| format!("reading cargo output: {err}"))?;
+        if let Some(component) = component_from_message(&line) {
+            components.push(component);
+        }
+    }
+    let status = child.wait().map_err(|err| format!("waiting for cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!(
+            "building the wasm components in {} failed; see the cargo output above",
+            workspace_dir.display()
+        ));
+    }
+
+    let mut built = Vec::with_capacity(components.len());
+    for (package, path) in components {
+        let bytes = std::fs::read(&path).map_err(|err| format!("reading built component {}: {err}", path.display()))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        built.push(BuiltComponent { package, path, sha256 });
+    }
+    built.sort_by(|a, b| a.package.cmp(&b.package));
+    Ok(built)
+}
+
+/// Fails with a one-line fix when the wasm target's standard library is
+/// missing, instead of letting rustc print pages of "can't find crate".
+fn ensure_target_installed() -> Result<(), String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|err| format!("could not run rustc: {err}"))?;
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let target_lib = Path::new(&sysroot).join("lib/rustlib").join(WASM_TARGET);
+    if target_lib.is_dir() {
+        Ok(())
+    } else {
+        Err(format!("the {WASM_TARGET} target is not installed; run `rustup target add {WASM_TARGET}`"))
+    }
+}
+
+/// Picks the `.wasm` output of a `cdylib` out of one line of cargo's JSON
+/// messages.
+fn component_from_message(line: &str) -> Option<(String, PathBuf)> {
+    let message: serde_json::Value = serde_json::from_str(line).ok()?;
+    if message.get("reason")?.as_str()? != "compiler-artifact" {
+        return None;
+    }
+    let target = message.get("target")?;
+    let is_cdylib = target.get("kind")?.as_array()?.iter().any(|kind| kind.as_str() == Some("cdylib"));
+    if !is_cdylib {
+        return None;
+    }
+    let package = target.get("name")?.as_str()?.replace('_', "-");
+    let wasm = message
+        .get("filenames")?
+        .as_array()?
+        .iter()
+        .filter_map(|name| name.as_str())
+        .find(|name| name.ends_with(".wasm"))?;
+    Some((package, PathBuf::from(wasm)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_wasm_of_cdylib_artifacts_only() {
+        let cdylib = r#"{"reason":"compiler-artifact","target":{"kind":["cdylib"],"name":"k8s_resource_limits"},"filenames":["/t/k8s_resource_limits.wasm"]}"#;
+        let rlib = r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"serde"},"filenames":["/t/libserde.rlib"]}"#;
+        let other = r#"{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            component_from_message(cdylib),
+            Some(("k8s-resource-limits".to_owned(), PathBuf::from("/t/k8s_resource_limits.wasm")))
+        );
+        assert_eq!(component_from_message(rlib), None);
+        assert_eq!(component_from_message(other), None);
+        assert_eq!(component_from_message("not json"), None);
+    }
+}

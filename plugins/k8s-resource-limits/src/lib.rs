@@ -1,0 +1,230 @@
+//! # k8s-resource-limits
+//!
+//! Every container and init container of every pod-bearing workload sets
+//! CPU and memory requests and a memory limit (and, if configured, a CPU
+//! limit).
+//!
+//! ## Why it matters
+//! The scheduler places pods by their requests. A container without
+//! requests is placed as if it needed nothing, lands on a full node, and
+//! starves its neighbours or is first to be evicted under pressure (it gets
+//! the `BestEffort` QoS class). A container without a memory limit can grow
+//! until the node runs out of memory, and the kernel's OOM killer then picks
+//! victims across the whole node, not just the leaking pod.
+//!
+//! CPU limits are not required by default: CPU is compressible, and a limit
+//! throttles a latency-sensitive service even when the node is idle. Teams
+//! that want them set `require-cpu-limit = true`.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct ResourceLimits;
+
+/// Settings, from `[plugins.k8s-resource-limits]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Also require `resources.limits.cpu`.
+    #[serde(default)]
+    pub require_cpu_limit: bool,
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-cpu-limit": {
+      "type": "boolean",
+      "default": false,
+      "description": "Also require a CPU limit on every container. Off by default: CPU limits throttle latency-sensitive services even on idle nodes."
+    }
+  }
+}"#;
+
+const REFERENCES: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+    "https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/",
+];
+
+const FIX_EXAMPLE: &str = "```yaml
+containers:
+  - name: web
+    image: registry.example.com/web:1.4.2
+    resources:
+      requests:
+        cpu: 250m
+        memory: 256Mi
+      limits:
+        memory: 256Mi
+```
+Size requests from observed usage (for example the p95 of the last weeks); set the memory limit equal to the request unless the service is known to burst safely.";
+
+/// One resource a container must declare.
+struct Requirement {
+    rule: &'static str,
+    section: &'static str,
+    resource: &'static str,
+    what: &'static str,
+}
+
+const MEMORY_LIMIT: Requirement =
+    Requirement { rule: "missing-memory-limit", section: "limits", resource: "memory", what: "memory limit" };
+const MEMORY_REQUEST: Requirement =
+    Requirement { rule: "missing-memory-request", section: "requests", resource: "memory", what: "memory request" };
+const CPU_REQUEST: Requirement =
+    Requirement { rule: "missing-cpu-request", section: "requests", resource: "cpu", what: "CPU request" };
+const CPU_LIMIT: Requirement =
+    Requirement { rule: "missing-cpu-limit", section: "limits", resource: "cpu", what: "CPU limit" };
+
+fn rule(id: &str, title: &str, severity: Severity, rationale: &str) -> Rule {
+    Rule {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        default_severity: severity,
+        category: Category::Reliability,
+        rationale: rationale.to_owned(),
+        fix: FIX_EXAMPLE.to_owned(),
+        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+impl Policy for ResourceLimits {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-resource-limits".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Kubernetes containers declare resource requests and limits".to_owned(),
+            summary: "Every container and init container of every pod-bearing workload sets CPU and memory \
+                      requests and a memory limit, so the scheduler can place it and a leak cannot take \
+                      down its node."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    MEMORY_LIMIT.rule,
+                    "Set a memory limit on every container",
+                    Severity::High,
+                    "Without a memory limit a leaking container grows until the node runs out of memory; \
+                     the kernel's OOM killer then kills processes across the node, taking healthy pods with it.",
+                ),
+                rule(
+                    MEMORY_REQUEST.rule,
+                    "Set a memory request on every container",
+                    Severity::Medium,
+                    "The scheduler places pods by their requests. Without a memory request the pod is placed \
+                     as if it needed no memory, overcommits its node, and is among the first evicted under \
+                     memory pressure.",
+                ),
+                rule(
+                    CPU_REQUEST.rule,
+                    "Set a CPU request on every container",
+                    Severity::Medium,
+                    "Without a CPU request the pod gets the smallest CPU share under contention and may be \
+                     placed on a saturated node, so its latency collapses exactly when load is high.",
+                ),
+                rule(
+                    CPU_LIMIT.rule,
+                    "Set a CPU limit on every container (only with require-cpu-limit)",
+                    Severity::Low,
+                    "Some platforms require CPU limits for fair sharing or cost accounting. This rule only \
+                     applies when `require-cpu-limit` is set, because CPU limits also throttle services on \
+                     idle nodes.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        let mut requirements = vec![MEMORY_LIMIT, MEMORY_REQUEST, CPU_REQUEST];
+        if settings.require_cpu_limit {
+            requirements.push(CPU_LIMIT);
+        }
+        for pod in pod_specs(&document.tree) {
+            // Ephemeral containers cannot declare resources at all.
+            for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
+                for requirement in &requirements {
+                    check_requirement(&container, requirement, findings);
+                }
+            }
+        }
+    }
+}
+
+fn check_requirement(container: &Container<'_>, requirement: &Requirement, findings: &mut Findings) {
+    let declared = container
+        .value
+        .get("resources")
+        .and_then(|resources| resources.get(requirement.section))
+        .and_then(|section| section.get(requirement.resource))
+        .is_some_and(|value| !value.is_null() && value != &Value::String(String::new()));
+    if declared {
+        return;
+    }
+    // Point at where the value belongs; the host shows the nearest part
+    // that exists (the `limits` map, `resources`, or the container).
+    let pointer = container.pointer.key("resources").key(requirement.section).key(requirement.resource);
+    findings.report(
+        requirement.rule,
+        &pointer,
+        format!("{} \"{}\" has no {}", container.list.noun(), container.name, requirement.what),
+    );
+}
+
+tenken_sdk::export_policy!(ResourceLimits);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    fn rules(findings: &[(String, String, String)]) -> Vec<(&str, &str)> {
+        findings.iter().map(|(rule, pointer, _)| (rule.as_str(), pointer.as_str())).collect()
+    }
+
+    #[test]
+    fn complete_resources_pass() {
+        let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "web", "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}}]}});
+        assert!(check_tree::<ResourceLimits>("kubernetes", pod).is_empty());
+    }
+
+    #[test]
+    fn missing_resources_point_at_where_they_belong() {
+        let deployment = json!({"kind": "Deployment", "spec": {"template": {"spec": {
+            "initContainers": [{"name": "migrate", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}],
+            "containers": [{"name": "web", "resources": {"requests": {"cpu": "1"}}}]}}}});
+        let findings = check_tree::<ResourceLimits>("kubernetes", deployment);
+        assert_eq!(
+            rules(&findings),
+            vec![
+                ("missing-memory-limit", "/spec/template/spec/containers/0/resources/limits/memory"),
+                ("missing-memory-request", "/spec/template/spec/containers/0/resources/requests/memory"),
+                ("missing-memory-limit", "/spec/template/spec/initContainers/0/resources/limits/memory"),
+            ]
+        );
+        assert_eq!(findings[2].2, "init container \"migrate\" has no memory limit");
+    }
+
+    #[test]
+    fn objects_without_pods_are_ignored() {
+        let service = json!({"kind": "Service", "spec": {"ports": [{"port": 80}]}});
+        assert!(check_tree::<ResourceLimits>("kubernetes", service).is_empty());
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        assert!(tenken_sdk::configure::<ResourceLimits>(r#"{"require-cpu-limit": true}"#).is_ok());
+        let error = tenken_sdk::configure::<ResourceLimits>(r#"{"require-cpu-limits": true}"#).unwrap_err();
+        assert!(error.contains("unknown field `require-cpu-limits`"), "{error}");
+    }
+}
