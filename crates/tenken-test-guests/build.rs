@@ -13,8 +13,9 @@ fn main() {
     let built = match tenken_wasm_build::build_workspace(&guests, &target_dir, &[&sdk, &wit]) {
         Ok(built) => built,
         Err(message) => {
-            println!("cargo::error={message}");
-            return;
+            // Exiting non-zero makes cargo show the nested build's output.
+            eprintln!("error: {message}");
+            std::process::exit(1);
         }
     };
     let mut constants = String::new();

@@ -35,7 +35,12 @@ pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStr
             }
             Err(error) => {
                 let marker = error.marker();
-                let offset = builder.offset(marker.line(), marker.col(), marker.index());
+                let mut offset = builder.offset(marker.line(), marker.col(), marker.index());
+                if offset >= source.len() {
+                    // "Unexpected end of input": show the end of the last
+                    // line rather than an empty line past it.
+                    offset = source.trim_end().len();
+                }
                 builder.diagnostics.push(Diagnostic::error(
                     format!("YAML syntax error: {}", error.info()),
                     Some(Span::new(offset, offset)),

@@ -56,11 +56,12 @@ impl CompileCache {
         sha256: &str,
     ) -> Result<(Component, CacheOutcome), LoadError> {
         let artifact = self.artifact_path(sha256);
-        if let Some(path) = artifact.as_deref().filter(|path| path.is_file()) {
-            if let Ok(component) = deserialize(engine, path) {
-                return Ok((component, CacheOutcome::Hit));
-            }
-            // A truncated or foreign artifact: fall through and replace it.
+        // A truncated or foreign artifact fails to deserialize; it is then
+        // compiled again and replaced.
+        if let Some(path) = artifact.as_deref().filter(|path| path.is_file())
+            && let Ok(component) = deserialize(engine, path)
+        {
+            return Ok((component, CacheOutcome::Hit));
         }
 
         let precompiled = engine.precompile_component(bytes).map_err(|err| LoadError::Compile(format!("{err:#}")))?;

@@ -17,6 +17,7 @@ mod sandbox;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -123,7 +124,7 @@ fn stderr_suffix(stderr: &str) -> String {
         let start = chars.len().saturating_sub(800);
         chars[start..].iter().collect()
     };
-    format!("\n  plugin stderr: {}", tail.replace('\n', "\n  "))
+    format!("\nplugin stderr:\n{tail}")
 }
 
 /// Settings for a [`Host`].
@@ -142,7 +143,7 @@ pub struct Host {
     linker: Linker<HostState>,
     cache: cache::CompileCache,
     limits: SandboxLimits,
-    _ticker: EpochTicker,
+    ticker: Arc<EpochTicker>,
 }
 
 impl Host {
@@ -155,8 +156,8 @@ impl Host {
         // grants nothing; see sandbox::new_store.
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|err| LoadError::Engine(format!("{err:#}")))?;
         let cache = cache::CompileCache::new(&engine, config.cache_dir);
-        let ticker = EpochTicker::start(&engine)?;
-        Ok(Self { engine, linker, cache, limits: config.limits, _ticker: ticker })
+        let ticker = Arc::new(EpochTicker::start(&engine)?);
+        Ok(Self { engine, linker, cache, limits: config.limits, ticker })
     }
 
     /// Compiles (or loads from the cache), checks the contract version,
@@ -165,7 +166,7 @@ impl Host {
         let sha256 = source.sha256.clone().unwrap_or_else(|| sha256_hex(&source.bytes));
         let (component, outcome) = self.cache.load(&self.engine, &source.bytes, &sha256)?;
         contract::check_compatible(&self.engine, &component)?;
-        LoadedPlugin::link(&self.engine, &self.linker, &component, source, sha256, outcome, &self.limits)
+        LoadedPlugin::link(&self.engine, &self.ticker, &self.linker, &component, source, sha256, outcome, &self.limits)
     }
 
     /// The limits every call runs under.

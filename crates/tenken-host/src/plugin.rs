@@ -5,6 +5,7 @@ use wasmtime::component::Linker;
 
 use crate::bindings::{self, PluginPre};
 use crate::cache::CacheOutcome;
+use crate::engine::EpochTicker;
 use crate::sandbox::{self, CapturedOutput, HostState, SandboxLimits};
 use crate::{LoadError, PluginError, PluginSource};
 
@@ -121,6 +122,8 @@ pub struct LoadedPlugin {
     settings: String,
     pre: PluginPre<HostState>,
     engine: wasmtime::Engine,
+    /// Keeps deadlines firing for as long as any plugin can be called.
+    _ticker: std::sync::Arc<EpochTicker>,
     limits: SandboxLimits,
 }
 
@@ -131,8 +134,10 @@ impl std::fmt::Debug for LoadedPlugin {
 }
 
 impl LoadedPlugin {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn link(
         engine: &wasmtime::Engine,
+        ticker: &std::sync::Arc<EpochTicker>,
         linker: &Linker<HostState>,
         component: &wasmtime::component::Component,
         source: &PluginSource,
@@ -150,6 +155,7 @@ impl LoadedPlugin {
             settings: "{}".to_owned(),
             pre,
             engine: engine.clone(),
+            _ticker: std::sync::Arc::clone(ticker),
             limits: limits.clone(),
         };
         let info = plugin

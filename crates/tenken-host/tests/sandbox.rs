@@ -1,6 +1,7 @@
 //! The sandbox, tested with real guest components built from
 //! `crates/tenken-test-guests/guests`: each way a plugin can misbehave is
 //! stopped and reported, and each capability it could reach for is denied.
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
 use std::borrow::Cow;
 use std::path::PathBuf;

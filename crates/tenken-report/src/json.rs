@@ -31,7 +31,8 @@ struct Tool<'a> {
 #[derive(Serialize)]
 struct Summary {
     findings: usize,
-    by_severity: std::collections::BTreeMap<&'static str, usize>,
+    /// Most severe first.
+    by_severity: serde_json::Map<String, serde_json::Value>,
     files_checked: usize,
     files_skipped: usize,
     files_errored: usize,
@@ -42,7 +43,8 @@ struct Summary {
 /// Renders `report` as pretty-printed JSON, ending in a newline.
 pub fn render(report: &Report, tool_version: &str) -> String {
     let (checked, skipped, errored) = report.file_counts();
-    let by_severity = Severity::ALL.iter().map(|severity| (severity.as_str(), report.count(*severity))).collect();
+    let by_severity =
+        Severity::ALL.iter().map(|severity| (severity.as_str().to_owned(), report.count(*severity).into())).collect();
     let document = JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "tenken", version: tool_version },

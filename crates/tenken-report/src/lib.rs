@@ -185,6 +185,9 @@ pub struct Problem {
     pub plugin: Option<String>,
     /// What happened.
     pub message: String,
+    /// Source lines for a code frame, if the problem has a place.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
 }
 
 /// A plugin that took part in the run.
@@ -292,6 +295,7 @@ mod tests {
             column: None,
             plugin: Some("p".into()),
             message: "crashed".into(),
+            excerpt: None,
         });
         assert_eq!(report.exit_code(Severity::High), 2);
     }

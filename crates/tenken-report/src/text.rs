@@ -23,11 +23,11 @@ pub fn render(report: &Report, options: TextOptions) -> String {
         out.push_str("\n\n");
     }
     for problem in &report.errors {
-        out.push_str(&renderer.render(&[problem_group(Level::ERROR, problem)]));
+        out.push_str(&renderer.render(&problem_report(Level::ERROR, problem)));
         out.push_str("\n\n");
     }
     for problem in &report.warnings {
-        out.push_str(&renderer.render(&[problem_group(Level::WARNING, problem)]));
+        out.push_str(&renderer.render(&problem_report(Level::WARNING, problem)));
         out.push_str("\n\n");
     }
     out.push_str(&summary(report));
@@ -52,6 +52,7 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
             Snippet::source(&excerpt.text)
                 .line_start(excerpt.first_line as usize)
                 .path(&location.path)
+                .fold(false)
                 .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone())),
         ),
         None => title.element(annotate_snippets::Origin::path(&location.path).line(location.line as usize)),
@@ -60,19 +61,40 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
     vec![group, Group::with_title(help)]
 }
 
-fn problem_group<'a>(level: Level<'static>, problem: &'a Problem) -> Group<'a> {
+/// An error or warning: its first line as the title, at its location; any
+/// further lines (such as a crashed plugin's stderr) as a note.
+fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<'a>> {
+    let (first, rest) = problem.message.split_once('\n').unwrap_or((&problem.message, ""));
     let message = match &problem.plugin {
-        Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
-        None => problem.message.clone(),
+        Some(plugin) => format!("plugin `{plugin}` {first}"),
+        None => first.to_owned(),
     };
-    let mut origin = annotate_snippets::Origin::path(&problem.path);
-    if let Some(line) = problem.line {
-        origin = origin.line(line as usize);
-        if let Some(column) = problem.column {
-            origin = origin.char_column(column.saturating_sub(1) as usize);
+    let title = level.primary_title(message);
+    let first = match &problem.excerpt {
+        Some(excerpt) => title.element(
+            Snippet::source(&excerpt.text)
+                .line_start(excerpt.first_line as usize)
+                .path(&problem.path)
+                .fold(false)
+                .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone())),
+        ),
+        None => {
+            let mut origin = annotate_snippets::Origin::path(&problem.path);
+            if let Some(line) = problem.line {
+                origin = origin.line(line as usize);
+                if let Some(column) = problem.column {
+                    origin = origin.char_column(column as usize);
+                }
+            }
+            title.element(origin)
         }
+    };
+    let mut groups = vec![first];
+    let detail: Vec<&str> = rest.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    if !detail.is_empty() {
+        groups.push(Group::with_title(Level::NOTE.secondary_title(detail.join("\n"))));
     }
-    level.primary_title(message).element(origin)
+    groups
 }
 
 /// The closing line, e.g. `3 findings (1 high, 2 medium) in 5 files checked

@@ -84,7 +84,7 @@ impl Policy for NonRootUser {
         let Some(last) = stages.len().checked_sub(1) else { return };
         let stages_pointer = Pointer::root().key("stages");
         match effective_user(stages, last) {
-            Some(user) if is_root(&resolve_variables(&user.name, stages, user.stage, &document.tree)) => {
+            Some(user) if is_root(&resolve_variables(&user, stages, &document.tree)) => {
                 let pointer = stages_pointer.key_index(user.stage, user.instruction).key("user");
                 findings.report(
                     "explicit-root-user",
@@ -146,19 +146,23 @@ fn effective_user(stages: &[Value], index: usize) -> Option<EffectiveUser> {
     }
 }
 
-/// Replaces `$NAME` / `${NAME}` with a static default from the stage's (or
-/// the global) `ARG` and `ENV` pairs, where one exists.
-fn resolve_variables(user: &str, stages: &[Value], stage: usize, tree: &Value) -> String {
-    let Some(name) = user.strip_prefix('$') else { return user.to_owned() };
+/// Replaces `$NAME` / `${NAME}` with a static default from an `ARG` or
+/// `ENV` before the `USER` in its stage, or from a global `ARG`.
+fn resolve_variables(user: &EffectiveUser, stages: &[Value], tree: &Value) -> String {
+    let Some(name) = user.name.strip_prefix('$') else { return user.name.clone() };
     let name = name.trim_start_matches('{').trim_end_matches('}');
     let name = name.split([':', '-']).next().unwrap_or(name);
-    let stage_instructions = stages[stage].get("instructions").and_then(Value::as_array).into_iter().flatten();
-    let global_args = tree.get("args").and_then(Value::as_array).into_iter().flatten();
+    let pointer = format!("/pairs/{name}");
+    let stage_instructions =
+        stages[user.stage].get("instructions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let before_user = &stage_instructions[..user.instruction.min(stage_instructions.len())];
+    let global_args = tree.get("args").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     global_args
-        .chain(stage_instructions)
-        .filter_map(|instruction| instruction.pointer(&format!("/pairs/{name}")).and_then(Value::as_str))
-        .last()
-        .map_or_else(|| user.to_owned(), str::to_owned)
+        .iter()
+        .chain(before_user)
+        .rev()
+        .find_map(|instruction| instruction.pointer(&pointer).and_then(Value::as_str))
+        .map_or_else(|| user.name.clone(), str::to_owned)
 }
 
 fn is_root(user: &str) -> bool {

@@ -1,0 +1,355 @@
+//! `tenken check`: discover → parse once → run plugins → resolve → report.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+
+use rayon::prelude::*;
+use tenken_formats::span::{Span, resolve_pointer};
+use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip, classify};
+use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
+use tenken_report::{
+    DocumentSummary, Excerpt, FileOutcome, FileStatus, Finding, Location, PluginSummary, Problem, ProblemKind, Report,
+};
+
+use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
+use crate::discover::{InputFile, discover};
+use crate::plugins::{self, Plugins};
+
+/// Runs `tenken check` and returns the exit code.
+pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+    let paths = if args.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { args.paths.clone() };
+    let plugins = plugins::load(&args.runtime)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
+    let report = pool.install(|| check_paths(&paths, &plugins, args.verbose));
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        OutputFormat::Text => {
+            let color = use_color(args.color);
+            out.write_all(tenken_report::text::render(&report, tenken_report::text::TextOptions { color }).as_bytes())?
+        }
+        OutputFormat::Json => {
+            out.write_all(tenken_report::json::render(&report, env!("CARGO_PKG_VERSION")).as_bytes())?
+        }
+    }
+    out.flush()?;
+    Ok(report.exit_code(args.fail_on.into()))
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal as _;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Everything one file contributed to the report.
+#[derive(Default)]
+struct FileResult {
+    outcome: Option<FileOutcome>,
+    findings: Vec<Finding>,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+    /// Kept only when a project-scoped plugin needs the file's documents.
+    retained: Option<Retained>,
+    log: Vec<String>,
+}
+
+/// A parsed file with each document's tree serialized once, shared by
+/// every plugin that reads it.
+struct Retained {
+    parsed: ParsedFile,
+    trees: Vec<String>,
+}
+
+fn check_paths(paths: &[std::path::PathBuf], plugins: &Plugins, verbose: bool) -> Report {
+    let (files, walk_errors) = discover(paths);
+    let limits = Limits::default();
+    let needs_retention = plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::Project);
+
+    let mut results: Vec<FileResult> =
+        files.par_iter().map(|file| check_file(file, &plugins.loaded, &limits, needs_retention)).collect();
+
+    let mut report = Report::default();
+    let project_findings = run_project_plugins(&plugins.loaded, &mut results, &mut report);
+    report.findings.extend(project_findings);
+
+    for (origin, message) in &plugins.failed {
+        report.errors.push(problem(ProblemKind::Plugin, origin, None, None, format!("plugin {message}")));
+    }
+    for error in walk_errors {
+        report.errors.push(problem(ProblemKind::Read, &error.display, None, None, error.message));
+        report.files.push(FileOutcome {
+            path: error.display,
+            status: FileStatus::Error,
+            format: None,
+            documents: vec![],
+        });
+    }
+    let mut log = Vec::new();
+    for result in results {
+        report.findings.extend(result.findings);
+        report.errors.extend(result.errors);
+        report.warnings.extend(result.warnings);
+        report.files.extend(result.outcome);
+        log.extend(result.log);
+    }
+    report.plugins = plugins
+        .loaded
+        .iter()
+        .map(|plugin| PluginSummary {
+            id: plugin.info.id.clone(),
+            version: plugin.info.version.clone(),
+            sha256: plugin.sha256.clone(),
+        })
+        .collect();
+    report.sort();
+
+    if verbose {
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        for line in plugins.load_log.iter().chain(&log) {
+            let _ = writeln!(err, "tenken: {line}");
+        }
+    }
+    report
+}
+
+fn problem(kind: ProblemKind, path: &str, line: Option<u32>, column: Option<u32>, message: String) -> Problem {
+    Problem { kind, path: path.to_owned(), line, column, plugin: None, message, excerpt: None }
+}
+
+fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retain: bool) -> FileResult {
+    let mut result = FileResult::default();
+    let outcome = |status, format: Option<&str>, documents| FileOutcome {
+        path: file.display.clone(),
+        status,
+        format: format.map(str::to_owned),
+        documents,
+    };
+    let Some(format) = classify::format_of_path(&file.path) else {
+        result.outcome = Some(outcome(FileStatus::Skipped { reason: "not a config file".to_owned() }, None, vec![]));
+        return result;
+    };
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            result.errors.push(problem(
+                ProblemKind::Read,
+                &file.display,
+                None,
+                None,
+                format!("could not read: {error}"),
+            ));
+            result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
+            return result;
+        }
+    };
+    let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits) {
+        Ok(parsed) => parsed,
+        Err(skip @ Skip::InvalidUtf8 { line, column }) => {
+            result.errors.push(problem(ProblemKind::Read, &file.display, Some(line), Some(column), skip.to_string()));
+            result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
+            return result;
+        }
+        Err(skip) => {
+            result.outcome =
+                Some(outcome(FileStatus::Skipped { reason: skip.to_string() }, Some(format.as_str()), vec![]));
+            return result;
+        }
+    };
+
+    for diagnostic in &parsed.diagnostics {
+        let mut entry = problem(ProblemKind::Parse, &file.display, None, None, diagnostic.message.clone());
+        if let Some(span) = diagnostic.span {
+            let at = parsed.source.lines.line_column(&parsed.source.text, span.start);
+            entry.line = Some(at.line);
+            entry.column = Some(at.column);
+            entry.excerpt = Some(excerpt(&parsed, span));
+        }
+        match diagnostic.level {
+            DiagnosticLevel::Error => result.errors.push(entry),
+            DiagnosticLevel::Warning => result.warnings.push(entry),
+        }
+    }
+
+    // Serialize each tree once; every plugin reads the same text.
+    let trees: Vec<String> = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+    for plugin in plugins.iter().filter(|plugin| plugin.info.scope == Scope::File) {
+        let selected: Vec<usize> =
+            (0..parsed.documents.len()).filter(|&index| applies_to(plugin, parsed.documents[index].kind)).collect();
+        if selected.is_empty() {
+            continue;
+        }
+        let inputs: Vec<DocumentInput<'_>> =
+            selected.iter().map(|&index| document_input(&parsed, &parsed.documents[index], &trees[index])).collect();
+        match plugin.check(&inputs) {
+            Ok(output) => {
+                log_output(&mut result.log, plugin, &file.display, &output);
+                for raw in output.findings {
+                    let document = &parsed.documents[selected[raw.document]];
+                    result.findings.push(finding(plugin, &parsed, document, raw));
+                }
+            }
+            Err(error) => result.errors.push(plugin_problem(plugin, &file.display, &error)),
+        }
+    }
+
+    let status = if result.errors.is_empty() { FileStatus::Checked } else { FileStatus::Error };
+    let documents = parsed
+        .documents
+        .iter()
+        .map(|document| DocumentSummary { index: document.index, kind: document.kind.to_owned() })
+        .collect();
+    result.outcome = Some(outcome(status, Some(format.as_str()), documents));
+    if retain {
+        result.retained = Some(Retained { parsed, trees });
+    }
+    result
+}
+
+fn applies_to(plugin: &LoadedPlugin, kind: &str) -> bool {
+    plugin.info.kinds.iter().any(|wanted| wanted == kind)
+}
+
+fn document_input<'a>(parsed: &'a ParsedFile, document: &'a Document, tree: &'a str) -> DocumentInput<'a> {
+    DocumentInput {
+        path: &parsed.source.path,
+        kind: document.kind,
+        format: document.format.as_str(),
+        index: document.index,
+        tree,
+    }
+}
+
+fn log_output(log: &mut Vec<String>, plugin: &LoadedPlugin, path: &str, output: &CheckOutput) {
+    for (stream, text) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        for line in text.lines() {
+            log.push(format!("plugin {} {stream} on {path}: {line}", plugin.info.id));
+        }
+    }
+}
+
+fn plugin_problem(plugin: &LoadedPlugin, path: &str, error: &PluginError) -> Problem {
+    Problem {
+        kind: ProblemKind::Plugin,
+        path: path.to_owned(),
+        line: None,
+        column: None,
+        plugin: Some(plugin.info.id.clone()),
+        message: error.to_string(),
+        excerpt: None,
+    }
+}
+
+/// Calls each project-scoped plugin once with every document of its kinds.
+fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], report: &mut Report) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for plugin in plugins.iter().filter(|plugin| plugin.info.scope == Scope::Project) {
+        // (file result index, document index) of every selected document.
+        let mut selected = Vec::new();
+        for (file_index, result) in results.iter().enumerate() {
+            let Some(retained) = &result.retained else { continue };
+            for (document_index, document) in retained.parsed.documents.iter().enumerate() {
+                if applies_to(plugin, document.kind) {
+                    selected.push((file_index, document_index));
+                }
+            }
+        }
+        if selected.is_empty() {
+            continue;
+        }
+        let inputs: Vec<DocumentInput<'_>> = selected
+            .iter()
+            .filter_map(|&(file_index, document_index)| {
+                let retained = results[file_index].retained.as_ref()?;
+                let document = &retained.parsed.documents[document_index];
+                Some(document_input(&retained.parsed, document, &retained.trees[document_index]))
+            })
+            .collect();
+        match plugin.check(&inputs) {
+            Ok(output) => {
+                for raw in output.findings {
+                    let (file_index, document_index) = selected[raw.document];
+                    if let Some(retained) = &results[file_index].retained {
+                        let document = &retained.parsed.documents[document_index];
+                        findings.push(finding(plugin, &retained.parsed, document, raw));
+                    }
+                }
+            }
+            Err(error) => {
+                let paths: BTreeSet<&str> = selected
+                    .iter()
+                    .filter_map(|&(file_index, _)| results[file_index].outcome.as_ref().map(|o| o.path.as_str()))
+                    .collect();
+                for path in paths {
+                    report.errors.push(plugin_problem(plugin, path, &error));
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// Turns a plugin's finding into a located one.
+fn finding(plugin: &LoadedPlugin, parsed: &ParsedFile, document: &Document, raw: RawFinding) -> Finding {
+    // The rule exists: the host validated every finding against the info.
+    let rule = plugin.info.rule(&raw.rule);
+    let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
+    let source = &parsed.source;
+    let start = source.lines.line_column(&source.text, resolved.span.start);
+    let end = source.lines.line_column(&source.text, resolved.span.end);
+    Finding {
+        rule: format!("{}/{}", plugin.info.id, raw.rule),
+        plugin: plugin.info.id.clone(),
+        severity: rule.map_or(tenken_report::Severity::Medium, |rule| rule.default_severity),
+        category: rule.map_or(tenken_report::Category::Reliability, |rule| rule.category),
+        message: raw.message,
+        location: Location {
+            path: source.path.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        },
+        document: document.index,
+        pointer: raw.pointer,
+        help: rule.map(|rule| rule.title.clone()).unwrap_or_default(),
+        excerpt: Some(excerpt(parsed, resolved.span)),
+    }
+}
+
+/// The line of `span`'s start, with the line before it for context unless
+/// that is blank; the highlight stops at the end of the start line for spans
+/// over several lines.
+fn excerpt(parsed: &ParsedFile, span: Span) -> Excerpt {
+    let source = &parsed.source;
+    let start = source.lines.line_column(&source.text, span.start);
+    let previous_is_blank =
+        start.line <= 1 || source.text[source.lines.line_range(&source.text, start.line - 1)].trim().is_empty();
+    let first_line = if previous_is_blank { start.line } else { start.line - 1 };
+    let mut text = String::new();
+    let mut highlight = 0..0;
+    for line in first_line..=start.line {
+        let range = source.lines.line_range(&source.text, line);
+        if line == start.line {
+            let span_start = (span.start as usize).clamp(range.start, range.end);
+            let span_end = (span.end as usize).clamp(span_start, range.end);
+            let offset = text.len();
+            highlight = offset + span_start - range.start..offset + span_end - range.start;
+            if highlight.is_empty() && span_end < range.end {
+                highlight.end += source.text[span_end..].chars().next().map_or(0, char::len_utf8);
+            }
+        }
+        text.push_str(&source.text[range]);
+        if line != start.line {
+            text.push('\n');
+        }
+    }
+    Excerpt { first_line, text, highlight }
+}

@@ -1,0 +1,156 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Checks infrastructure and application configs against reliability and
+/// security practices, encoded as sandboxed WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "tenken", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 no findings at or above --fail-on; 1 findings; \
+2 usage or config error, or something could not be checked (a parse error or a plugin failure).")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check files and directories.
+    Check(CheckArgs),
+    /// List the loaded plugins, their rules and the kinds they apply to.
+    Plugins(PluginArgs),
+    /// Print a rule's documentation: why it matters and how to fix it.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Files or directories to check. Directories are walked, honouring
+    /// .gitignore. Defaults to the current directory.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) format: OutputFormat,
+
+    /// Lowest severity that makes the run fail (exit code 1).
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    pub(crate) fail_on: SeverityArg,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+
+    /// Number of files checked in parallel. Defaults to the number of CPUs.
+    /// Output is identical for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+
+    /// Print plugin loading, compile-cache use and plugin output to stderr.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
+
+    #[command(flatten)]
+    pub(crate) runtime: RuntimeArgs,
+}
+
+/// Settings for the plugin runtime, shared by every command that loads
+/// plugins.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct RuntimeArgs {
+    /// Directory for compiled plugins. Defaults to $TENKEN_CACHE_DIR, else
+    /// the user's cache directory (e.g. ~/.cache/tenken).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+
+    /// Compile plugins on every run instead of caching them.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+
+    /// Memory limit for each plugin instance, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub(crate) plugin_memory: usize,
+
+    /// Time limit for each plugin call, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub(crate) plugin_timeout: u64,
+
+    /// Load an extra plugin: a `.wasm` component, or a directory of them.
+    /// Repeatable.
+    #[arg(long = "plugin", value_name = "PATH")]
+    pub(crate) plugins: Vec<PathBuf>,
+
+    /// Settings for a plugin, as `<plugin-id>=<JSON object>`. Repeatable.
+    #[arg(long = "plugin-settings", value_name = "ID=JSON", value_parser = parse_plugin_settings)]
+    pub(crate) plugin_settings: Vec<(String, serde_json::Value)>,
+}
+
+fn parse_plugin_settings(text: &str) -> Result<(String, serde_json::Value), String> {
+    let (id, json) = text.split_once('=').ok_or("expected <plugin-id>=<JSON object>")?;
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|err| format!("invalid JSON: {err}"))?;
+    if !value.is_object() {
+        return Err("the settings must be a JSON object".to_owned());
+    }
+    Ok((id.to_owned(), value))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PluginArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) format: OutputFormat,
+
+    #[command(flatten)]
+    pub(crate) runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A rule id, `<plugin>/<rule>`, or a plugin id to explain all its rules.
+    pub(crate) rule: String,
+
+    #[command(flatten)]
+    pub(crate) runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Diagnostics with code frames, for people.
+    Text,
+    /// The versioned JSON report, for tools.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for tenken_report::Severity {
+    fn from(value: SeverityArg) -> Self {
+        match value {
+            SeverityArg::Critical => Self::Critical,
+            SeverityArg::High => Self::High,
+            SeverityArg::Medium => Self::Medium,
+            SeverityArg::Low => Self::Low,
+            SeverityArg::Info => Self::Info,
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `tenken plugins` and `tenken explain`: what the loaded plugins check,
+//! read from the plugins themselves.
+
+use std::fmt::Write as _;
+
+use tenken_host::{LoadedPlugin, RuleInfo};
+
+use crate::cli::{ExplainArgs, OutputFormat, PluginArgs};
+use crate::plugins;
+
+/// Lists plugins, their kinds and rules.
+pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
+    let plugins = plugins::load(&args.runtime)?;
+    let mut out = String::new();
+    match args.format {
+        OutputFormat::Json => {
+            let entries: Vec<serde_json::Value> = plugins
+                .loaded
+                .iter()
+                .map(|plugin| {
+                    serde_json::json!({
+                        "origin": plugin.origin,
+                        "sha256": plugin.sha256,
+                        "info": plugin.info,
+                    })
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&entries)?;
+            out.push('\n');
+        }
+        OutputFormat::Text => {
+            for plugin in &plugins.loaded {
+                write_plugin(&mut out, plugin);
+            }
+        }
+    }
+    for (origin, message) in &plugins.failed {
+        eprintln!("tenken: error: plugin {origin} {message}");
+    }
+    print!("{out}");
+    Ok(if plugins.failed.is_empty() { 0 } else { 2 })
+}
+
+fn write_plugin(out: &mut String, plugin: &LoadedPlugin) {
+    let info = &plugin.info;
+    let _ = writeln!(out, "{} {} ({}, sha256 {})", info.id, info.version, plugin.origin, &plugin.sha256[..12]);
+    let _ = writeln!(out, "  {}", info.title);
+    let _ = writeln!(out, "  kinds: {}", info.kinds.join(", "));
+    let width = info.rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
+    for rule in &info.rules {
+        let _ = writeln!(
+            out,
+            "    {:width$}  {:8}  {:11}  {}",
+            rule.id,
+            rule.default_severity.as_str(),
+            format!("{:?}", rule.category).to_lowercase(),
+            rule.title
+        );
+    }
+    out.push('\n');
+}
+
+/// Prints the documentation of one rule, or of every rule of a plugin.
+pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let plugins = plugins::load(&args.runtime)?;
+    let (plugin_id, rule_id) = match args.rule.split_once('/') {
+        Some((plugin, rule)) => (plugin, Some(rule)),
+        None => (args.rule.as_str(), None),
+    };
+    let Some(plugin) = plugins.loaded.iter().find(|plugin| plugin.info.id == plugin_id) else {
+        let known: Vec<&str> = plugins.loaded.iter().map(|plugin| plugin.info.id.as_str()).collect();
+        anyhow::bail!("no plugin `{plugin_id}` is loaded; loaded plugins: {}", known.join(", "));
+    };
+    let rules: Vec<&RuleInfo> = match rule_id {
+        Some(rule_id) => match plugin.info.rule(rule_id) {
+            Some(rule) => vec![rule],
+            None => {
+                let known: Vec<&str> = plugin.info.rules.iter().map(|rule| rule.id.as_str()).collect();
+                anyhow::bail!("plugin `{plugin_id}` has no rule `{rule_id}`; its rules: {}", known.join(", "));
+            }
+        },
+        None => plugin.info.rules.iter().collect(),
+    };
+    let mut out = String::new();
+    for rule in rules {
+        let _ = writeln!(out, "# {}/{}: {}\n", plugin.info.id, rule.id, rule.title);
+        let _ = writeln!(
+            out,
+            "Severity: {}. Category: {}.\n",
+            rule.default_severity,
+            format!("{:?}", rule.category).to_lowercase()
+        );
+        let _ = writeln!(out, "## Why it matters\n\n{}\n", rule.rationale);
+        let _ = writeln!(out, "## How to fix it\n\n{}\n", rule.fix);
+        if !rule.references.is_empty() {
+            let _ = writeln!(out, "## References\n");
+            for reference in &rule.references {
+                let _ = writeln!(out, "- {reference}");
+            }
+            out.push('\n');
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}

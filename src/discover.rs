@@ -1,0 +1,128 @@
+//! Turns the paths on the command line into the list of files to check.
+//!
+//! Directories are walked with the `ignore` crate, honouring .gitignore and
+//! .ignore files; hidden directories are entered (CI configs live in
+//! `.github/` and `.gitlab-ci.yml`) except version-control metadata, and
+//! dependency directories are skipped. Symlinks are not followed, so a
+//! symlink loop cannot trap the walk. Files named explicitly are always
+//! checked, even if ignored: that is what pre-commit passes.
+
+use std::path::{Path, PathBuf};
+
+/// Directories that hold other people's code, never the product's config.
+const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".hg", ".svn", "node_modules", ".terraform", "vendor"];
+
+/// A file to check.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct InputFile {
+    /// Shown to users: as given on the command line, `/`-separated.
+    pub(crate) display: String,
+    /// Where to read it.
+    pub(crate) path: PathBuf,
+}
+
+/// A path that could not be walked.
+#[derive(Debug, Clone)]
+pub(crate) struct WalkError {
+    pub(crate) display: String,
+    pub(crate) message: String,
+}
+
+/// Expands `paths` into files, sorted and without duplicates.
+pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        if root.is_file() {
+            files.push(InputFile { display: display_path(root), path: root.clone() });
+            continue;
+        }
+        if !root.exists() {
+            errors.push(WalkError { display: display_path(root), message: "no such file or directory".to_owned() });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .follow_links(false)
+            .require_git(false)
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+                !(is_dir
+                    && entry.depth() > 0
+                    && SKIPPED_DIRECTORIES.contains(&entry.file_name().to_string_lossy().as_ref()))
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
+                    files.push(InputFile { display: display_path(entry.path()), path: entry.into_path() });
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let display = error_path(&error).map_or_else(|| display_path(root), |path| display_path(&path));
+                    errors.push(WalkError { display, message: error.to_string() });
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.display == b.display);
+    (files, errors)
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        _ => None,
+    }
+}
+
+/// The path as the user wrote it, `/`-separated, without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let trimmed = text.strip_prefix("./").unwrap_or(&text);
+    if trimmed.is_empty() { ".".to_owned() } else { trimmed.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_hidden_dirs_honours_gitignore_and_skips_dependencies() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in
+            [".github/workflows/ci.yml", "k8s/app.yaml", "node_modules/x/a.yaml", "ignored/b.yaml", "Dockerfile"]
+        {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
+        let (files, errors) = discover(&[root.to_owned()]);
+        assert!(errors.is_empty());
+        let names: Vec<String> =
+            files.iter().map(|f| f.path.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, vec![".github/workflows/ci.yml", ".gitignore", "Dockerfile", "k8s/app.yaml"]);
+    }
+
+    #[test]
+    fn missing_paths_are_errors() {
+        let (files, errors) = discover(&[PathBuf::from("does/not/exist")]);
+        assert!(files.is_empty());
+        assert_eq!(errors[0].display, "does/not/exist");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_do_not_trap_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
+        std::fs::write(dir.path().join("a/x.yaml"), "a: 1").unwrap();
+        let (files, _) = discover(&[dir.path().to_owned()]);
+        assert_eq!(files.len(), 1);
+    }
+}

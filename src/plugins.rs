@@ -1,0 +1,143 @@
+//! Finding and loading plugins: the bundled ones, compiled into this
+//! binary, and any given with `--plugin`.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tenken_host::{Host, HostConfig, LoadError, LoadedPlugin, PluginSource, SandboxLimits};
+
+use crate::cli::RuntimeArgs;
+
+/// A plugin embedded in the binary by build.rs.
+pub(crate) struct BundledPlugin {
+    pub(crate) package: &'static str,
+    pub(crate) sha256: &'static str,
+    pub(crate) bytes: &'static [u8],
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
+
+/// The plugins of a run, and those that failed to load.
+pub(crate) struct Plugins {
+    pub(crate) loaded: Vec<LoadedPlugin>,
+    /// (origin, why) of every plugin that could not be loaded.
+    pub(crate) failed: Vec<(String, String)>,
+    /// One line per plugin: how it was loaded and how long it took.
+    pub(crate) load_log: Vec<String>,
+}
+
+/// Creates the host and loads every plugin, in parallel (a cold start
+/// compiles them all at once).
+pub(crate) fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
+    let limits = SandboxLimits {
+        memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
+        deadline: Duration::from_millis(runtime.plugin_timeout),
+        ..SandboxLimits::default()
+    };
+    let cache_dir = if runtime.no_cache { None } else { cache_dir(runtime) };
+    let host = Host::new(HostConfig { cache_dir, limits })?;
+
+    let mut failed = Vec::new();
+    let mut sources: Vec<PluginSource> = BUNDLED_PLUGINS
+        .iter()
+        .map(|plugin| PluginSource {
+            origin: format!("bundled:{}", plugin.package),
+            bytes: Cow::Borrowed(plugin.bytes),
+            sha256: Some(plugin.sha256.to_owned()),
+        })
+        .collect();
+    for path in extra_plugin_files(&runtime.plugins, &mut failed) {
+        match std::fs::read(&path) {
+            Ok(bytes) => sources.push(PluginSource {
+                origin: path.display().to_string(),
+                bytes: Cow::Owned(bytes),
+                sha256: None,
+            }),
+            Err(error) => failed.push((path.display().to_string(), format!("could not be read: {error}"))),
+        }
+    }
+    let results: Vec<(String, Result<LoadedPlugin, LoadError>, Duration)> = sources
+        .par_iter()
+        .map(|source| {
+            let started = Instant::now();
+            let result = host.load(source);
+            (source.origin.clone(), result, started.elapsed())
+        })
+        .collect();
+
+    let mut plugins = Plugins { loaded: Vec::new(), failed, load_log: Vec::new() };
+    for (origin, result, elapsed) in results {
+        match result {
+            Ok(plugin) => {
+                if let Some(existing) = plugins.loaded.iter().find(|loaded| loaded.info.id == plugin.info.id) {
+                    let message =
+                        format!("has plugin id `{}`, already loaded from {}", plugin.info.id, existing.origin);
+                    plugins.failed.push((origin, message));
+                    continue;
+                }
+                let how = match plugin.cache {
+                    tenken_host::CacheOutcome::Hit => "loaded from the compile cache",
+                    tenken_host::CacheOutcome::Compiled => "compiled and cached",
+                    tenken_host::CacheOutcome::CompiledUncached => "compiled (no cache)",
+                };
+                plugins.load_log.push(format!(
+                    "plugin {} {}: {how} in {:.1} ms",
+                    plugin.info.id,
+                    plugin.info.version,
+                    elapsed.as_secs_f64() * 1000.0
+                ));
+                plugins.loaded.push(plugin);
+            }
+            Err(error) => plugins.failed.push((origin, format!("could not be loaded: {error}"))),
+        }
+    }
+    plugins.loaded.sort_by(|a, b| a.info.id.cmp(&b.info.id));
+    configure(&mut plugins.loaded, &runtime.plugin_settings)?;
+    Ok(plugins)
+}
+
+/// The `.wasm` files named by `--plugin`, directories expanded in name order.
+fn extra_plugin_files(paths: &[PathBuf], failed: &mut Vec<(String, String)>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                    .filter(|file| file.extension().is_some_and(|extension| extension == "wasm"))
+                    .collect();
+                found.sort();
+                files.extend(found);
+            }
+            Err(error) => failed.push((path.display().to_string(), format!("could not be read: {error}"))),
+        }
+    }
+    files
+}
+
+/// Applies `--plugin-settings`. Settings a plugin rejects, or settings for
+/// a plugin that is not loaded, are configuration errors: the run stops
+/// before checking anything rather than check with the wrong settings.
+fn configure(plugins: &mut [LoadedPlugin], settings: &[(String, serde_json::Value)]) -> anyhow::Result<()> {
+    for (id, value) in settings {
+        let Some(plugin) = plugins.iter_mut().find(|plugin| &plugin.info.id == id) else {
+            anyhow::bail!("--plugin-settings names plugin `{id}`, which is not loaded");
+        };
+        plugin.configure(value).map_err(|error| anyhow::anyhow!("plugin `{id}` rejected its settings: {error}"))?;
+    }
+    Ok(())
+}
+
+fn cache_dir(runtime: &RuntimeArgs) -> Option<PathBuf> {
+    runtime
+        .cache_dir
+        .clone()
+        .or_else(|| std::env::var_os("TENKEN_CACHE_DIR").map(PathBuf::from))
+        .or_else(|| dirs::cache_dir().map(|dir| dir.join("tenken")))
+}
