@@ -26,7 +26,7 @@ fn main() {
     };
 
     let mut code = String::from("/// The plugins built from `plugins/`, sorted by package name.\n");
-    code.push_str("pub(crate) static BUNDLED_PLUGINS: &[BundledPlugin] = &[\n");
+    code.push_str("pub static BUNDLED_PLUGINS: &[BundledPlugin] = &[\n");
     for plugin in &built {
         let _ = writeln!(
             code,

@@ -10,13 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "tenken", version, about, long_about = None)]
 #[command(after_help = "Exit codes: 0 no findings at or above --fail-on; 1 findings; \
 2 usage or config error, or something could not be checked (a parse error or a plugin failure).")]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {
+pub enum Command {
     /// Check files and directories.
     Check(CheckArgs),
     /// List the loaded plugins, their rules and the kinds they apply to.
@@ -26,66 +26,66 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct CheckArgs {
+pub struct CheckArgs {
     /// Files or directories to check. Directories are walked, honouring
     /// .gitignore. Defaults to the current directory.
     #[arg(value_name = "PATH")]
-    pub(crate) paths: Vec<PathBuf>,
+    pub paths: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub(crate) format: OutputFormat,
+    pub format: OutputFormat,
 
     /// Lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
-    pub(crate) fail_on: SeverityArg,
+    pub fail_on: SeverityArg,
 
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub(crate) color: ColorChoice,
+    pub color: ColorChoice,
 
     /// Number of files checked in parallel. Defaults to the number of CPUs.
     /// Output is identical for any value.
     #[arg(long, short = 'j', value_name = "N")]
-    pub(crate) jobs: Option<usize>,
+    pub jobs: Option<usize>,
 
     /// Print plugin loading, compile-cache use and plugin output to stderr.
     #[arg(long, short = 'v')]
-    pub(crate) verbose: bool,
+    pub verbose: bool,
 
     #[command(flatten)]
-    pub(crate) runtime: RuntimeArgs,
+    pub runtime: RuntimeArgs,
 }
 
 /// Settings for the plugin runtime, shared by every command that loads
 /// plugins.
 #[derive(Debug, Args, Clone)]
-pub(crate) struct RuntimeArgs {
+pub struct RuntimeArgs {
     /// Directory for compiled plugins. Defaults to $TENKEN_CACHE_DIR, else
     /// the user's cache directory (e.g. ~/.cache/tenken).
     #[arg(long, value_name = "DIR")]
-    pub(crate) cache_dir: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
 
     /// Compile plugins on every run instead of caching them.
     #[arg(long)]
-    pub(crate) no_cache: bool,
+    pub no_cache: bool,
 
     /// Memory limit for each plugin instance, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
-    pub(crate) plugin_memory: usize,
+    pub plugin_memory: usize,
 
     /// Time limit for each plugin call, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
-    pub(crate) plugin_timeout: u64,
+    pub plugin_timeout: u64,
 
     /// Load an extra plugin: a `.wasm` component, or a directory of them.
     /// Repeatable.
     #[arg(long = "plugin", value_name = "PATH")]
-    pub(crate) plugins: Vec<PathBuf>,
+    pub plugins: Vec<PathBuf>,
 
     /// Settings for a plugin, as `<plugin-id>=<JSON object>`. Repeatable.
     #[arg(long = "plugin-settings", value_name = "ID=JSON", value_parser = parse_plugin_settings)]
-    pub(crate) plugin_settings: Vec<(String, serde_json::Value)>,
+    pub plugin_settings: Vec<(String, serde_json::Value)>,
 }
 
 fn parse_plugin_settings(text: &str) -> Result<(String, serde_json::Value), String> {
@@ -98,26 +98,26 @@ fn parse_plugin_settings(text: &str) -> Result<(String, serde_json::Value), Stri
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct PluginArgs {
+pub struct PluginArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub(crate) format: OutputFormat,
+    pub format: OutputFormat,
 
     #[command(flatten)]
-    pub(crate) runtime: RuntimeArgs,
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct ExplainArgs {
+pub struct ExplainArgs {
     /// A rule id, `<plugin>/<rule>`, or a plugin id to explain all its rules.
-    pub(crate) rule: String,
+    pub rule: String,
 
     #[command(flatten)]
-    pub(crate) runtime: RuntimeArgs,
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum OutputFormat {
+pub enum OutputFormat {
     /// Diagnostics with code frames, for people.
     Text,
     /// The versioned JSON report, for tools.
@@ -125,7 +125,7 @@ pub(crate) enum OutputFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ColorChoice {
+pub enum ColorChoice {
     /// Colour when stdout is a terminal and NO_COLOR is unset.
     Auto,
     /// Always colour.
@@ -135,7 +135,7 @@ pub(crate) enum ColorChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum SeverityArg {
+pub enum SeverityArg {
     Critical,
     High,
     Medium,

@@ -11,26 +11,30 @@ use tenken_host::{Host, HostConfig, LoadError, LoadedPlugin, PluginSource, Sandb
 use crate::cli::RuntimeArgs;
 
 /// A plugin embedded in the binary by build.rs.
-pub(crate) struct BundledPlugin {
-    pub(crate) package: &'static str,
-    pub(crate) sha256: &'static str,
-    pub(crate) bytes: &'static [u8],
+#[derive(Debug)]
+pub struct BundledPlugin {
+    /// The cargo package name under `plugins/`.
+    pub package: &'static str,
+    /// sha256 of the component, computed at build time.
+    pub sha256: &'static str,
+    /// The component.
+    pub bytes: &'static [u8],
 }
 
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 
 /// The plugins of a run, and those that failed to load.
-pub(crate) struct Plugins {
-    pub(crate) loaded: Vec<LoadedPlugin>,
+pub struct Plugins {
+    pub loaded: Vec<LoadedPlugin>,
     /// (origin, why) of every plugin that could not be loaded.
-    pub(crate) failed: Vec<(String, String)>,
+    pub failed: Vec<(String, String)>,
     /// One line per plugin: how it was loaded and how long it took.
-    pub(crate) load_log: Vec<String>,
+    pub load_log: Vec<String>,
 }
 
 /// Creates the host and loads every plugin, in parallel (a cold start
 /// compiles them all at once).
-pub(crate) fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
+pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
     let limits = SandboxLimits {
         memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
         deadline: Duration::from_millis(runtime.plugin_timeout),

@@ -177,7 +177,46 @@ impl LoadedPlugin {
 
     /// Checks `documents` in a fresh sandbox.
     pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
-        let request = bindings::CheckRequest {
+        let request = self.request(documents);
+        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        let result =
+            self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
+        let findings = result?.map_err(PluginError::Rejected)?;
+        let findings = findings
+            .into_iter()
+            .map(|finding| self.validate_finding(finding, documents.len()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CheckOutput { findings, stdout: output.stdout(), stderr: output.stderr() })
+    }
+
+    /// Runs `check` `iterations` times in a single instance and returns the
+    /// number of findings of the last call. Only for the benchmark that
+    /// compares instance reuse with a fresh instance per call (see
+    /// docs/design.md); tenken itself never reuses an instance.
+    #[doc(hidden)]
+    pub fn check_reusing_one_instance(
+        &self,
+        documents: &[DocumentInput<'_>],
+        iterations: usize,
+    ) -> Result<usize, PluginError> {
+        let request = self.request(documents);
+        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        self.call_in(store, &output, |plugin, store| {
+            let mut findings = 0;
+            for _ in 0..iterations {
+                // Each call gets its own deadline, as a fresh store would.
+                store.set_epoch_deadline(crate::engine::deadline_ticks(self.limits.deadline));
+                findings = match plugin.tenken_plugin_policy().call_check(&mut *store, &request)? {
+                    Ok(list) => list.len(),
+                    Err(_) => 0,
+                };
+            }
+            Ok(findings)
+        })
+    }
+
+    fn request(&self, documents: &[DocumentInput<'_>]) -> bindings::CheckRequest {
+        bindings::CheckRequest {
             settings: self.settings.clone(),
             documents: documents
                 .iter()
@@ -189,16 +228,7 @@ impl LoadedPlugin {
                     tree: document.tree.to_owned(),
                 })
                 .collect(),
-        };
-        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
-        let result =
-            self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
-        let findings = result?.map_err(PluginError::Rejected)?;
-        let findings = findings
-            .into_iter()
-            .map(|finding| self.validate_finding(finding, documents.len()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(CheckOutput { findings, stdout: output.stdout(), stderr: output.stderr() })
+        }
     }
 
     fn validate_finding(&self, finding: bindings::Finding, documents: usize) -> Result<RawFinding, PluginError> {

@@ -1,0 +1,17 @@
+//! The tenken command-line tool as a library, so that benchmarks and tests
+//! can drive the same code the binary runs.
+
+mod check;
+pub mod cli;
+mod describe;
+mod discover;
+pub mod plugins;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        cli::Command::Check(args) => check::run(args),
+        cli::Command::Plugins(args) => describe::list(args),
+        cli::Command::Explain(args) => describe::explain(args),
+    }
+}
