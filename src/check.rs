@@ -2,49 +2,65 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
 
+use anyhow::Context as _;
 use rayon::prelude::*;
 use tenken_formats::span::{Span, resolve_pointer};
 use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip, classify};
 use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
 use tenken_report::{
-    DocumentSummary, Excerpt, FileOutcome, FileStatus, Finding, Location, PluginSummary, Problem, ProblemKind, Report,
+    DocumentSummary, Excerpt, FileOutcome, FileStatus, Finding, Location, PluginSummary, Problem, ProblemKind,
+    RenderOptions, Report, RuleDescriptor,
 };
 
-use crate::cli::{CheckArgs, ColorChoice, OutputFormat};
-use crate::discover::{InputFile, discover};
+use crate::changed;
+use crate::cli::{CheckArgs, ColorChoice};
+use crate::discover::{self, InputFile, discover};
 use crate::plugins::{self, Plugins};
+use crate::progress::Progress;
 
 /// Runs `tenken check` and returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    let paths = if args.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { args.paths.clone() };
+    let started = Instant::now();
+    let mut paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    if args.changed {
+        paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
+    }
     let plugins = plugins::load(&args.runtime)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let report = pool.install(|| check_paths(&paths, &plugins, args.verbose));
+    let mut report = pool.install(|| check_paths(&paths, &plugins, args.verbose));
+    report.elapsed = Some(started.elapsed());
 
+    let options = RenderOptions { color: use_color(args.color) };
+    let version = env!("CARGO_PKG_VERSION");
+    for (format, path) in &args.outputs {
+        // Files never get colour codes.
+        let text = tenken_report::render(&report, (*format).into(), RenderOptions::default(), version);
+        std::fs::write(path, text).with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match args.format {
-        OutputFormat::Text => {
-            let color = use_color(args.color);
-            out.write_all(tenken_report::text::render(&report, tenken_report::text::TextOptions { color }).as_bytes())?
-        }
-        OutputFormat::Json => {
-            out.write_all(tenken_report::json::render(&report, env!("CARGO_PKG_VERSION")).as_bytes())?
-        }
-    }
+    out.write_all(tenken_report::render(&report, args.format.into(), options, version).as_bytes())?;
     out.flush()?;
-    Ok(report.exit_code(args.fail_on.into()))
+
+    let code = report.exit_code(args.fail_on.into());
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }
 
+/// Colour for `--color auto`: never when NO_COLOR is set (to anything but
+/// the empty string), always when FORCE_COLOR or CLICOLOR_FORCE is (to
+/// anything but `0`), else when stdout is a terminal.
 fn use_color(choice: ColorChoice) -> bool {
     use std::io::IsTerminal as _;
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty() && value != "0");
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) => false,
+        ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
     }
 }
 
@@ -57,6 +73,9 @@ struct FileResult {
     warnings: Vec<Problem>,
     /// Kept only when a project-scoped plugin needs the file's documents.
     retained: Option<Retained>,
+    /// A sibling read only as context for project-scoped plugins: not an
+    /// input, so it is neither listed nor reported on.
+    context: bool,
     log: Vec<String>,
 }
 
@@ -67,13 +86,25 @@ struct Retained {
     trees: Vec<String>,
 }
 
-fn check_paths(paths: &[std::path::PathBuf], plugins: &Plugins, verbose: bool) -> Report {
+fn check_paths(paths: &[PathBuf], plugins: &Plugins, verbose: bool) -> Report {
     let (files, walk_errors) = discover(paths);
     let limits = Limits::default();
     let needs_retention = plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::Project);
 
-    let mut results: Vec<FileResult> =
-        files.par_iter().map(|file| check_file(file, &plugins.loaded, &limits, needs_retention)).collect();
+    let progress = Progress::start(files.len());
+    let mut results: Vec<FileResult> = files
+        .par_iter()
+        .map(|file| {
+            let result = check_file(file, &plugins.loaded, &limits, needs_retention);
+            progress.advance();
+            result
+        })
+        .collect();
+    progress.finish();
+    if needs_retention {
+        let context = discover::sibling_context(paths, &files);
+        results.par_extend(context.par_iter().filter_map(|file| read_context(file, &limits)));
+    }
 
     let mut report = Report::default();
     let project_findings = run_project_plugins(&plugins.loaded, &mut results, &mut report);
@@ -106,6 +137,22 @@ fn check_paths(paths: &[std::path::PathBuf], plugins: &Plugins, verbose: bool) -
             id: plugin.info.id.clone(),
             version: plugin.info.version.clone(),
             sha256: plugin.sha256.clone(),
+        })
+        .collect();
+    report.rules = plugins
+        .loaded
+        .iter()
+        .flat_map(|plugin| {
+            plugin.info.rules.iter().map(|rule| RuleDescriptor {
+                id: format!("{}/{}", plugin.info.id, rule.id),
+                plugin: plugin.info.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.default_severity,
+                category: rule.category,
+                rationale: rule.rationale.clone(),
+                fix: rule.fix.clone(),
+                references: rule.references.clone(),
+            })
         })
         .collect();
     report.sort();
@@ -213,6 +260,16 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
     result
 }
 
+/// Parses a context file for project-scoped plugins. Context is best
+/// effort: a sibling that cannot be read or parsed is simply not context.
+fn read_context(file: &InputFile, limits: &Limits) -> Option<FileResult> {
+    let format = classify::format_of_path(&file.path)?;
+    let bytes = std::fs::read(&file.path).ok()?;
+    let parsed = tenken_formats::parse_file(&file.display, &bytes, format, limits).ok()?;
+    let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+    Some(FileResult { retained: Some(Retained { parsed, trees }), context: true, ..FileResult::default() })
+}
+
 fn applies_to(plugin: &LoadedPlugin, kind: &str) -> bool {
     plugin.info.kinds.iter().any(|wanted| wanted == kind)
 }
@@ -264,6 +321,11 @@ fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], rep
         if selected.is_empty() {
             continue;
         }
+        // Inputs and context files in one order: by path, then position.
+        selected.sort_by(|&(a_file, a_doc), &(b_file, b_doc)| {
+            let path = |file: usize| results[file].retained.as_ref().map(|r| r.parsed.source.path.as_str());
+            (path(a_file), a_doc).cmp(&(path(b_file), b_doc))
+        });
         let inputs: Vec<DocumentInput<'_>> = selected
             .iter()
             .filter_map(|&(file_index, document_index)| {
@@ -276,6 +338,9 @@ fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], rep
             Ok(output) => {
                 for raw in output.findings {
                     let (file_index, document_index) = selected[raw.document];
+                    if results[file_index].context {
+                        continue;
+                    }
                     if let Some(retained) = &results[file_index].retained {
                         let document = &retained.parsed.documents[document_index];
                         findings.push(finding(plugin, &retained.parsed, document, raw));
@@ -289,6 +354,12 @@ fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], rep
                     .collect();
                 for path in paths {
                     report.errors.push(plugin_problem(plugin, path, &error));
+                }
+                // The files were not fully checked.
+                for &(file_index, _) in &selected {
+                    if let Some(outcome) = results[file_index].outcome.as_mut() {
+                        outcome.status = FileStatus::Error;
+                    }
                 }
             }
         }

@@ -32,13 +32,33 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    /// Also write the report to a file, as `<format>=<path>`, e.g.
+    /// `sarif=results.sarif` or `junit=report.xml`. Repeatable.
+    #[arg(long = "output", short = 'o', value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub outputs: Vec<(OutputFormat, PathBuf)>,
 
     /// Lowest severity that makes the run fail (exit code 1).
     #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
     pub fail_on: SeverityArg,
+
+    /// Exit with 0 even when there are findings. Errors (files or plugins
+    /// that could not be checked) still exit with 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Check only files changed against a git revision (and untracked
+    /// files), among the given paths. See --base.
+    #[arg(long)]
+    pub changed: bool,
+
+    /// The revision --changed compares with: the merge base of it and HEAD.
+    /// Defaults to HEAD, i.e. uncommitted changes.
+    #[arg(long, value_name = "REF", requires = "changed")]
+    pub base: Option<String>,
 
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -100,8 +120,8 @@ fn parse_plugin_settings(text: &str) -> Result<(String, serde_json::Value), Stri
 #[derive(Debug, Args)]
 pub struct PluginArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 
     #[command(flatten)]
     pub runtime: RuntimeArgs,
@@ -120,13 +140,53 @@ pub struct ExplainArgs {
 pub enum OutputFormat {
     /// Diagnostics with code frames, for people.
     Text,
+    /// One line per finding: path:line:col: severity rule message.
+    Concise,
     /// The versioned JSON report, for tools.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl From<OutputFormat> for tenken_report::OutputFormat {
+    fn from(value: OutputFormat) -> Self {
+        match value {
+            OutputFormat::Text => Self::Text,
+            OutputFormat::Concise => Self::Concise,
+            OutputFormat::Json => Self::Json,
+            OutputFormat::Sarif => Self::Sarif,
+            OutputFormat::Junit => Self::Junit,
+            OutputFormat::Github => Self::Github,
+        }
+    }
+}
+
+fn parse_output(text: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, path) = text.split_once('=').ok_or("expected <format>=<path>, e.g. sarif=results.sarif")?;
+    let format = OutputFormat::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}`; expected one of text, concise, json, sarif, junit, github"))?;
+    if path.is_empty() {
+        return Err("the path after `=` is empty".to_owned());
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// For tools: each plugin's origin, sha256 and full info.
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    /// Colour when stdout is a terminal, unless NO_COLOR is set; FORCE_COLOR
+    /// or CLICOLOR_FORCE force it on.
     Auto,
     /// Always colour.
     Always,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use tenken_host::{LoadedPlugin, RuleInfo};
 
-use crate::cli::{ExplainArgs, OutputFormat, PluginArgs};
+use crate::cli::{ExplainArgs, ListFormat, PluginArgs};
 use crate::plugins;
 
 /// Lists plugins, their kinds and rules.
@@ -13,7 +13,7 @@ pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
     let plugins = plugins::load(&args.runtime)?;
     let mut out = String::new();
     match args.format {
-        OutputFormat::Json => {
+        ListFormat::Json => {
             let entries: Vec<serde_json::Value> = plugins
                 .loaded
                 .iter()
@@ -28,7 +28,7 @@ pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
             out = serde_json::to_string_pretty(&entries)?;
             out.push('\n');
         }
-        OutputFormat::Text => {
+        ListFormat::Text => {
             for plugin in &plugins.loaded {
                 write_plugin(&mut out, plugin);
             }

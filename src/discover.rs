@@ -70,6 +70,39 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
     (files, errors)
 }
 
+/// The config files next to the explicitly named files among `paths`, that
+/// are not inputs themselves: the context a cross-document practice needs
+/// when a hook passes only the changed files. Directories named in `paths`
+/// are walked in full already, so they add no context.
+pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<InputFile> {
+    let mut directories: Vec<PathBuf> = paths
+        .iter()
+        .filter(|path| path.is_file())
+        .map(|path| path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
+        .collect();
+    directories.sort();
+    directories.dedup();
+    let mut context = Vec::new();
+    for directory in directories {
+        let Ok(entries) = std::fs::read_dir(&directory) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+            if !is_file || tenken_formats::classify::format_of_path(&path).is_none() {
+                continue;
+            }
+            let display = display_path(&path);
+            if !inputs.iter().any(|input| input.display == display) {
+                context.push(InputFile { display, path });
+            }
+        }
+    }
+    context.sort();
+    context.dedup_by(|a, b| a.display == b.display);
+    context
+}
+
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),

@@ -1,11 +1,13 @@
 //! The tenken command-line tool as a library, so that benchmarks and tests
 //! can drive the same code the binary runs.
 
+mod changed;
 mod check;
 pub mod cli;
 mod describe;
 mod discover;
 pub mod plugins;
+mod progress;
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {

@@ -2,64 +2,14 @@
 //! real bundled plugins in the real sandbox.
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Compiled plugins shared by the tests in this file, so each test process
-/// does not compile them again.
-fn shared_cache() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-test-cache")
-}
-
-fn tenken_with_cache(cache: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_tenken"))
-        .args(args)
-        .current_dir(repo_root())
-        .env("TENKEN_CACHE_DIR", cache)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the tenken binary runs");
-    Run {
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        code: output.status.code().expect("tenken exits normally"),
-    }
-}
-
-fn tenken(args: &[&str]) -> Run {
-    tenken_with_cache(&shared_cache(), args)
-}
-
-/// Plugin hashes change with every plugin edit; they are not what these
-/// snapshots are about.
-fn redact_hashes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("\"sha256\": \"") {
-        let value_start = start + "\"sha256\": \"".len();
-        out.push_str(&rest[..value_start]);
-        let value_end = rest[value_start..].find('"').map_or(rest.len(), |end| value_start + end);
-        out.push_str("[sha256]");
-        rest = &rest[value_end..];
-    }
-    out.push_str(rest);
-    out
-}
+use common::{redact_hashes, tenken, tenken_with_cache, without_elapsed};
 
 #[test]
 fn text_report_of_the_skeleton_fixtures() {
     let run = tenken(&["check", "tests/fixtures/skeleton", "--color", "never"]);
-    insta::assert_snapshot!(run.stdout);
+    insta::assert_snapshot!(without_elapsed(&run.stdout));
     // A parse error means something was not checked: 2 beats 1.
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
@@ -81,7 +31,11 @@ fn json_report_of_the_skeleton_fixtures() {
 fn findings_only_exit_with_one() {
     let run = tenken(&["check", "tests/fixtures/skeleton/k8s/workloads.yaml", "tests/fixtures/skeleton/Dockerfile"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.ends_with("6 findings (3 high, 3 medium) in 2 files checked by 2 plugins\n"), "{}", run.stdout);
+    let summary = without_elapsed(&run.stdout);
+    assert!(
+        summary.ends_with("6 findings (3 high, 3 medium) in 2 files checked by 2 plugins ([elapsed])\n"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -93,7 +47,7 @@ fn fail_on_raises_the_threshold() {
 #[test]
 fn a_clean_directory_exits_zero() {
     let run = tenken(&["check", "tests/fixtures/clean"]);
-    assert_eq!(run.stdout, "0 findings in 2 files checked by 2 plugins\n");
+    assert_eq!(without_elapsed(&run.stdout), "0 findings in 2 files checked by 2 plugins ([elapsed])\n");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
@@ -119,7 +73,7 @@ fn a_crashing_plugin_is_an_error_and_other_plugins_still_report() {
         "--plugin-settings",
         r#"hostile={"mode":"panic"}"#,
     ]);
-    insta::assert_snapshot!(run.stdout);
+    insta::assert_snapshot!(without_elapsed(&run.stdout));
     assert_eq!(run.code, 2);
 }
 
@@ -223,4 +177,33 @@ fn explain_prints_why_and_how() {
     let unknown = tenken(&["explain", "k8s-resource-limits/nope"]);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("has no rule `nope`"), "{}", unknown.stderr);
+}
+
+#[test]
+fn project_plugins_see_sibling_files_as_context_but_report_only_given_files() {
+    let run = tenken(&[
+        "check",
+        "tests/fixtures/skeleton/k8s/workloads.yaml",
+        "--format",
+        "json",
+        "--plugin",
+        tenken_test_guests::PROJECT_ECHO,
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let echoes: Vec<&serde_json::Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["plugin"] == "project-echo").collect();
+    // One finding per Kubernetes document of the given file...
+    assert_eq!(echoes.len(), 3, "{echoes:#?}");
+    assert!(echoes.iter().all(|f| f["path"] == "tests/fixtures/skeleton/k8s/workloads.yaml"));
+    // ...from a call that also held the sibling manifests.
+    let message = echoes[0]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "call held tests/fixtures/skeleton/k8s/broken.yaml#0 tests/fixtures/skeleton/k8s/duplicate-keys.yaml#0 \
+         tests/fixtures/skeleton/k8s/pod-list.yaml#0 tests/fixtures/skeleton/k8s/workloads.yaml#0 \
+         tests/fixtures/skeleton/k8s/workloads.yaml#1 tests/fixtures/skeleton/k8s/workloads.yaml#2"
+    );
+    // Context files are not inputs: they are neither listed nor counted.
+    let files: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(files, vec!["tests/fixtures/skeleton/k8s/workloads.yaml"]);
 }

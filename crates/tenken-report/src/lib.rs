@@ -6,10 +6,17 @@
 //! formats never disagree, and the exit code is derived from it too.
 #![warn(missing_docs)]
 
+pub mod concise;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
+use std::time::Duration;
+
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// How much a finding matters, from most to least.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -190,6 +197,27 @@ pub struct Problem {
     pub excerpt: Option<Excerpt>,
 }
 
+/// What a rule is, for formats that describe rules (SARIF) and for help.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleDescriptor {
+    /// Full rule id: `<plugin>/<rule>`.
+    pub id: String,
+    /// The plugin that defines it.
+    pub plugin: String,
+    /// What the rule asks for, in one line.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Reliability or security.
+    pub category: Category,
+    /// Why the practice matters (Markdown).
+    pub rationale: String,
+    /// How to fix a finding (Markdown).
+    pub fix: String,
+    /// Further reading.
+    pub references: Vec<String>,
+}
+
 /// A plugin that took part in the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginSummary {
@@ -214,6 +242,10 @@ pub struct Report {
     pub warnings: Vec<Problem>,
     /// The plugins that ran.
     pub plugins: Vec<PluginSummary>,
+    /// Every rule of the plugins that ran, sorted by id.
+    pub rules: Vec<RuleDescriptor>,
+    /// Wall-clock time of the run, shown in the text summary.
+    pub elapsed: Option<Duration>,
 }
 
 impl Report {
@@ -227,6 +259,7 @@ impl Report {
         let problem_key = |p: &Problem| (p.path.clone(), p.line, p.column, p.plugin.clone(), p.message.clone());
         self.errors.sort_by_key(problem_key);
         self.warnings.sort_by_key(problem_key);
+        self.rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
 
     /// Number of findings of `severity`.
@@ -261,6 +294,57 @@ impl Report {
     }
 }
 
+impl Finding {
+    /// A fingerprint that survives unrelated edits: it hashes the rule, the
+    /// file, the JSON pointer and the message, never line numbers or the
+    /// document's position, so inserting lines or documents above a finding
+    /// does not change it.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [&self.rule, &self.location.path, &self.pointer, &self.message] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.finalize()[..16].iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// Diagnostics with code frames.
+    Text,
+    /// One line per finding.
+    Concise,
+    /// The versioned JSON report.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Options that affect rendering.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// ANSI colours in text output.
+    pub color: bool,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: OutputFormat, options: RenderOptions, tool_version: &str) -> String {
+    match format {
+        OutputFormat::Text => text::render(report, text::TextOptions { color: options.color }),
+        OutputFormat::Concise => concise::render(report),
+        OutputFormat::Json => json::render(report, tool_version),
+        OutputFormat::Sarif => sarif::render(report, tool_version),
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Github => github::render(report),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +362,19 @@ mod tests {
             help: String::new(),
             excerpt: None,
         }
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_but_not_content() {
+        let original = finding(Severity::High);
+        let mut moved = original.clone();
+        moved.location.line += 3;
+        moved.location.end_line += 3;
+        assert_eq!(original.fingerprint(), moved.fingerprint());
+        let mut other = original.clone();
+        other.pointer = "/spec".into();
+        assert_ne!(original.fingerprint(), other.fingerprint());
+        assert_eq!(original.fingerprint().len(), 32);
     }
 
     #[test]

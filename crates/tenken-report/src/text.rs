@@ -98,7 +98,7 @@ fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<
 }
 
 /// The closing line, e.g. `3 findings (1 high, 2 medium) in 5 files checked
-/// by 2 plugins; 1 file skipped`.
+/// by 2 plugins; 1 file skipped (0.02s)`.
 pub fn summary(report: &Report) -> String {
     let (checked, skipped, errored) = report.file_counts();
     let mut line = String::new();
@@ -132,6 +132,9 @@ pub fn summary(report: &Report) -> String {
             plural(errors, "error", "errors"),
             plural(errored, "file", "files")
         );
+    }
+    if let Some(elapsed) = report.elapsed {
+        let _ = write!(line, " ({:.2}s)", elapsed.as_secs_f64());
     }
     line
 }

@@ -20,6 +20,9 @@ struct Hostile;
 struct Settings {
     #[serde(default)]
     mode: String,
+    /// What mode `say` reports, verbatim.
+    #[serde(default)]
+    message: String,
 }
 
 fn finding(message: String) -> Finding {
@@ -64,6 +67,7 @@ impl Guest for Hostile {
         let settings = settings(&request.settings)?;
         let document = &request.documents[0];
         let observed = match settings.mode.as_str() {
+            "say" => settings.message.clone(),
             "echo" => format!("{} #{} is {} with tree {}", document.path, document.index, document.kind, document.tree),
             "loop" => {
                 let mut counter: u64 = 0;

@@ -1,0 +1,80 @@
+//! GitHub Actions workflow commands: each finding becomes an annotation on
+//! the pull request's diff.
+//!
+//! Escaping follows the runner's rules: in the message, `%`, CR and LF are
+//! percent-encoded; in properties (file, title) also `:` and `,`, which
+//! would otherwise end the property.
+
+use std::fmt::Write as _;
+
+use crate::{Report, Severity};
+
+/// Renders one `::error`/`::warning`/`::notice` command per finding and
+/// error, then the summary as plain log text.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        let at = &finding.location;
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            command(finding.severity),
+            escape_property(&at.path),
+            at.line,
+            at.column,
+            at.end_line,
+            at.end_column,
+            escape_property(&format!("{} ({})", finding.rule, finding.severity)),
+            escape_data(&format!("{}\n{}; see `tenken explain {}`", finding.message, finding.help, finding.rule)),
+        );
+    }
+    for (kind, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
+        for problem in problems {
+            let mut properties = format!("file={}", escape_property(&problem.path));
+            if let Some(line) = problem.line {
+                let _ = write!(properties, ",line={line}");
+            }
+            if let Some(column) = problem.column {
+                let _ = write!(properties, ",col={column}");
+            }
+            let message = match &problem.plugin {
+                Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
+                None => problem.message.clone(),
+            };
+            let _ = writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&message));
+        }
+    }
+    out.push_str(&crate::text::summary(report));
+    out.push('\n');
+    out
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// Escapes a command's message.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a command property's value.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_follow_the_runner_rules() {
+        let message = "100% sure: a, b\r\nnext";
+        assert_eq!(escape_data(message), "100%25 sure: a, b%0D%0Anext");
+        assert_eq!(escape_property(message), "100%25 sure%3A a%2C b%0D%0Anext");
+    }
+}
