@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tenken_formats::{Format, Limits};
+use tenken_formats::{Format, Hints, Limits};
 use tenken_host::{DocumentInput, Host, HostConfig, LoadedPlugin, PluginSource};
 
 /// A realistic Deployment of about 5 KB: several containers with env,
@@ -83,16 +83,27 @@ fn benchmarks(c: &mut Criterion) {
     });
     parse.bench_function("native", |b| {
         b.iter(|| {
-            let parsed =
-                tenken_formats::parse_file("deploy.yaml", manifest.as_bytes(), Format::Yaml, &Limits::default())
-                    .expect("parses");
+            let parsed = tenken_formats::parse_file(
+                "deploy.yaml",
+                manifest.as_bytes(),
+                Format::Yaml,
+                &Limits::default(),
+                &Hints::default(),
+            )
+            .expect("parses");
             black_box(parsed.documents[0].tree.to_string())
         })
     });
     parse.finish();
 
-    let parsed = tenken_formats::parse_file("deploy.yaml", manifest.as_bytes(), Format::Yaml, &Limits::default())
-        .expect("parses");
+    let parsed = tenken_formats::parse_file(
+        "deploy.yaml",
+        manifest.as_bytes(),
+        Format::Yaml,
+        &Limits::default(),
+        &Hints::default(),
+    )
+    .expect("parses");
     let tree = parsed.documents[0].tree.to_string();
     let document = DocumentInput { path: "deploy.yaml", kind: "kubernetes", format: "yaml", index: 0, tree: &tree };
     let host = Host::new(config()).expect("engine starts");

@@ -179,6 +179,10 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
         format: format.map(str::to_owned),
         documents,
     };
+    if let Some(reason) = file.not_regular {
+        result.outcome = Some(outcome(FileStatus::Skipped { reason: reason.to_owned() }, None, vec![]));
+        return result;
+    }
     let Some(format) = classify::format_of_path(&file.path) else {
         result.outcome = Some(outcome(FileStatus::Skipped { reason: "not a config file".to_owned() }, None, vec![]));
         return result;
@@ -197,7 +201,13 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
             return result;
         }
     };
-    let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits) {
+    let parsed = match tenken_formats::parse_file(
+        &file.display,
+        &bytes,
+        format,
+        limits,
+        &tenken_formats::Hints::for_path(&file.path),
+    ) {
         Ok(parsed) => parsed,
         Err(skip @ Skip::InvalidUtf8 { line, column }) => {
             result.errors.push(problem(ProblemKind::Read, &file.display, Some(line), Some(column), skip.to_string()));
@@ -265,7 +275,9 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
 fn read_context(file: &InputFile, limits: &Limits) -> Option<FileResult> {
     let format = classify::format_of_path(&file.path)?;
     let bytes = std::fs::read(&file.path).ok()?;
-    let parsed = tenken_formats::parse_file(&file.display, &bytes, format, limits).ok()?;
+    let parsed =
+        tenken_formats::parse_file(&file.display, &bytes, format, limits, &tenken_formats::Hints::for_path(&file.path))
+            .ok()?;
     let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
     Some(FileResult { retained: Some(Retained { parsed, trees }), context: true, ..FileResult::default() })
 }

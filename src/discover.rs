@@ -19,6 +19,8 @@ pub(crate) struct InputFile {
     pub(crate) display: String,
     /// Where to read it.
     pub(crate) path: PathBuf,
+    /// Why it is not read at all, for entries that are not regular files.
+    pub(crate) not_regular: Option<&'static str>,
 }
 
 /// A path that could not be walked.
@@ -34,7 +36,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
     let mut errors = Vec::new();
     for root in paths {
         if root.is_file() {
-            files.push(InputFile { display: display_path(root), path: root.clone() });
+            files.push(InputFile { display: display_path(root), path: root.clone(), not_regular: None });
             continue;
         }
         if !root.exists() {
@@ -54,10 +56,21 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
             .build();
         for entry in walker {
             match entry {
-                Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
-                    files.push(InputFile { display: display_path(entry.path()), path: entry.into_path() });
+                Ok(entry) => {
+                    let Some(kind) = entry.file_type() else { continue };
+                    // Directories are walked; everything else is listed, so
+                    // nothing in a tree disappears without a reason.
+                    let not_regular = if kind.is_file() {
+                        None
+                    } else if kind.is_symlink() {
+                        Some("symbolic link, not followed")
+                    } else if kind.is_dir() {
+                        continue;
+                    } else {
+                        Some("not a regular file")
+                    };
+                    files.push(InputFile { display: display_path(entry.path()), path: entry.into_path(), not_regular });
                 }
-                Ok(_) => {}
                 Err(error) => {
                     let display = error_path(&error).map_or_else(|| display_path(root), |path| display_path(&path));
                     errors.push(WalkError { display, message: error.to_string() });
@@ -94,7 +107,7 @@ pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<In
             }
             let display = display_path(&path);
             if !inputs.iter().any(|input| input.display == display) {
-                context.push(InputFile { display, path });
+                context.push(InputFile { display, path, not_regular: None });
             }
         }
     }
@@ -156,6 +169,13 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
         std::fs::write(dir.path().join("a/x.yaml"), "a: 1").unwrap();
         let (files, _) = discover(&[dir.path().to_owned()]);
-        assert_eq!(files.len(), 1);
+        let listed: Vec<(String, Option<&str>)> = files
+            .iter()
+            .map(|f| (f.path.strip_prefix(dir.path()).unwrap().display().to_string(), f.not_regular))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![("a/loop".to_owned(), Some("symbolic link, not followed")), ("a/x.yaml".to_owned(), None)]
+        );
     }
 }

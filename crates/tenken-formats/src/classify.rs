@@ -1,8 +1,11 @@
 //! Which format a file is in, and which kind each of its documents is.
 //!
 //! Plugins select documents by kind, so a wrong guess here means a practice
-//! silently not applied. Detection is deliberately conservative: a file that
-//! matches nothing is reported as "not a config file", never dropped.
+//! silently not applied. Detection goes from the most specific evidence to
+//! the least: a file's name and place (`.github/workflows/`, `Chart.yaml`),
+//! then its content (`apiVersion` and `kind`, `AWSTemplateFormatVersion`),
+//! then the generic kind of its format. A file that matches no format is
+//! reported as "not a config file", never dropped.
 
 use std::path::Path;
 
@@ -10,11 +13,54 @@ use serde_json::Value;
 
 use crate::Format;
 
+/// What a file's surroundings say about it, gathered by the caller (these
+/// need the filesystem; classification itself does not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hints {
+    /// The file's directory holds a `Chart.yaml`: `values*.yaml` there are
+    /// Helm values.
+    pub in_helm_chart: bool,
+    /// The file is under the `templates/` directory of a Helm chart.
+    pub in_helm_templates: bool,
+}
+
+impl Hints {
+    /// Looks next to and above `path` for a Helm chart.
+    pub fn for_path(path: &Path) -> Self {
+        let parent = path.parent().unwrap_or(Path::new(""));
+        let is_chart = |dir: &Path| dir.join("Chart.yaml").is_file();
+        let in_helm_chart = is_chart(if parent.as_os_str().is_empty() { Path::new(".") } else { parent });
+        let in_helm_templates = path
+            .ancestors()
+            .skip(1)
+            .any(|dir| dir.file_name().is_some_and(|name| name == "templates") && dir.parent().is_some_and(is_chart));
+        Self { in_helm_chart, in_helm_templates }
+    }
+}
+
 /// Extensions that mark a `Dockerfile.*` name as documentation or a backup
 /// rather than a Dockerfile variant such as `Dockerfile.dev`.
 const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
-    "md", "txt", "rst", "adoc", "html", "orig", "bak", "swp", "sh", "json", "yaml", "yml", "toml", "lock", "tmpl",
-    "j2", "erb", "patch", "diff",
+    "md",
+    "txt",
+    "rst",
+    "adoc",
+    "html",
+    "orig",
+    "bak",
+    "swp",
+    "sh",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "lock",
+    "tmpl",
+    "j2",
+    "erb",
+    "patch",
+    "diff",
+    "dockerignore",
 ];
 
 /// The format of the file at `path`, judged by its name alone.
@@ -23,8 +69,16 @@ pub fn format_of_path(path: &Path) -> Option<Format> {
     if is_dockerfile_name(&name) {
         return Some(Format::Dockerfile);
     }
+    if is_env_name(&name) {
+        return Some(Format::Env);
+    }
     match name.rsplit_once('.').map(|(_, extension)| extension) {
         Some("yaml" | "yml") => Some(Format::Yaml),
+        Some("json" | "jsonc") => Some(Format::Json),
+        Some("toml") => Some(Format::Toml),
+        Some("tf" | "tfvars" | "hcl") => Some(Format::Hcl),
+        Some("properties") => Some(Format::Properties),
+        Some("ini") => Some(Format::Ini),
         _ => None,
     }
 }
@@ -42,13 +96,91 @@ fn is_dockerfile_name(lower_name: &str) -> bool {
     false
 }
 
-/// The kind of one document, from its format and content.
-pub fn kind_of_document(format: Format, tree: &Value) -> &'static str {
+/// `.env`, `.env.production`, `prod.env`; not `.envrc` (a shell script) or
+/// an example such as `.env.example`, which documents rather than sets.
+fn is_env_name(lower_name: &str) -> bool {
+    if lower_name == ".env" || (lower_name.ends_with(".env") && lower_name.len() > 4) {
+        return true;
+    }
+    match lower_name.strip_prefix(".env.") {
+        Some(variant) => !matches!(variant, "example" | "sample" | "template" | "dist" | "md"),
+        None => false,
+    }
+}
+
+/// The kind of one document, from its path, format, content and hints.
+pub fn kind_of_document(path: &str, format: Format, tree: &Value, hints: &Hints) -> &'static str {
+    let path = path.replace('\\', "/");
+    let name = path.rsplit('/').next().unwrap_or(&path).to_ascii_lowercase();
     match format {
         Format::Dockerfile => "dockerfile",
-        Format::Yaml if is_kubernetes_object(tree) => "kubernetes",
-        Format::Yaml => "yaml",
+        Format::Env => "env",
+        Format::Ini => "ini",
+        Format::Toml => "toml",
+        Format::Properties if is_spring_name(&name) => "spring-config",
+        Format::Properties => "properties",
+        Format::Hcl if name.ends_with(".tfvars") => "terraform-vars",
+        Format::Hcl if name.ends_with(".tf") => "terraform",
+        Format::Hcl => "hcl",
+        Format::Json if name.ends_with(".tfvars.json") => "terraform-vars",
+        Format::Json if name.ends_with(".tf.json") => "terraform",
+        Format::Json if is_terraform_plan(tree) => "terraform-plan",
+        Format::Json if is_cloudformation(tree) => "cloudformation",
+        Format::Json if is_kubernetes_object(tree) => "kubernetes",
+        Format::Json => "json",
+        Format::Yaml => yaml_kind(&path, &name, tree, hints),
     }
+}
+
+fn yaml_kind(path: &str, name: &str, tree: &Value, hints: &Hints) -> &'static str {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    if path.contains(".github/workflows/") {
+        return "github-workflow";
+    }
+    if stem == "action" && tree.get("runs").is_some() {
+        return "github-action";
+    }
+    if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") {
+        return "gitlab-ci";
+    }
+    if is_compose_name(stem) && tree.get("services").is_some_and(Value::is_object) {
+        return "compose";
+    }
+    if stem == "kustomization" {
+        return "kustomization";
+    }
+    if name == "chart.yaml" || name == "chart.yml" {
+        return "helm-chart";
+    }
+    if is_spring_name(name) {
+        return "spring-config";
+    }
+    if is_kubernetes_object(tree) {
+        return "kubernetes";
+    }
+    if is_cloudformation(tree) {
+        return "cloudformation";
+    }
+    if hints.in_helm_chart && stem.starts_with("values") {
+        return "helm-values";
+    }
+    "yaml"
+}
+
+/// `compose.yaml`, `docker-compose.yml`, and their overrides such as
+/// `docker-compose.override.yml` or `compose.prod.yaml`.
+fn is_compose_name(stem: &str) -> bool {
+    ["compose", "docker-compose"].iter().any(|base| stem == *base || stem.starts_with(&format!("{base}.")))
+        || stem.starts_with("docker-compose-")
+}
+
+/// Spring Boot's `application*.yml|yaml|properties` and `bootstrap*`.
+fn is_spring_name(name: &str) -> bool {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let extension = name.rsplit_once('.').map(|(_, extension)| extension);
+    let spring_stem =
+        ["application", "bootstrap"].iter().any(|base| stem == *base || stem.starts_with(&format!("{base}-")));
+    spring_stem && matches!(extension, Some("yml" | "yaml" | "properties"))
 }
 
 /// A Kubernetes object names its API version and kind, and has metadata
@@ -67,6 +199,27 @@ fn is_kubernetes_object(tree: &Value) -> bool {
     plausible_api && plausible_kind && shaped
 }
 
+/// A CloudFormation template: the format version key, or resources typed
+/// `AWS::...`.
+fn is_cloudformation(tree: &Value) -> bool {
+    if tree.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    tree.get("Resources").and_then(Value::as_object).is_some_and(|resources| {
+        !resources.is_empty()
+            && resources
+                .values()
+                .all(|resource| resource.get("Type").and_then(Value::as_str).is_some_and(|kind| kind.contains("::")))
+    })
+}
+
+/// The JSON of `terraform show -json` on a plan.
+fn is_terraform_plan(tree: &Value) -> bool {
+    tree.get("format_version").is_some()
+        && tree.get("terraform_version").is_some()
+        && (tree.get("planned_values").is_some() || tree.get("resource_changes").is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,8 +236,23 @@ mod tests {
             ("Dockerfile.orig", None),
             ("k8s/deploy.yaml", Some(Format::Yaml)),
             ("ci.yml", Some(Format::Yaml)),
-            ("package.json", None),
+            ("package.json", Some(Format::Json)),
+            (".devcontainer/devcontainer.json", Some(Format::Json)),
+            ("tsconfig.jsonc", Some(Format::Json)),
+            ("Cargo.toml", Some(Format::Toml)),
+            ("main.tf", Some(Format::Hcl)),
+            ("prod.tfvars", Some(Format::Hcl)),
+            ("main.tf.json", Some(Format::Json)),
+            ("terragrunt.hcl", Some(Format::Hcl)),
+            (".env", Some(Format::Env)),
+            (".env.production", Some(Format::Env)),
+            ("staging.env", Some(Format::Env)),
+            (".env.example", None),
+            (".envrc", None),
+            ("application.properties", Some(Format::Properties)),
+            ("setup.ini", Some(Format::Ini)),
             ("README.md", None),
+            ("main.go", None),
         ];
         for (path, expected) in cases {
             assert_eq!(format_of_path(Path::new(path)), expected, "{path}");
@@ -92,17 +260,76 @@ mod tests {
     }
 
     #[test]
-    fn kubernetes_detection() {
+    fn kinds_from_names_places_and_content() {
+        let none = Hints::default();
+        let chart = Hints { in_helm_chart: true, ..Hints::default() };
+        let object = json!({"a": 1});
         let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}});
         let list = json!({"apiVersion": "v1", "kind": "List", "items": []});
         let compose = json!({"services": {"web": {"image": "nginx"}}});
-        let chart = json!({"apiVersion": "v2", "name": "shop", "version": "1.0.0"});
+        let action = json!({"name": "setup", "runs": {"using": "composite"}});
+        let chart_meta = json!({"apiVersion": "v2", "name": "shop", "version": "1.0.0"});
+        let cfn = json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}});
+        let cfn_implicit = json!({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}});
+        let plan = json!({"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}});
         let lowercase_kind = json!({"apiVersion": "v1", "kind": "thing", "metadata": {}});
-        assert_eq!(kind_of_document(Format::Yaml, &deployment), "kubernetes");
-        assert_eq!(kind_of_document(Format::Yaml, &list), "kubernetes");
-        assert_eq!(kind_of_document(Format::Yaml, &compose), "yaml");
-        assert_eq!(kind_of_document(Format::Yaml, &chart), "yaml");
-        assert_eq!(kind_of_document(Format::Yaml, &lowercase_kind), "yaml");
-        assert_eq!(kind_of_document(Format::Dockerfile, &json!({})), "dockerfile");
+        let package_json = json!({"name": "shop", "version": "1.0.0", "scripts": {}});
+
+        let cases: Vec<(&str, Format, &Value, &Hints, &str)> = vec![
+            ("k8s/deploy.yaml", Format::Yaml, &deployment, &none, "kubernetes"),
+            ("k8s/list.yaml", Format::Yaml, &list, &none, "kubernetes"),
+            ("k8s/deploy.json", Format::Json, &deployment, &none, "kubernetes"),
+            ("thing.yaml", Format::Yaml, &lowercase_kind, &none, "yaml"),
+            ("package.json", Format::Json, &package_json, &none, "json"),
+            ("base/kustomization.yaml", Format::Yaml, &object, &none, "kustomization"),
+            ("charts/shop/Chart.yaml", Format::Yaml, &chart_meta, &none, "helm-chart"),
+            ("charts/shop/values.yaml", Format::Yaml, &object, &chart, "helm-values"),
+            ("charts/shop/values-prod.yaml", Format::Yaml, &object, &chart, "helm-values"),
+            ("values.yaml", Format::Yaml, &object, &none, "yaml"),
+            ("compose.yaml", Format::Yaml, &compose, &none, "compose"),
+            ("docker-compose.yml", Format::Yaml, &compose, &none, "compose"),
+            ("docker-compose.override.yml", Format::Yaml, &compose, &none, "compose"),
+            ("compose.yaml", Format::Yaml, &object, &none, "yaml"),
+            ("services.yaml", Format::Yaml, &compose, &none, "yaml"),
+            (".github/workflows/ci.yml", Format::Yaml, &object, &none, "github-workflow"),
+            ("action.yml", Format::Yaml, &action, &none, "github-action"),
+            ("docs/action.yml", Format::Yaml, &object, &none, "yaml"),
+            (".gitlab-ci.yml", Format::Yaml, &object, &none, "gitlab-ci"),
+            ("main.tf", Format::Hcl, &object, &none, "terraform"),
+            ("main.tf.json", Format::Json, &object, &none, "terraform"),
+            ("prod.tfvars", Format::Hcl, &object, &none, "terraform-vars"),
+            ("prod.tfvars.json", Format::Json, &object, &none, "terraform-vars"),
+            ("plan.json", Format::Json, &plan, &none, "terraform-plan"),
+            ("stack.yaml", Format::Yaml, &cfn, &none, "cloudformation"),
+            ("stack.json", Format::Json, &cfn_implicit, &none, "cloudformation"),
+            ("Dockerfile", Format::Dockerfile, &object, &none, "dockerfile"),
+            ("src/main/resources/application.yml", Format::Yaml, &object, &none, "spring-config"),
+            ("application-prod.properties", Format::Properties, &object, &none, "spring-config"),
+            ("log4j.properties", Format::Properties, &object, &none, "properties"),
+            (".env", Format::Env, &object, &none, "env"),
+            ("Cargo.toml", Format::Toml, &object, &none, "toml"),
+            ("setup.ini", Format::Ini, &object, &none, "ini"),
+            ("other.yaml", Format::Yaml, &object, &none, "yaml"),
+        ];
+        for (path, format, tree, hints, expected) in cases {
+            assert_eq!(kind_of_document(path, format, tree, hints), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn hints_find_helm_charts() {
+        let dir = std::env::temp_dir().join(format!("tenken-hints-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("shop/templates")).unwrap();
+        std::fs::write(dir.join("shop/Chart.yaml"), "name: shop").unwrap();
+        assert_eq!(
+            Hints::for_path(&dir.join("shop/values.yaml")),
+            Hints { in_helm_chart: true, in_helm_templates: false }
+        );
+        assert_eq!(
+            Hints::for_path(&dir.join("shop/templates/deployment.yaml")),
+            Hints { in_helm_chart: false, in_helm_templates: true }
+        );
+        assert_eq!(Hints::for_path(&dir.join("other.yaml")), Hints::default());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -14,9 +14,10 @@
 //! docs/plugin-contract.md lists every instruction's fields.
 
 use parse_dockerfile::{Command, Flag, HealthcheckArguments, Instruction, JsonOrStringArray, Source, UnescapedString};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::span::{Span, SpanNode};
+use crate::node::Node;
+use crate::span::Span;
 use crate::{Diagnostic, ParsedTree};
 
 /// Parses a Dockerfile into one document, or a located syntax error.
@@ -51,11 +52,11 @@ pub(crate) fn parse(source: &str) -> Result<ParsedTree, Diagnostic> {
                 stages.push(finish_stage(stage));
             }
             let from_node = instruction_node(instruction);
-            let span = from_node.span.value;
+            let span = from_node.span;
             let mut stage = Node::object(span);
             match &from.as_ {
                 Some((_, name)) => stage.set("name", Node::string(&name.value, span_of(&name.span))),
-                None => stage.set("name", Node::new(Value::Null, span)),
+                None => stage.set("name", Node::scalar(Value::Null, span)),
             }
             stage.set("from", from_node);
             current = Some((stage, Node::array(span)));
@@ -75,7 +76,7 @@ pub(crate) fn parse(source: &str) -> Result<ParsedTree, Diagnostic> {
 }
 
 fn finish_stage((mut stage, instructions): (Node, Node)) -> Node {
-    stage.span.value = stage.span.value.cover(instructions.span.value);
+    stage.span = stage.span.cover(instructions.span);
     stage.set("instructions", instructions);
     stage
 }
@@ -127,7 +128,7 @@ fn instruction_node(instruction: &Instruction<'_>) -> Node {
                 None => (text, None),
             };
             node.set("user", Node::string(name, span));
-            node.set("group", group.map_or(Node::new(Value::Null, span), |group| Node::string(group, span)));
+            node.set("group", group.map_or(Node::scalar(Value::Null, span), |group| Node::string(group, span)));
         }
         Instruction::Env(env) => key_values(&mut node, &env.arguments, true),
         Instruction::Arg(arg) => key_values(&mut node, &arg.arguments, false),
@@ -143,13 +144,13 @@ fn instruction_node(instruction: &Instruction<'_>) -> Node {
             node.set("flags", flags(&healthcheck.options, keyword_span));
             match &healthcheck.arguments {
                 HealthcheckArguments::Cmd { arguments, .. } => {
-                    node.set("none", Node::new(Value::Bool(false), keyword_span));
+                    node.set("none", Node::scalar(Value::Bool(false), keyword_span));
                     command(&mut node, arguments);
                 }
                 HealthcheckArguments::None { none, .. } => {
-                    node.set("none", Node::new(Value::Bool(true), span_of(&none.span)));
+                    node.set("none", Node::scalar(Value::Bool(true), span_of(&none.span)));
                 }
-                _ => node.set("none", Node::new(Value::Bool(false), keyword_span)),
+                _ => node.set("none", Node::scalar(Value::Bool(false), keyword_span)),
             }
         }
         Instruction::Shell(shell) => {
@@ -241,7 +242,7 @@ fn sources(node: &mut Node, sources: &[Source<'_>], fallback: Span) {
 fn heredoc_node(body: &str, expand: bool, span: Span) -> Node {
     let mut node = Node::object(span);
     node.set("body", Node::string(body, span));
-    node.set("expand", Node::new(Value::Bool(expand), span));
+    node.set("expand", Node::scalar(Value::Bool(expand), span));
     node
 }
 
@@ -250,7 +251,7 @@ fn flags(options: &[Flag<'_>], fallback: Span) -> Node {
     for flag in options {
         let span = span_of(&flag.span());
         let value = flag.value.as_ref().map_or(Value::Bool(true), |value| Value::String(value.value.to_string()));
-        node.set(&flag.name.value, Node::new(value, span));
+        node.set(&flag.name.value, Node::scalar(value, span));
     }
     node
 }
@@ -272,7 +273,7 @@ fn key_values(node: &mut Node, arguments: &UnescapedString<'_>, legacy_space_for
         for word in words {
             match word.split_once('=') {
                 Some((name, value)) => pairs.set(name, Node::string(&unquote(value), span)),
-                None => pairs.set(&word, Node::new(Value::Null, span)),
+                None => pairs.set(&word, Node::scalar(Value::Null, span)),
             }
         }
     }
@@ -338,60 +339,6 @@ fn span_of(range: &std::ops::Range<usize>) -> Span {
 fn offset_of_line_column(source: &str, line: usize, column: usize) -> usize {
     let line_start: usize = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
     (line_start + column.saturating_sub(1)).min(source.len())
-}
-
-/// A tree node under construction, with its span. The span of an object or
-/// array grows to cover its children.
-struct Node {
-    value: Value,
-    span: SpanNode,
-}
-
-impl Node {
-    fn new(value: Value, span: Span) -> Self {
-        Self { value, span: SpanNode { key: None, value: span, children: Vec::new() } }
-    }
-
-    fn string(text: &str, span: Span) -> Self {
-        Self::new(Value::String(text.to_owned()), span)
-    }
-
-    fn object(span: Span) -> Self {
-        Self::new(Value::Object(Map::new()), span)
-    }
-
-    fn array(span: Span) -> Self {
-        Self::new(Value::Array(Vec::new()), span)
-    }
-
-    fn set(&mut self, key: &str, child: Node) {
-        let Value::Object(map) = &mut self.value else { return };
-        if child.span.value != Span::default() {
-            self.span.value = self.span.value.cover(child.span.value);
-        }
-        if let Some(position) = map.keys().position(|existing| existing == key) {
-            self.span.children[position] = child.span;
-            map.insert(key.to_owned(), child.value);
-        } else {
-            map.insert(key.to_owned(), child.value);
-            self.span.children.push(child.span);
-        }
-    }
-
-    fn push(&mut self, child: Node) {
-        let Value::Array(items) = &mut self.value else { return };
-        if items.is_empty() {
-            self.span.value = child.span.value;
-        } else {
-            self.span.value = self.span.value.cover(child.span.value);
-        }
-        items.push(child.value);
-        self.span.children.push(child.span);
-    }
-
-    fn into_tree(self) -> ParsedTree {
-        ParsedTree { tree: self.value, spans: self.span }
-    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,15 @@
 
 pub mod classify;
 mod dockerfile;
+mod hcl;
+mod json;
+mod keyvalue;
+mod node;
 pub mod span;
+mod toml;
 mod yaml;
+
+pub use classify::Hints;
 
 use std::fmt;
 
@@ -43,8 +50,20 @@ impl Default for Limits {
 pub enum Format {
     /// YAML 1.2, possibly several documents per file.
     Yaml,
+    /// JSON, with comments and trailing commas accepted.
+    Json,
+    /// TOML.
+    Toml,
+    /// HCL2: Terraform configurations and variable files.
+    Hcl,
     /// A Dockerfile or Containerfile.
     Dockerfile,
+    /// A `.env` file.
+    Env,
+    /// A Java `.properties` file.
+    Properties,
+    /// An INI file.
+    Ini,
 }
 
 impl Format {
@@ -52,7 +71,13 @@ impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Toml => "toml",
+            Format::Hcl => "hcl",
             Format::Dockerfile => "dockerfile",
+            Format::Env => "env",
+            Format::Properties => "properties",
+            Format::Ini => "ini",
         }
     }
 }
@@ -163,6 +188,10 @@ pub enum Skip {
         /// 1-based column of the first invalid byte.
         column: u32,
     },
+    /// A Helm chart template: Go template text that Helm renders into
+    /// YAML, not YAML itself.
+    #[error("Helm chart template: rendered by Helm, not plain YAML")]
+    HelmTemplate,
 }
 
 /// Decodes file bytes to text: UTF-8 (its byte-order mark dropped), or
@@ -201,39 +230,55 @@ fn decode_utf16(bytes: &[u8], to_unit: fn([u8; 2]) -> u16) -> Result<String, Ski
     Ok(text)
 }
 
-/// Reads and parses one file's bytes as `format`.
-pub fn parse_file(path: &str, bytes: &[u8], format: Format, limits: &Limits) -> Result<ParsedFile, Skip> {
+/// Reads and parses one file's bytes as `format`. `hints` carries what the
+/// file's surroundings say about it (see [`Hints::for_path`]).
+pub fn parse_file(
+    path: &str,
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+    hints: &Hints,
+) -> Result<ParsedFile, Skip> {
     let size = bytes.len() as u64;
     if size > limits.max_file_bytes {
         return Err(Skip::TooLarge { size, limit: limits.max_file_bytes });
     }
     let text = decode(bytes)?;
+    if format == Format::Yaml && hints.in_helm_templates && text.contains("{{") {
+        return Err(Skip::HelmTemplate);
+    }
     let lines = LineIndex::new(&text);
-    let mut documents = Vec::new();
     let mut diagnostics = Vec::new();
-    match format {
+    let trees: Vec<(u32, ParsedTree)> = match format {
         Format::Yaml => {
             let stream = yaml::parse(&text, &lines, limits);
             diagnostics.extend(stream.diagnostics);
-            for (index, parsed) in stream.documents {
-                if parsed.tree.is_null() {
-                    continue; // an empty document, such as a trailing `---`
-                }
-                documents.push(document(index, format, parsed));
-            }
+            // Empty documents, such as after a trailing `---`, are dropped.
+            stream.documents.into_iter().filter(|(_, parsed)| !parsed.tree.is_null()).collect()
         }
         Format::Dockerfile => match dockerfile::parse(&text) {
-            Ok(parsed) => documents.push(document(0, format, parsed)),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Ok(parsed) => vec![(0, parsed)],
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                Vec::new()
+            }
         },
-    }
+        Format::Json => json::parse(&text, limits, &mut diagnostics).map(|parsed| (0, parsed)).into_iter().collect(),
+        Format::Toml => toml::parse(&text, limits, &mut diagnostics).map(|parsed| (0, parsed)).into_iter().collect(),
+        Format::Hcl => hcl::parse(&text, limits, &mut diagnostics).map(|parsed| (0, parsed)).into_iter().collect(),
+        Format::Env => vec![(0, keyvalue::parse_env(&text, &mut diagnostics))],
+        Format::Properties => vec![(0, keyvalue::parse_properties(&text, &mut diagnostics))],
+        Format::Ini => vec![(0, keyvalue::parse_ini(&text, &mut diagnostics))],
+    };
+    let documents = trees
+        .into_iter()
+        .map(|(index, parsed)| {
+            let kind = classify::kind_of_document(path, format, &parsed.tree, hints);
+            Document { index, kind, format, tree: parsed.tree, spans: parsed.spans }
+        })
+        .collect();
     let source = SourceFile { path: path.to_owned(), text, lines };
     Ok(ParsedFile { source, format, documents, diagnostics })
-}
-
-fn document(index: u32, format: Format, parsed: ParsedTree) -> Document {
-    let kind = classify::kind_of_document(format, &parsed.tree);
-    Document { index, kind, format, tree: parsed.tree, spans: parsed.spans }
 }
 
 #[cfg(test)]
@@ -251,14 +296,14 @@ mod tests {
     #[test]
     fn oversized_files_are_skipped_with_the_limit_named() {
         let limits = Limits { max_file_bytes: 4, ..Limits::default() };
-        let skip = parse_file("a.yaml", b"a: 12345", Format::Yaml, &limits).unwrap_err();
+        let skip = parse_file("a.yaml", b"a: 12345", Format::Yaml, &limits, &Hints::default()).unwrap_err();
         assert_eq!(skip.to_string(), "file is 8 bytes, over the 4-byte limit");
     }
 
     #[test]
     fn yaml_documents_get_kinds_and_empty_ones_are_dropped() {
         let source = b"---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n---\nfoo: bar\n";
-        let parsed = parse_file("a.yaml", source, Format::Yaml, &Limits::default()).unwrap();
+        let parsed = parse_file("a.yaml", source, Format::Yaml, &Limits::default(), &Hints::default()).unwrap();
         let summary: Vec<(u32, &str)> = parsed.documents.iter().map(|d| (d.index, d.kind)).collect();
         assert_eq!(summary, vec![(0, "kubernetes"), (2, "yaml")]);
     }
@@ -266,7 +311,8 @@ mod tests {
     #[test]
     fn pointers_resolve_to_yaml_positions() {
         let source = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx\n";
-        let parsed = parse_file("pod.yaml", source.as_bytes(), Format::Yaml, &Limits::default()).unwrap();
+        let parsed =
+            parse_file("pod.yaml", source.as_bytes(), Format::Yaml, &Limits::default(), &Hints::default()).unwrap();
         let document = &parsed.documents[0];
         let at = |pointer: &str| {
             let resolved = span::resolve_pointer(&document.tree, &document.spans, pointer);

@@ -63,42 +63,64 @@ pub struct ResolvedPointer {
 /// span is the member key where there is one, because the value itself may
 /// span many lines; for scalars it is the value.
 pub fn resolve_pointer(tree: &serde_json::Value, spans: &SpanNode, pointer: &str) -> ResolvedPointer {
-    let mut value = tree;
-    let mut node = spans;
-    let mut resolved_len = 0;
-    let mut exact = true;
-    if !pointer.is_empty() {
-        let Some(rest) = pointer.strip_prefix('/') else {
-            return ResolvedPointer { span: display_span(node, value), resolved: String::new(), exact: false };
-        };
-        let mut consumed = 0;
-        for raw in rest.split('/') {
-            let segment = raw.replace("~1", "/").replace("~0", "~");
-            let child = match value {
-                // Members and their spans share one order (serde_json's
-                // `preserve_order`), so the member's position finds its span.
-                serde_json::Value::Object(map) => map
-                    .iter()
-                    .position(|(key, _)| *key == segment)
-                    .and_then(|index| Some((map.get(segment.as_str())?, node.children.get(index)?))),
-                serde_json::Value::Array(items) => segment
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|_| segment == "0" || !segment.starts_with('0'))
-                    .and_then(|index| Some((items.get(index)?, node.children.get(index)?))),
-                _ => None,
-            };
-            let Some((child_value, child_node)) = child else {
-                exact = false;
-                break;
-            };
-            value = child_value;
-            node = child_node;
-            consumed += 1 + raw.len();
-            resolved_len = consumed;
-        }
+    let walked = walk(tree, spans, pointer);
+    ResolvedPointer {
+        span: display_span(walked.node, walked.value),
+        resolved: pointer[..walked.consumed].to_owned(),
+        exact: walked.exact,
     }
-    ResolvedPointer { span: display_span(node, value), resolved: pointer[..resolved_len].to_owned(), exact }
+}
+
+/// The spans of the node at `pointer`, if it exists.
+pub fn node_at<'a>(tree: &serde_json::Value, spans: &'a SpanNode, pointer: &str) -> Option<&'a SpanNode> {
+    let walked = walk(tree, spans, pointer);
+    walked.exact.then_some(walked.node)
+}
+
+struct Walked<'t, 's> {
+    value: &'t serde_json::Value,
+    node: &'s SpanNode,
+    /// Bytes of the pointer that matched existing nodes.
+    consumed: usize,
+    exact: bool,
+}
+
+fn walk<'t, 's>(tree: &'t serde_json::Value, spans: &'s SpanNode, pointer: &str) -> Walked<'t, 's> {
+    let mut walked = Walked { value: tree, node: spans, consumed: 0, exact: true };
+    if pointer.is_empty() {
+        return walked;
+    }
+    let Some(rest) = pointer.strip_prefix('/') else {
+        walked.exact = false;
+        return walked;
+    };
+    let mut consumed = 0;
+    for raw in rest.split('/') {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        let child = match walked.value {
+            // Members and their spans share one order (serde_json's
+            // `preserve_order`), so the member's position finds its span.
+            serde_json::Value::Object(map) => map
+                .iter()
+                .position(|(key, _)| *key == segment)
+                .and_then(|index| Some((map.get(segment.as_str())?, walked.node.children.get(index)?))),
+            serde_json::Value::Array(items) => segment
+                .parse::<usize>()
+                .ok()
+                .filter(|_| segment == "0" || !segment.starts_with('0'))
+                .and_then(|index| Some((items.get(index)?, walked.node.children.get(index)?))),
+            _ => None,
+        };
+        let Some((value, node)) = child else {
+            walked.exact = false;
+            break;
+        };
+        walked.value = value;
+        walked.node = node;
+        consumed += 1 + raw.len();
+        walked.consumed = consumed;
+    }
+    walked
 }
 
 fn display_span(node: &SpanNode, value: &serde_json::Value) -> Span {

@@ -20,36 +20,45 @@ pub(crate) struct YamlStream {
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses every document of a YAML stream. A syntax error ends the stream:
-/// the documents completed before it are kept, and the error is reported.
+/// Parses every document of a YAML stream. A syntax error ends the
+/// document it is in; parsing resumes at the next `---` line after it, so
+/// the documents before and after a broken one are still checked.
 pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStream {
-    let mut builder = Builder::new(source, lines, limits);
-    let mut parser = Parser::new_from_str(source);
-    while let Some(next) = parser.next_event() {
-        match next {
-            Ok((event, span)) => {
-                if let Err(diagnostic) = builder.event(event, span) {
-                    builder.diagnostics.push(diagnostic);
-                    break;
-                }
+    let mut stream = YamlStream { documents: Vec::new(), diagnostics: Vec::new() };
+    let mut start = 0;
+    let mut document_index = 0;
+    loop {
+        let mut builder = Builder::new(source, start, lines, limits);
+        builder.document_index = document_index;
+        let failure = builder.run(&source[start..]);
+        document_index = builder.document_index;
+        stream.documents.append(&mut builder.documents);
+        stream.diagnostics.append(&mut builder.diagnostics);
+        let Some(error_offset) = failure else { break };
+        match next_document_start(source, error_offset).filter(|&next| next > start) {
+            Some(next) => {
+                start = next;
+                // The broken document had an index; the next one gets its own.
+                document_index += 1;
             }
-            Err(error) => {
-                let marker = error.marker();
-                let mut offset = builder.offset(marker.line(), marker.col(), marker.index());
-                if offset >= source.len() {
-                    // "Unexpected end of input": show the end of the last
-                    // line rather than an empty line past it.
-                    offset = source.trim_end().len();
-                }
-                builder.diagnostics.push(Diagnostic::error(
-                    format!("YAML syntax error: {}", error.info()),
-                    Some(Span::new(offset, offset)),
-                ));
-                break;
-            }
+            None => break,
         }
     }
-    YamlStream { documents: builder.documents, diagnostics: builder.diagnostics }
+    stream
+}
+
+/// The start of the first line beginning with a `---` marker, from the
+/// line holding `offset` on (an error is often reported at the marker that
+/// ends the broken document).
+fn next_document_start(source: &str, offset: usize) -> Option<usize> {
+    let mut line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |newline| newline + 1);
+    loop {
+        let line = &source[line_start..];
+        if line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace) {
+            return Some(line_start);
+        }
+        line_start += line.find('\n')? + 1;
+    }
 }
 
 enum Frame {
@@ -79,6 +88,10 @@ struct Anchored {
 
 struct Builder<'a> {
     source: &'a str,
+    /// Where the text being parsed starts in `source` (non-zero when
+    /// resuming after a syntax error).
+    base_offset: usize,
+    base_line: usize,
     lines: &'a LineIndex,
     limits: &'a Limits,
     ascii: bool,
@@ -93,9 +106,12 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(source: &'a str, lines: &'a LineIndex, limits: &'a Limits) -> Self {
+    fn new(source: &'a str, base_offset: usize, lines: &'a LineIndex, limits: &'a Limits) -> Self {
+        let base_line = source[..base_offset].matches('\n').count();
         Self {
             source,
+            base_offset,
+            base_line,
             lines,
             limits,
             ascii: source.is_ascii(),
@@ -110,13 +126,46 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Runs the parser over `text` (the source from `base_offset` on).
+    /// Returns the offset of a syntax error that stopped it, if any.
+    fn run(&mut self, text: &str) -> Option<usize> {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(next) = parser.next_event() {
+            match next {
+                Ok((event, span)) => {
+                    if let Err(diagnostic) = self.event(event, span) {
+                        self.diagnostics.push(diagnostic);
+                        // Limits (depth, aliases) end the stream: resuming
+                        // would only meet the same hostile input again.
+                        return None;
+                    }
+                }
+                Err(error) => {
+                    let marker = error.marker();
+                    let mut offset = self.offset(marker.line(), marker.col(), marker.index());
+                    if offset >= self.source.len() {
+                        // "Unexpected end of input": show the end of the last
+                        // line rather than an empty line past it.
+                        offset = self.source.trim_end().len();
+                    }
+                    self.diagnostics.push(Diagnostic::error(
+                        format!("YAML syntax error: {}", error.info()),
+                        Some(Span::new(offset, offset)),
+                    ));
+                    return Some(offset);
+                }
+            }
+        }
+        None
+    }
+
     /// Byte offset of a saphyr marker (1-based line, 0-based character
-    /// column, character index).
+    /// column, character index), relative to the text being parsed.
     fn offset(&self, line: usize, column: usize, char_index: usize) -> usize {
         if self.ascii {
-            char_index.min(self.source.len())
+            (self.base_offset + char_index).min(self.source.len())
         } else {
-            self.lines.offset_of(self.source, line.saturating_sub(1), column)
+            self.lines.offset_of(self.source, line.saturating_sub(1) + self.base_line, column)
         }
     }
 
@@ -461,9 +510,24 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_keep_earlier_documents() {
-        let stream = parse_str("a: 1\n---\nb: [unclosed\n");
-        assert_eq!(stream.documents.len(), 1);
+    fn a_syntax_error_loses_only_its_own_document() {
+        let source = "a: 1\n---\nb: [unclosed\nc: 2\n---\nd: é\n---\ne: 5\n";
+        let stream = parse_str(source);
+        let documents: Vec<(u32, serde_json::Value)> =
+            stream.documents.iter().map(|(index, parsed)| (*index, parsed.tree.clone())).collect();
+        assert_eq!(
+            documents,
+            vec![
+                (0, serde_json::json!({"a": 1})),
+                (2, serde_json::json!({"d": "é"})),
+                (3, serde_json::json!({"e": 5}))
+            ]
+        );
+        assert_eq!(stream.diagnostics.len(), 1);
         assert!(stream.diagnostics[0].message.starts_with("YAML syntax error"));
+        // Spans after the resumption point are still exact.
+        let (_, last) = &stream.documents[2];
+        let resolved = crate::span::resolve_pointer(&last.tree, &last.spans, "/e");
+        assert_eq!(&source[resolved.span.start as usize..resolved.span.end as usize], "5");
     }
 }

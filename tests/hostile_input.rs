@@ -1,0 +1,114 @@
+//! Broken and hostile input, end to end: every file gets a clear outcome
+//! (checked, skipped with a reason, or an error with a location), the run
+//! goes on, and nothing panics.
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
+mod common;
+
+use std::path::Path;
+
+use common::{shared_cache, tenken_in};
+
+/// Writes the hostile corpus into `dir`.
+fn write_corpus(dir: &Path) {
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10u8 {
+        let (previous, name) = ((b'a' + level - 1) as char, (b'a' + level) as char);
+        bomb.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
+    }
+    write("alias-bomb.yaml", bomb.as_bytes());
+    write("deep.yaml", ("[".repeat(10_000) + &"]".repeat(10_000)).as_bytes());
+    write("deep.json", ("[".repeat(10_000) + &"]".repeat(10_000)).as_bytes());
+    write("deep.tf", format!("x = {}{}\n", "[".repeat(10_000), "]".repeat(10_000)).as_bytes());
+    write("huge.yaml", &vec![b'#'; 9 * 1024 * 1024]);
+    write("invalid-utf8.yaml", b"a: 1\nb: \xff\xfe broken\n");
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain("kind: Pod\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    write("utf16.yaml", &utf16);
+    write("crlf.yaml", b"apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n    - name: c\r\n      image: i:1\r\n");
+    write("nul.yaml", b"a: 1\0\n");
+    write("binary.json", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13]);
+    write("empty.yaml", b"");
+    write("duplicate.yaml", b"a: 1\na: 2\n");
+    write(
+        "mid-stream-error.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: first}\nspec: {containers: [{name: a, image: i:1}]}\n---\nbroken: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: third}\nspec: {containers: [{name: c, image: i:1}]}\n",
+    );
+    write("bad.tf", b"resource \"x\" {\n");
+    write("notes.txt", b"not a config file\n");
+    #[cfg(unix)]
+    {
+        std::fs::create_dir(dir.join("loop")).unwrap();
+        std::os::unix::fs::symlink(dir, dir.join("loop/to-root")).unwrap();
+        std::os::unix::fs::symlink(dir.join("missing.yaml"), dir.join("dangling.yaml")).unwrap();
+    }
+}
+
+#[test]
+fn every_hostile_file_gets_an_outcome_and_nothing_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    write_corpus(dir.path());
+    let run = tenken_in(dir.path(), &shared_cache(), &["check", ".", "--format", "json"]);
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    assert_eq!(run.code, 2, "parse errors mean not everything was checked");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+
+    let outcome = |path: &str| -> String {
+        let file = report["files"].as_array().unwrap().iter().find(|f| f["path"] == path);
+        let file = file.unwrap_or_else(|| panic!("{path} is not listed"));
+        match file["status"].as_str().unwrap() {
+            "skipped" => format!("skipped: {}", file["reason"].as_str().unwrap()),
+            status => status.to_owned(),
+        }
+    };
+    let error = |path: &str| -> String {
+        let found = report["errors"].as_array().unwrap().iter().find(|e| e["path"] == path);
+        let found = found.unwrap_or_else(|| panic!("{path} has no error"));
+        format!("{}:{} {}", found["line"], found["column"], found["message"].as_str().unwrap())
+    };
+
+    assert_eq!(outcome("alias-bomb.yaml"), "error");
+    assert!(error("alias-bomb.yaml").contains("refusing a possible alias bomb"), "{}", error("alias-bomb.yaml"));
+    for deep in ["deep.yaml", "deep.json", "deep.tf"] {
+        assert_eq!(outcome(deep), "error", "{deep}");
+        let message = error(deep);
+        assert!(
+            message.contains("deeper than") || message.contains("depth") || message.contains("recursion"),
+            "{deep}: {message}"
+        );
+    }
+    assert_eq!(outcome("huge.yaml"), "skipped: file is 9437184 bytes, over the 8388608-byte limit");
+    assert_eq!(outcome("invalid-utf8.yaml"), "error");
+    assert_eq!(error("invalid-utf8.yaml"), "2:4 not valid UTF-8: invalid byte at line 2, column 4");
+    assert_eq!(outcome("utf16.yaml"), "checked");
+    assert_eq!(outcome("crlf.yaml"), "checked");
+    assert_eq!(outcome("nul.yaml"), "skipped: binary file (contains NUL bytes)");
+    assert_eq!(outcome("binary.json"), "skipped: binary file (contains NUL bytes)");
+    assert_eq!(outcome("empty.yaml"), "checked");
+    assert_eq!(outcome("duplicate.yaml"), "checked");
+    assert!(report["warnings"].as_array().unwrap().iter().any(|w| w["path"] == "duplicate.yaml" && w["line"] == 2));
+    assert_eq!(outcome("mid-stream-error.yaml"), "error");
+    assert_eq!(outcome("bad.tf"), "error");
+    assert!(error("bad.tf").contains("HCL syntax error"), "{}", error("bad.tf"));
+    assert_eq!(outcome("notes.txt"), "skipped: not a config file");
+    #[cfg(unix)]
+    {
+        assert_eq!(outcome("loop/to-root"), "skipped: symbolic link, not followed");
+        assert_eq!(outcome("dangling.yaml"), "skipped: symbolic link, not followed");
+    }
+
+    // The documents around the broken one were still checked: both pods
+    // lack resources, so each gets findings, at its own line.
+    let pods: std::collections::BTreeSet<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "mid-stream-error.yaml")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pods.into_iter().collect::<Vec<_>>(), vec![4, 11]);
+    // CRLF input keeps exact columns: the container is at line 7, column 7.
+    let crlf = report["findings"].as_array().unwrap().iter().find(|f| f["path"] == "crlf.yaml").unwrap();
+    assert_eq!((crlf["line"].as_u64(), crlf["column"].as_u64()), (Some(7), Some(7)));
+}
