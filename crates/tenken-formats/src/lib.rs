@@ -19,6 +19,9 @@ mod toml;
 mod yaml;
 
 pub use classify::Hints;
+/// The type of document trees, re-exported so users need not depend on
+/// serde_json to name it.
+pub use serde_json::Value as TreeValue;
 
 use std::fmt;
 

@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| tenken_fuzz::exercise(tenken_formats::Format::Dockerfile, data));
