@@ -28,9 +28,10 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if args.changed {
         paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
     }
+    let kinds = KindMap::new(&args.kinds)?;
     let plugins = plugins::load(&args.runtime)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let mut report = pool.install(|| check_paths(&paths, &plugins, args.verbose));
+    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, args.verbose));
     report.elapsed = Some(started.elapsed());
 
     let options = RenderOptions { color: use_color(args.color) };
@@ -86,7 +87,47 @@ struct Retained {
     trees: Vec<String>,
 }
 
-fn check_paths(paths: &[PathBuf], plugins: &Plugins, verbose: bool) -> Report {
+/// The user's `--kind GLOB=KIND` mappings.
+pub(crate) struct KindMap {
+    globs: globset::GlobSet,
+    kinds: Vec<&'static str>,
+}
+
+impl KindMap {
+    fn new(mappings: &[(String, String)]) -> anyhow::Result<Self> {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut kinds = Vec::with_capacity(mappings.len());
+        for (glob, kind) in mappings {
+            builder.add(globset::Glob::new(glob)?);
+            kinds.push(static_kind(kind));
+        }
+        Ok(Self { globs: builder.build()?, kinds })
+    }
+
+    /// The kind of the last mapping whose glob matches `path`.
+    fn kind_of(&self, path: &str) -> Option<&'static str> {
+        self.globs.matches(path).into_iter().max().map(|index| self.kinds[index])
+    }
+
+    /// Classification hints for `file`, with the user's mapping applied.
+    fn hints(&self, file: &InputFile) -> tenken_formats::Hints {
+        tenken_formats::Hints { kind: self.kind_of(&file.display), ..tenken_formats::Hints::for_path(&file.path) }
+    }
+
+    /// The file's format: from its name, else from the kind it is mapped to.
+    fn format(&self, file: &InputFile) -> Option<tenken_formats::Format> {
+        classify::format_of_path(&file.path).or_else(|| self.kind_of(&file.display).and_then(classify::format_of_kind))
+    }
+}
+
+/// Documents carry `&'static str` kinds. Known kinds map to tenken's own
+/// constants; a kind only a third-party plugin knows is leaked once, for
+/// the few mappings a command line holds.
+fn static_kind(kind: &str) -> &'static str {
+    classify::KINDS.iter().find(|known| **known == kind).copied().unwrap_or_else(|| Box::leak(kind.into()))
+}
+
+fn check_paths(paths: &[PathBuf], plugins: &Plugins, kinds: &KindMap, verbose: bool) -> Report {
     let (files, walk_errors) = discover(paths);
     let limits = Limits::default();
     let needs_retention = plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::Project);
@@ -95,7 +136,7 @@ fn check_paths(paths: &[PathBuf], plugins: &Plugins, verbose: bool) -> Report {
     let mut results: Vec<FileResult> = files
         .par_iter()
         .map(|file| {
-            let result = check_file(file, &plugins.loaded, &limits, needs_retention);
+            let result = check_file(file, &plugins.loaded, kinds, &limits, needs_retention);
             progress.advance();
             result
         })
@@ -103,7 +144,7 @@ fn check_paths(paths: &[PathBuf], plugins: &Plugins, verbose: bool) -> Report {
     progress.finish();
     if needs_retention {
         let context = discover::sibling_context(paths, &files);
-        results.par_extend(context.par_iter().filter_map(|file| read_context(file, &limits)));
+        results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits)));
     }
 
     let mut report = Report::default();
@@ -171,7 +212,13 @@ fn problem(kind: ProblemKind, path: &str, line: Option<u32>, column: Option<u32>
     Problem { kind, path: path.to_owned(), line, column, plugin: None, message, excerpt: None }
 }
 
-fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retain: bool) -> FileResult {
+fn check_file(
+    file: &InputFile,
+    plugins: &[LoadedPlugin],
+    kinds: &KindMap,
+    limits: &Limits,
+    retain: bool,
+) -> FileResult {
     let mut result = FileResult::default();
     let outcome = |status, format: Option<&str>, documents| FileOutcome {
         path: file.display.clone(),
@@ -183,7 +230,7 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
         result.outcome = Some(outcome(FileStatus::Skipped { reason: reason.to_owned() }, None, vec![]));
         return result;
     }
-    let Some(format) = classify::format_of_path(&file.path) else {
+    let Some(format) = kinds.format(file) else {
         result.outcome = Some(outcome(FileStatus::Skipped { reason: "not a config file".to_owned() }, None, vec![]));
         return result;
     };
@@ -201,13 +248,7 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
             return result;
         }
     };
-    let parsed = match tenken_formats::parse_file(
-        &file.display,
-        &bytes,
-        format,
-        limits,
-        &tenken_formats::Hints::for_path(&file.path),
-    ) {
+    let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)) {
         Ok(parsed) => parsed,
         Err(skip @ Skip::InvalidUtf8 { line, column }) => {
             result.errors.push(problem(ProblemKind::Read, &file.display, Some(line), Some(column), skip.to_string()));
@@ -272,12 +313,10 @@ fn check_file(file: &InputFile, plugins: &[LoadedPlugin], limits: &Limits, retai
 
 /// Parses a context file for project-scoped plugins. Context is best
 /// effort: a sibling that cannot be read or parsed is simply not context.
-fn read_context(file: &InputFile, limits: &Limits) -> Option<FileResult> {
-    let format = classify::format_of_path(&file.path)?;
+fn read_context(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Option<FileResult> {
+    let format = kinds.format(file)?;
     let bytes = std::fs::read(&file.path).ok()?;
-    let parsed =
-        tenken_formats::parse_file(&file.display, &bytes, format, limits, &tenken_formats::Hints::for_path(&file.path))
-            .ok()?;
+    let parsed = tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)).ok()?;
     let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
     Some(FileResult { retained: Some(Retained { parsed, trees }), context: true, ..FileResult::default() })
 }

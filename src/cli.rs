@@ -60,6 +60,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REF", requires = "changed")]
     pub base: Option<String>,
 
+    /// Treat files matching a glob as a kind, when detection guesses wrong,
+    /// e.g. `--kind 'deploy/**/*.yml=kubernetes'` or `--kind '*.k8s=kubernetes'`.
+    /// Repeatable; the last matching mapping wins.
+    #[arg(long = "kind", value_name = "GLOB=KIND", value_parser = parse_kind_mapping)]
+    pub kinds: Vec<(String, String)>,
+
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -163,6 +169,22 @@ impl From<OutputFormat> for tenken_report::OutputFormat {
             OutputFormat::Github => Self::Github,
         }
     }
+}
+
+fn parse_kind_mapping(text: &str) -> Result<(String, String), String> {
+    let (glob, kind) = text.rsplit_once('=').ok_or("expected <glob>=<kind>, e.g. '*.k8s=kubernetes'")?;
+    globset::Glob::new(glob).map_err(|err| format!("invalid glob `{glob}`: {err}"))?;
+    let kebab = !kind.is_empty()
+        && kind
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if !kebab {
+        return Err(format!(
+            "kind `{kind}` is not kebab-case; known kinds: {}",
+            tenken_formats::classify::KINDS.join(", ")
+        ));
+    }
+    Ok((glob.to_owned(), kind.to_owned()))
 }
 
 fn parse_output(text: &str) -> Result<(OutputFormat, PathBuf), String> {

@@ -207,3 +207,41 @@ fn project_plugins_see_sibling_files_as_context_but_report_only_given_files() {
     let files: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(files, vec!["tests/fixtures/skeleton/k8s/workloads.yaml"]);
 }
+
+#[test]
+fn kind_mappings_override_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest =
+        std::fs::read_to_string(common::repo_root().join("tests/fixtures/skeleton/k8s/workloads.yaml")).unwrap();
+    // A name tenken would not read at all, and one it would read as a
+    // different kind.
+    std::fs::write(dir.path().join("workloads.k8s"), &manifest).unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), &manifest).unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let run = common::tenken_in(dir.path(), &common::shared_cache(), args);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let plain = json(&["check", ".", "--format", "json"]);
+    let statuses: Vec<&str> =
+        plain["files"].as_array().unwrap().iter().map(|f| f["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["checked", "skipped"], "compose.yaml holds kubernetes objects; workloads.k8s is unknown");
+
+    let mapped = json(&["check", ".", "--format", "json", "--kind", "*.k8s=kubernetes", "--kind", "compose.yaml=yaml"]);
+    let kinds: Vec<(String, String)> = mapped["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["documents"][0]["kind"].as_str().unwrap_or("-").to_owned()))
+        .collect();
+    assert_eq!(kinds, vec![("compose.yaml".into(), "yaml".into()), ("workloads.k8s".into(), "kubernetes".into())]);
+    let paths: std::collections::BTreeSet<&str> =
+        mapped["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths.into_iter().collect::<Vec<_>>(), vec!["workloads.k8s"]);
+}
+
+#[test]
+fn a_malformed_kind_mapping_is_a_usage_error() {
+    let run = tenken(&["check", "examples", "--kind", "*.yaml=Kubernetes"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("kind `Kubernetes` is not kebab-case"), "{}", run.stderr);
+}

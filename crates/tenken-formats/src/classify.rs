@@ -13,8 +13,53 @@ use serde_json::Value;
 
 use crate::Format;
 
+/// Every kind tenken classifies documents into.
+pub const KINDS: &[&str] = &[
+    "kubernetes",
+    "kustomization",
+    "helm-chart",
+    "helm-values",
+    "compose",
+    "github-workflow",
+    "github-action",
+    "gitlab-ci",
+    "terraform",
+    "terraform-vars",
+    "terraform-plan",
+    "cloudformation",
+    "dockerfile",
+    "spring-config",
+    "env",
+    "yaml",
+    "json",
+    "toml",
+    "hcl",
+    "properties",
+    "ini",
+];
+
+/// The format a file of `kind` is written in, for files whose name says
+/// nothing but that the user mapped to a kind. `None` for kinds written in
+/// several formats (Spring configs, CloudFormation, Terraform) and for
+/// kinds tenken does not know.
+pub fn format_of_kind(kind: &str) -> Option<Format> {
+    match kind {
+        "kubernetes" | "kustomization" | "helm-chart" | "helm-values" | "compose" | "github-workflow"
+        | "github-action" | "gitlab-ci" | "yaml" => Some(Format::Yaml),
+        "terraform-vars" | "hcl" => Some(Format::Hcl),
+        "terraform-plan" | "json" => Some(Format::Json),
+        "dockerfile" => Some(Format::Dockerfile),
+        "env" => Some(Format::Env),
+        "toml" => Some(Format::Toml),
+        "properties" => Some(Format::Properties),
+        "ini" => Some(Format::Ini),
+        _ => None,
+    }
+}
+
 /// What a file's surroundings say about it, gathered by the caller (these
-/// need the filesystem; classification itself does not).
+/// need the filesystem or the user's configuration; classification itself
+/// needs neither).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Hints {
     /// The file's directory holds a `Chart.yaml`: `values*.yaml` there are
@@ -22,6 +67,9 @@ pub struct Hints {
     pub in_helm_chart: bool,
     /// The file is under the `templates/` directory of a Helm chart.
     pub in_helm_templates: bool,
+    /// The user mapped this file to a kind: every document gets it,
+    /// whatever detection would say.
+    pub kind: Option<&'static str>,
 }
 
 impl Hints {
@@ -34,7 +82,7 @@ impl Hints {
             .ancestors()
             .skip(1)
             .any(|dir| dir.file_name().is_some_and(|name| name == "templates") && dir.parent().is_some_and(is_chart));
-        Self { in_helm_chart, in_helm_templates }
+        Self { in_helm_chart, in_helm_templates, kind: None }
     }
 }
 
@@ -110,6 +158,9 @@ fn is_env_name(lower_name: &str) -> bool {
 
 /// The kind of one document, from its path, format, content and hints.
 pub fn kind_of_document(path: &str, format: Format, tree: &Value, hints: &Hints) -> &'static str {
+    if let Some(kind) = hints.kind {
+        return kind;
+    }
     let path = path.replace('\\', "/");
     let name = path.rsplit('/').next().unwrap_or(&path).to_ascii_lowercase();
     match format {
@@ -314,6 +365,16 @@ mod tests {
         for (path, format, tree, hints, expected) in cases {
             assert_eq!(kind_of_document(path, format, tree, hints), expected, "{path}");
         }
+        let mapped = Hints { kind: Some("compose"), ..Hints::default() };
+        assert_eq!(kind_of_document("stack.yml", Format::Yaml, &deployment, &mapped), "compose");
+    }
+
+    #[test]
+    fn every_kind_is_classifiable_and_unique() {
+        let unique: std::collections::BTreeSet<&str> = KINDS.iter().copied().collect();
+        assert_eq!(unique.len(), KINDS.len());
+        assert_eq!(format_of_kind("kubernetes"), Some(Format::Yaml));
+        assert_eq!(format_of_kind("cloudformation"), None);
     }
 
     #[test]
@@ -323,11 +384,11 @@ mod tests {
         std::fs::write(dir.join("shop/Chart.yaml"), "name: shop").unwrap();
         assert_eq!(
             Hints::for_path(&dir.join("shop/values.yaml")),
-            Hints { in_helm_chart: true, in_helm_templates: false }
+            Hints { in_helm_chart: true, in_helm_templates: false, kind: None }
         );
         assert_eq!(
             Hints::for_path(&dir.join("shop/templates/deployment.yaml")),
-            Hints { in_helm_chart: false, in_helm_templates: true }
+            Hints { in_helm_chart: false, in_helm_templates: true, kind: None }
         );
         assert_eq!(Hints::for_path(&dir.join("other.yaml")), Hints::default());
         std::fs::remove_dir_all(dir).unwrap();
