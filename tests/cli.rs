@@ -245,3 +245,18 @@ fn a_malformed_kind_mapping_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("kind `Kubernetes` is not kebab-case"), "{}", run.stderr);
 }
+
+#[test]
+fn static_arg_values_reach_plugins_expanded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "ARG RUN_AS=root\nFROM alpine:3.20\nARG RUN_AS\nUSER ${RUN_AS}\n")
+        .unwrap();
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["check", ".", "--format", "concise"]);
+    assert!(
+        run.stdout.starts_with(
+            "Dockerfile:4:6: high dockerfile-non-root-user/explicit-root-user the final stage runs as `root`"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -46,25 +46,37 @@ pub(crate) fn parse(source: &str) -> Result<ParsedTree, Diagnostic> {
     let mut args = Node::array(whole);
     let mut stages = Node::array(whole);
     let mut current: Option<(Node, Node)> = None;
+    // Variables with a static value: global ARG defaults (the only ones
+    // FROM can use), then each stage's own ARG and ENV values in order.
+    let mut global_vars = Variables::new();
+    let mut stage_vars = Variables::new();
     for instruction in &dockerfile.instructions {
         if let Instruction::From(from) = instruction {
             if let Some(stage) = current.take() {
                 stages.push(finish_stage(stage));
             }
-            let from_node = instruction_node(instruction);
+            stage_vars = Variables::new();
+            let mut from_node = instruction_node(instruction, &global_vars);
             let span = from_node.span;
             let mut stage = Node::object(span);
             match &from.as_ {
                 Some((_, name)) => stage.set("name", Node::string(&name.value, span_of(&name.span))),
                 None => stage.set("name", Node::scalar(Value::Null, span)),
             }
+            from_node.span = span;
             stage.set("from", from_node);
             current = Some((stage, Node::array(span)));
             continue;
         }
         match current.as_mut() {
-            Some((_, instructions)) => instructions.push(instruction_node(instruction)),
-            None => args.push(instruction_node(instruction)),
+            Some((_, instructions)) => {
+                instructions.push(instruction_node(instruction, &stage_vars));
+                record_variables(instruction, &mut stage_vars, Some(&global_vars));
+            }
+            None => {
+                args.push(instruction_node(instruction, &global_vars));
+                record_variables(instruction, &mut global_vars, None);
+            }
         }
     }
     if let Some(stage) = current.take() {
@@ -81,14 +93,83 @@ fn finish_stage((mut stage, instructions): (Node, Node)) -> Node {
     stage
 }
 
-fn instruction_node(instruction: &Instruction<'_>) -> Node {
+/// Variables in scope, name → static value.
+type Variables = std::collections::HashMap<String, String>;
+
+/// Adds the static values an `ARG` or `ENV` gives to `vars`. In a stage, an
+/// `ARG` without a default takes the global default of the same name.
+fn record_variables(instruction: &Instruction<'_>, vars: &mut Variables, globals: Option<&Variables>) {
+    let (arguments, legacy) = match instruction {
+        Instruction::Arg(arg) => (&arg.arguments, false),
+        Instruction::Env(env) => (&env.arguments, true),
+        _ => return,
+    };
+    for (name, value) in pairs(arguments.value.trim(), legacy) {
+        let value = match value {
+            Some(value) => expand(&value, vars),
+            None => globals.and_then(|globals| globals.get(&name).cloned()),
+        };
+        match value {
+            Some(value) => vars.insert(name, value),
+            None => vars.remove(&name),
+        };
+    }
+}
+
+/// Expands `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME-default}` from
+/// `vars`, as BuildKit does for static values. `None` when a variable has
+/// no static value, so callers keep the text as written.
+pub(crate) fn expand(text: &str, vars: &Variables) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        if dollar > 0 && rest.as_bytes()[dollar - 1] == b'\\' {
+            out.pop();
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let (name, default, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}')?;
+            let inner = &braced[..end];
+            let (name, default) = match inner.find([':', '-']) {
+                Some(split) => {
+                    let modifier = inner[split..].trim_start_matches(':');
+                    (&inner[..split], modifier.strip_prefix('-').map(str::to_owned))
+                }
+                None => (inner, None),
+            };
+            (name, default, end + 2)
+        } else {
+            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            if end == 0 {
+                out.push('$');
+                rest = after;
+                continue;
+            }
+            (&after[..end], None, end)
+        };
+        let value = vars.get(name).filter(|value| !value.is_empty()).cloned().or(default)?;
+        out.push_str(&value);
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+fn instruction_node(instruction: &Instruction<'_>, vars: &Variables) -> Node {
     let (keyword, keyword_span) = keyword_of(instruction);
     let mut node = Node::object(keyword_span);
     node.set("instruction", Node::string(keyword, keyword_span));
     match instruction {
         Instruction::From(from) => {
             node.set("flags", flags(&from.options, keyword_span));
-            node.set("image", unescaped(&from.image));
+            let span = span_of(&from.image.span);
+            let written = from.image.value.as_ref();
+            node.set("image", Node::string(&expand(written, vars).unwrap_or_else(|| written.to_owned()), span));
+            node.set("image_as_written", Node::string(written, span));
             if let Some((_, name)) = &from.as_ {
                 node.set("name", unescaped(name));
             }
@@ -122,7 +203,9 @@ fn instruction_node(instruction: &Instruction<'_>) -> Node {
         }
         Instruction::User(user) => {
             let span = span_of(&user.arguments.span);
-            let text = user.arguments.value.as_ref();
+            let written = user.arguments.value.as_ref();
+            let expanded = expand(written, vars);
+            let text = expanded.as_deref().unwrap_or(written);
             let (name, group) = match text.split_once(':') {
                 Some((name, group)) => (name, Some(group)),
                 None => (text, None),
@@ -174,7 +257,7 @@ fn instruction_node(instruction: &Instruction<'_>) -> Node {
         Instruction::Workdir(workdir) => node.set("path", unescaped(&workdir.arguments)),
         Instruction::Stopsignal(signal) => node.set("signal", unescaped(&signal.arguments)),
         Instruction::Maintainer(maintainer) => node.set("name", unescaped(&maintainer.name)),
-        Instruction::Onbuild(onbuild) => node.set("trigger", instruction_node(&onbuild.instruction)),
+        Instruction::Onbuild(onbuild) => node.set("trigger", instruction_node(&onbuild.instruction, vars)),
         _ => {}
     }
     node
@@ -261,23 +344,33 @@ fn flags(options: &[Flag<'_>], fallback: Span) -> Node {
 fn key_values(node: &mut Node, arguments: &UnescapedString<'_>, legacy_space_form: bool) {
     let span = span_of(&arguments.span);
     node.set("arguments", unescaped(arguments));
-    let mut pairs = Node::object(span);
-    let text = arguments.value.trim();
-    let words = split_words(text);
-    let legacy = legacy_space_form && words.first().is_some_and(|first| !first.contains('='));
-    if legacy {
-        if let Some((name, value)) = text.split_once(char::is_whitespace) {
-            pairs.set(name, Node::string(value.trim(), span));
-        }
-    } else {
-        for word in words {
-            match word.split_once('=') {
-                Some((name, value)) => pairs.set(name, Node::string(&unquote(value), span)),
-                None => pairs.set(&word, Node::scalar(Value::Null, span)),
-            }
+    let mut node_pairs = Node::object(span);
+    for (name, value) in pairs(arguments.value.trim(), legacy_space_form) {
+        match value {
+            Some(value) => node_pairs.set(&name, Node::string(&value, span)),
+            None => node_pairs.set(&name, Node::scalar(Value::Null, span)),
         }
     }
-    node.set("pairs", pairs);
+    node.set("pairs", node_pairs);
+}
+
+/// `a=b c="d e"` as pairs; `NAME` alone has no value; with
+/// `legacy_space_form`, `ENV NAME value with spaces` is one pair.
+fn pairs(text: &str, legacy_space_form: bool) -> Vec<(String, Option<String>)> {
+    let words = split_words(text);
+    if legacy_space_form && words.first().is_some_and(|first| !first.contains('=')) {
+        return text
+            .split_once(char::is_whitespace)
+            .map(|(name, value)| vec![(name.to_owned(), Some(value.trim().to_owned()))])
+            .unwrap_or_default();
+    }
+    words
+        .into_iter()
+        .map(|word| match word.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(unquote(value))),
+            None => (word, None),
+        })
+        .collect()
 }
 
 /// Splits on unquoted whitespace, keeping quotes for [`unquote`].
@@ -360,6 +453,17 @@ mod tests {
         assert_eq!(tree["stages"][1]["instructions"][1]["pairs"]["B"], "two words");
         assert_eq!(tree["stages"][1]["instructions"][2]["user"], "app");
         assert_eq!(tree["stages"][1]["instructions"][2]["group"], "app");
+    }
+
+    #[test]
+    fn static_arg_and_env_values_are_expanded() {
+        let source = "ARG BASE=alpine\nARG TAG\nFROM ${BASE}:${TAG:-3.20} AS build\nARG BASE\nENV RUN_AS=${BASE}-user\nUSER $RUN_AS\nFROM $UNKNOWN\nUSER ${NOPE}\n";
+        let tree = parse(source).unwrap().tree;
+        assert_eq!(tree["stages"][0]["from"]["image"], "alpine:3.20");
+        assert_eq!(tree["stages"][0]["from"]["image_as_written"], "${BASE}:${TAG:-3.20}");
+        assert_eq!(tree["stages"][0]["instructions"][2]["user"], "alpine-user");
+        assert_eq!(tree["stages"][1]["from"]["image"], "$UNKNOWN");
+        assert_eq!(tree["stages"][1]["instructions"][0]["user"], "${NOPE}");
     }
 
     #[test]

@@ -84,7 +84,10 @@ impl Policy for NonRootUser {
         let Some(last) = stages.len().checked_sub(1) else { return };
         let stages_pointer = Pointer::root().key("stages");
         match effective_user(stages, last) {
-            Some(user) if is_root(&resolve_variables(&user, stages, &document.tree)) => {
+            // The host has already expanded ARG and ENV values it could
+            // resolve statically; a `$VAR` left over has no static value and
+            // is given the benefit of the doubt.
+            Some(user) if is_root(&user.name) => {
                 let pointer = stages_pointer.key_index(user.stage, user.instruction).key("user");
                 findings.report(
                     "explicit-root-user",
@@ -146,25 +149,6 @@ fn effective_user(stages: &[Value], index: usize) -> Option<EffectiveUser> {
     }
 }
 
-/// Replaces `$NAME` / `${NAME}` with a static default from an `ARG` or
-/// `ENV` before the `USER` in its stage, or from a global `ARG`.
-fn resolve_variables(user: &EffectiveUser, stages: &[Value], tree: &Value) -> String {
-    let Some(name) = user.name.strip_prefix('$') else { return user.name.clone() };
-    let name = name.trim_start_matches('{').trim_end_matches('}');
-    let name = name.split([':', '-']).next().unwrap_or(name);
-    let pointer = format!("/pairs/{name}");
-    let stage_instructions =
-        stages[user.stage].get("instructions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-    let before_user = &stage_instructions[..user.instruction.min(stage_instructions.len())];
-    let global_args = tree.get("args").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-    global_args
-        .iter()
-        .chain(before_user)
-        .rev()
-        .find_map(|instruction| instruction.pointer(&pointer).and_then(Value::as_str))
-        .map_or_else(|| user.name.clone(), str::to_owned)
-}
-
 fn is_root(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or(user).trim();
     name == "root" || name.trim_start_matches('0').is_empty() && !name.is_empty()
@@ -224,10 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn variables_resolve_to_static_defaults() {
-        let tree = json!({"args": [{"instruction": "ARG", "pairs": {"RUN_AS": "root"}}],
-            "stages": [stage(None, "alpine", json!([user("${RUN_AS}")]))]});
-        assert_eq!(check_tree::<NonRootUser>("dockerfile", tree)[0].0, "explicit-root-user");
+    fn a_user_without_a_static_value_is_not_flagged() {
         assert!(check(vec![stage(None, "alpine", json!([user("$APP_USER")]))]).is_empty());
     }
 
