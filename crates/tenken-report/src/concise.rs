@@ -28,8 +28,7 @@ pub fn render(report: &Report) -> String {
                 (Some(line), None) => format!(":{line}"),
                 _ => String::new(),
             };
-            let source = problem.plugin.as_ref().map_or_else(String::new, |plugin| format!("plugin `{plugin}` "));
-            let _ = writeln!(out, "{}{position}: {label} {source}{}", problem.path, one_line(&problem.message));
+            let _ = writeln!(out, "{}{position}: {label} {}", problem.path, one_line(&problem.full_message()));
         }
     }
     out.push_str(&crate::text::summary(report));

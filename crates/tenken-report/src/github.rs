@@ -37,11 +37,7 @@ pub fn render(report: &Report) -> String {
             if let Some(column) = problem.column {
                 let _ = write!(properties, ",col={column}");
             }
-            let message = match &problem.plugin {
-                Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
-                None => problem.message.clone(),
-            };
-            let _ = writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&message));
+            let _ = writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&problem.full_message()));
         }
     }
     out.push_str(&crate::text::summary(report));

@@ -41,11 +41,7 @@ pub fn render(report: &Report) -> String {
         let mut suite = TestSuite::new("tenken");
         for problem in &report.errors {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            let message = match &problem.plugin {
-                Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
-                None => problem.message.clone(),
-            };
-            status.set_message(message);
+            status.set_message(problem.full_message());
             status.set_type(format!("{:?}", problem.kind).to_lowercase());
             let name = match problem.line {
                 Some(line) => format!("{}:{line}", problem.path),

@@ -197,6 +197,17 @@ pub struct Problem {
     pub excerpt: Option<Excerpt>,
 }
 
+impl Problem {
+    /// The message as users read it, naming the plugin for plugin errors:
+    /// "plugin `x` crashed: ...".
+    pub fn full_message(&self) -> String {
+        match &self.plugin {
+            Some(plugin) => format!("plugin `{plugin}` {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 /// What a rule is, for formats that describe rules (SARIF) and for help.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleDescriptor {

@@ -159,10 +159,7 @@ fn artifact(path: &str) -> Value {
 }
 
 fn notification(problem: &Problem, level: &str) -> Value {
-    let text = match &problem.plugin {
-        Some(plugin) => format!("plugin `{plugin}` {}", problem.message),
-        None => problem.message.clone(),
-    };
+    let text = problem.full_message();
     let mut region = json!({});
     if let Some(line) = problem.line {
         region["startLine"] = json!(line);

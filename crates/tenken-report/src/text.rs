@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use crate::{Finding, Problem, Report, Severity};
+use crate::{Excerpt, Finding, Problem, Report, Severity};
 
 /// Options for the text renderer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,17 +44,20 @@ fn level_of(severity: Severity) -> Level<'static> {
     level.with_name(severity.as_str())
 }
 
+/// The excerpt's lines with the highlight underlined, every line shown.
+fn code_frame<'a>(excerpt: &'a Excerpt, path: &'a str) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+    Snippet::source(&excerpt.text)
+        .line_start(excerpt.first_line as usize)
+        .path(path)
+        .fold(false)
+        .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone()))
+}
+
 fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
     let location = &finding.location;
     let title = level_of(finding.severity).primary_title(&finding.message).id(&finding.rule);
     let group = match &finding.excerpt {
-        Some(excerpt) => title.element(
-            Snippet::source(&excerpt.text)
-                .line_start(excerpt.first_line as usize)
-                .path(&location.path)
-                .fold(false)
-                .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone())),
-        ),
+        Some(excerpt) => title.element(code_frame(excerpt, &location.path)),
         None => title.element(annotate_snippets::Origin::path(&location.path).line(location.line as usize)),
     };
     let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.help, finding.rule));
@@ -64,20 +67,12 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
 /// An error or warning: its first line as the title, at its location; any
 /// further lines (such as a crashed plugin's stderr) as a note.
 fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<'a>> {
-    let (first, rest) = problem.message.split_once('\n').unwrap_or((&problem.message, ""));
-    let message = match &problem.plugin {
-        Some(plugin) => format!("plugin `{plugin}` {first}"),
-        None => first.to_owned(),
-    };
+    let full = problem.full_message();
+    let (first, rest) = full.split_once('\n').unwrap_or((&full, ""));
+    let message = first.to_owned();
     let title = level.primary_title(message);
     let first = match &problem.excerpt {
-        Some(excerpt) => title.element(
-            Snippet::source(&excerpt.text)
-                .line_start(excerpt.first_line as usize)
-                .path(&problem.path)
-                .fold(false)
-                .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone())),
-        ),
+        Some(excerpt) => title.element(code_frame(excerpt, &problem.path)),
         None => {
             let mut origin = annotate_snippets::Origin::path(&problem.path);
             if let Some(line) = problem.line {
