@@ -1,0 +1,285 @@
+//! # k8s-probes
+//!
+//! Every long-running container declares a readiness probe and a liveness
+//! probe, and the liveness probe is not the same check as the readiness
+//! probe.
+//!
+//! ## Why it matters
+//! Without a readiness probe, a Service sends traffic to a pod as soon as
+//! its process starts, before it can answer, and keeps sending it while the
+//! pod is overloaded or draining: every rollout and every hiccup becomes
+//! user-facing errors. Without a liveness probe, a deadlocked process keeps
+//! its pod "Running" forever and nobody restarts it.
+//!
+//! Using one check for both is a classic cascading failure: when a shared
+//! dependency (a database, a downstream API) slows down, readiness fails as
+//! it should, but liveness fails too, and the kubelet restarts every replica
+//! at once, turning a slowdown into an outage. Liveness should ask "is this
+//! process wedged?", never "are my dependencies healthy?".
+//!
+//! Jobs, CronJobs and pods that do not restart (`restartPolicy: Never` or
+//! `OnFailure`) run to completion and are exempt, as are init containers;
+//! native sidecars (init containers with `restartPolicy: Always`) are
+//! long-running and are checked.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::kubernetes::{Container, ContainerList, PodSpec, pod_specs};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct Probes;
+
+/// Settings, from `[plugins.k8s-probes]` in `tenken.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Require a liveness probe. Some teams prefer none to a bad one.
+    #[serde(default = "yes")]
+    pub require_liveness_probe: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { require_liveness_probe: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-liveness-probe": {
+      "type": "boolean",
+      "default": true,
+      "description": "Require a liveness probe on long-running containers. Set to false if your platform prefers no liveness probe to a poorly chosen one."
+    }
+  }
+}"#;
+
+const REFERENCES: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/",
+    "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+];
+
+const FIX: &str = "Give each long-running container a readiness probe on an endpoint that reports whether it can serve now, and a liveness probe on a cheaper endpoint that only reports whether the process is wedged:
+```yaml
+containers:
+  - name: web
+    image: registry.example.com/web:1.4.2
+    readinessProbe:
+      httpGet: {path: /ready, port: http}   # checks dependencies
+      periodSeconds: 5
+    livenessProbe:
+      httpGet: {path: /live, port: http}    # process health only
+      periodSeconds: 10
+      failureThreshold: 6
+```
+A slow-starting service should add a `startupProbe` rather than a long `initialDelaySeconds`.";
+
+/// The fields that define what a probe checks, as opposed to how often.
+const HANDLERS: &[&str] = &["httpGet", "tcpSocket", "exec", "grpc"];
+
+fn rule(id: &str, title: &str, rationale: &str) -> Rule {
+    Rule {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        default_severity: Severity::Medium,
+        category: Category::Reliability,
+        rationale: rationale.to_owned(),
+        fix: FIX.to_owned(),
+        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+impl Policy for Probes {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-probes".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Long-running Kubernetes containers have readiness and liveness probes".to_owned(),
+            summary: "Services only receive traffic when ready and wedged processes get restarted, without a \
+                      liveness check that restarts every replica when a dependency slows down."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "missing-readiness-probe",
+                    "Give every long-running container a readiness probe",
+                    "Without a readiness probe, traffic reaches a pod before it can serve and while it is \
+                     overloaded or shutting down, so rollouts and load spikes turn into user-facing errors.",
+                ),
+                rule(
+                    "missing-liveness-probe",
+                    "Give every long-running container a liveness probe",
+                    "Without a liveness probe, a deadlocked or wedged process keeps its pod Running and \
+                     serving nothing until a human notices.",
+                ),
+                rule(
+                    "liveness-same-as-readiness",
+                    "Do not use the readiness check as the liveness check",
+                    "When liveness and readiness run the same check, a slow shared dependency fails both: \
+                     the kubelet restarts every replica at once and a slowdown becomes an outage.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        for pod in pod_specs(&document.tree) {
+            if runs_to_completion(&pod) {
+                continue;
+            }
+            let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
+            for container in containers.iter().filter(|container| is_long_running(container)) {
+                check_container(container, settings, findings);
+            }
+        }
+    }
+}
+
+/// Jobs, CronJobs and pods that are not restarted are batch work.
+fn runs_to_completion(pod: &PodSpec<'_>) -> bool {
+    if matches!(pod.workload_kind, "Job" | "CronJob") {
+        return true;
+    }
+    matches!(pod.spec.get("restartPolicy").and_then(Value::as_str), Some("Never" | "OnFailure"))
+}
+
+/// App containers, and init containers that are native sidecars.
+fn is_long_running(container: &Container<'_>) -> bool {
+    match container.list {
+        ContainerList::Containers => true,
+        ContainerList::InitContainers => container.value.get("restartPolicy").and_then(Value::as_str) == Some("Always"),
+        ContainerList::EphemeralContainers => false,
+    }
+}
+
+fn probe<'a>(container: &Container<'a>, field: &str) -> Option<&'a Value> {
+    container.value.get(field).filter(|probe| probe.is_object())
+}
+
+fn check_container(container: &Container<'_>, settings: &Settings, findings: &mut Findings) {
+    let noun = container.list.noun();
+    let readiness = probe(container, "readinessProbe");
+    let liveness = probe(container, "livenessProbe");
+    if readiness.is_none() {
+        findings.report(
+            "missing-readiness-probe",
+            &container.pointer.key("readinessProbe"),
+            format!("{noun} \"{}\" has no readiness probe", container.name),
+        );
+    }
+    if liveness.is_none() && settings.require_liveness_probe {
+        findings.report(
+            "missing-liveness-probe",
+            &container.pointer.key("livenessProbe"),
+            format!("{noun} \"{}\" has no liveness probe", container.name),
+        );
+    }
+    if let (Some(readiness), Some(liveness)) = (readiness, liveness)
+        && let (Some(readiness_check), Some(liveness_check)) = (handler(readiness), handler(liveness))
+        && readiness_check == liveness_check
+    {
+        findings.report(
+            "liveness-same-as-readiness",
+            &container.pointer.key("livenessProbe"),
+            format!(
+                "{noun} \"{}\" uses the same check for liveness as for readiness; a slow dependency would \
+                 restart every replica",
+                container.name
+            ),
+        );
+    }
+}
+
+/// What a probe checks: its handler, without timing fields.
+fn handler(probe: &Value) -> Option<(&str, &Value)> {
+    HANDLERS.iter().find_map(|name| probe.get(*name).map(|value| (*name, value)))
+}
+
+tenken_sdk::export_policy!(Probes);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    fn rules(tree: Value) -> Vec<(String, String)> {
+        check_tree::<Probes>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+    }
+
+    fn deployment(containers: Value) -> Value {
+        json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": containers}}}})
+    }
+
+    #[test]
+    fn distinct_probes_pass() {
+        let tree = deployment(json!([{"name": "web",
+            "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
+            "livenessProbe": {"httpGet": {"path": "/live", "port": 8080}}}]));
+        assert!(rules(tree).is_empty());
+    }
+
+    #[test]
+    fn missing_probes_point_where_they_belong() {
+        let tree = deployment(json!([{"name": "web"}]));
+        assert_eq!(
+            rules(tree),
+            vec![
+                ("missing-readiness-probe".into(), "/spec/template/spec/containers/0/readinessProbe".into()),
+                ("missing-liveness-probe".into(), "/spec/template/spec/containers/0/livenessProbe".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_check_for_both_is_flagged_even_with_different_timing() {
+        let tree = deployment(json!([{"name": "web",
+            "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 5},
+            "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 20}}]));
+        assert_eq!(
+            rules(tree),
+            vec![("liveness-same-as-readiness".into(), "/spec/template/spec/containers/0/livenessProbe".into())]
+        );
+    }
+
+    #[test]
+    fn batch_work_and_init_containers_are_exempt_but_sidecars_are_not() {
+        let job = json!({"kind": "Job", "spec": {"template": {"spec": {"containers": [{"name": "once"}]}}}});
+        let cronjob = json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "containers": [{"name": "nightly"}]}}}}}});
+        let one_off_pod = json!({"kind": "Pod", "spec": {"restartPolicy": "Never", "containers": [{"name": "debug"}]}});
+        assert!(rules(job).is_empty());
+        assert!(rules(cronjob).is_empty());
+        assert!(rules(one_off_pod).is_empty());
+
+        let probes =
+            json!({"readinessProbe": {"tcpSocket": {"port": 1}}, "livenessProbe": {"exec": {"command": ["true"]}}});
+        let mut web = probes.clone();
+        web["name"] = json!("web");
+        let tree = json!({"kind": "Deployment", "spec": {"template": {"spec": {
+            "initContainers": [{"name": "migrate"}, {"name": "proxy", "restartPolicy": "Always"}],
+            "containers": [web]}}}});
+        let found = rules(tree);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|(_, pointer)| pointer.starts_with("/spec/template/spec/initContainers/1/")));
+    }
+
+    #[test]
+    fn liveness_can_be_made_optional() {
+        let settings = tenken_sdk::configure::<Probes>(r#"{"require-liveness-probe": false}"#).unwrap();
+        assert!(!settings.require_liveness_probe);
+        assert!(tenken_sdk::configure::<Probes>(r#"{"require-liveness": false}"#).is_err());
+    }
+}
