@@ -7,17 +7,18 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
-use tenken_formats::span::{Span, resolve_pointer};
-use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip, classify};
-use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
+use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip};
+use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, Scope};
 use tenken_report::{
-    DocumentSummary, Excerpt, FileOutcome, FileStatus, Finding, Location, PluginSummary, Problem, ProblemKind,
-    RenderOptions, Report, RuleDescriptor,
+    DocumentSummary, FileOutcome, FileStatus, Finding, PluginSummary, Problem, ProblemKind, RenderOptions, Report,
+    RuleDescriptor,
 };
 
 use crate::changed;
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::discover::{self, InputFile, discover};
+use crate::kinds::KindMap;
+use crate::locate::{excerpt, finding};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
 
@@ -85,46 +86,6 @@ struct FileResult {
 struct Retained {
     parsed: ParsedFile,
     trees: Vec<String>,
-}
-
-/// The user's `--kind GLOB=KIND` mappings.
-pub(crate) struct KindMap {
-    globs: globset::GlobSet,
-    kinds: Vec<&'static str>,
-}
-
-impl KindMap {
-    fn new(mappings: &[(String, String)]) -> anyhow::Result<Self> {
-        let mut builder = globset::GlobSetBuilder::new();
-        let mut kinds = Vec::with_capacity(mappings.len());
-        for (glob, kind) in mappings {
-            builder.add(globset::Glob::new(glob)?);
-            kinds.push(static_kind(kind));
-        }
-        Ok(Self { globs: builder.build()?, kinds })
-    }
-
-    /// The kind of the last mapping whose glob matches `path`.
-    fn kind_of(&self, path: &str) -> Option<&'static str> {
-        self.globs.matches(path).into_iter().max().map(|index| self.kinds[index])
-    }
-
-    /// Classification hints for `file`, with the user's mapping applied.
-    fn hints(&self, file: &InputFile) -> tenken_formats::Hints {
-        tenken_formats::Hints { kind: self.kind_of(&file.display), ..tenken_formats::Hints::for_path(&file.path) }
-    }
-
-    /// The file's format: from its name, else from the kind it is mapped to.
-    fn format(&self, file: &InputFile) -> Option<tenken_formats::Format> {
-        classify::format_of_path(&file.path).or_else(|| self.kind_of(&file.display).and_then(classify::format_of_kind))
-    }
-}
-
-/// Documents carry `&'static str` kinds. Known kinds map to tenken's own
-/// constants; a kind only a third-party plugin knows is leaked once, for
-/// the few mappings a command line holds.
-fn static_kind(kind: &str) -> &'static str {
-    classify::KINDS.iter().find(|known| **known == kind).copied().unwrap_or_else(|| Box::leak(kind.into()))
 }
 
 fn check_paths(paths: &[PathBuf], plugins: &Plugins, kinds: &KindMap, verbose: bool) -> Report {
@@ -416,62 +377,4 @@ fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], rep
         }
     }
     findings
-}
-
-/// Turns a plugin's finding into a located one.
-fn finding(plugin: &LoadedPlugin, parsed: &ParsedFile, document: &Document, raw: RawFinding) -> Finding {
-    // The rule exists: the host validated every finding against the info.
-    let rule = plugin.info.rule(&raw.rule);
-    let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
-    let source = &parsed.source;
-    let start = source.lines.line_column(&source.text, resolved.span.start);
-    let end = source.lines.line_column(&source.text, resolved.span.end);
-    Finding {
-        rule: format!("{}/{}", plugin.info.id, raw.rule),
-        plugin: plugin.info.id.clone(),
-        severity: rule.map_or(tenken_report::Severity::Medium, |rule| rule.default_severity),
-        category: rule.map_or(tenken_report::Category::Reliability, |rule| rule.category),
-        message: raw.message,
-        location: Location {
-            path: source.path.clone(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-        },
-        document: document.index,
-        pointer: raw.pointer,
-        help: rule.map(|rule| rule.title.clone()).unwrap_or_default(),
-        excerpt: Some(excerpt(parsed, resolved.span)),
-    }
-}
-
-/// The line of `span`'s start, with the line before it for context unless
-/// that is blank; the highlight stops at the end of the start line for spans
-/// over several lines.
-fn excerpt(parsed: &ParsedFile, span: Span) -> Excerpt {
-    let source = &parsed.source;
-    let start = source.lines.line_column(&source.text, span.start);
-    let previous_is_blank =
-        start.line <= 1 || source.text[source.lines.line_range(&source.text, start.line - 1)].trim().is_empty();
-    let first_line = if previous_is_blank { start.line } else { start.line - 1 };
-    let mut text = String::new();
-    let mut highlight = 0..0;
-    for line in first_line..=start.line {
-        let range = source.lines.line_range(&source.text, line);
-        if line == start.line {
-            let span_start = (span.start as usize).clamp(range.start, range.end);
-            let span_end = (span.end as usize).clamp(span_start, range.end);
-            let offset = text.len();
-            highlight = offset + span_start - range.start..offset + span_end - range.start;
-            if highlight.is_empty() && span_end < range.end {
-                highlight.end += source.text[span_end..].chars().next().map_or(0, char::len_utf8);
-            }
-        }
-        text.push_str(&source.text[range]);
-        if line != start.line {
-            text.push('\n');
-        }
-    }
-    Excerpt { first_line, text, highlight }
 }

@@ -6,6 +6,8 @@ mod check;
 pub mod cli;
 mod describe;
 mod discover;
+mod kinds;
+mod locate;
 pub mod plugins;
 mod progress;
 
