@@ -48,6 +48,11 @@ fn deployment_manifest() -> String {
     yaml
 }
 
+fn parse_manifest(manifest: &str) -> tenken_formats::ParsedFile {
+    tenken_formats::parse_file("deploy.yaml", manifest.as_bytes(), Format::Yaml, &Limits::default(), &Hints::default())
+        .expect("parses")
+}
+
 fn bundled(package: &str) -> PluginSource {
     let plugin = tenken::plugins::BUNDLED_PLUGINS
         .iter()
@@ -81,29 +86,10 @@ fn benchmarks(c: &mut Criterion) {
             black_box(events)
         })
     });
-    parse.bench_function("native", |b| {
-        b.iter(|| {
-            let parsed = tenken_formats::parse_file(
-                "deploy.yaml",
-                manifest.as_bytes(),
-                Format::Yaml,
-                &Limits::default(),
-                &Hints::default(),
-            )
-            .expect("parses");
-            black_box(parsed.documents[0].tree.to_string())
-        })
-    });
+    parse.bench_function("native", |b| b.iter(|| black_box(parse_manifest(&manifest).documents[0].tree.to_string())));
     parse.finish();
 
-    let parsed = tenken_formats::parse_file(
-        "deploy.yaml",
-        manifest.as_bytes(),
-        Format::Yaml,
-        &Limits::default(),
-        &Hints::default(),
-    )
-    .expect("parses");
+    let parsed = parse_manifest(&manifest);
     let tree = parsed.documents[0].tree.to_string();
     let document = DocumentInput { path: "deploy.yaml", kind: "kubernetes", format: "yaml", index: 0, tree: &tree };
     let host = Host::new(config()).expect("engine starts");
