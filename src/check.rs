@@ -32,7 +32,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let kinds = KindMap::new(&args.kinds)?;
     let plugins = plugins::load(&args.runtime)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, args.verbose));
+    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
     report.elapsed = Some(started.elapsed());
 
     let options = RenderOptions { color: use_color(args.color) };
@@ -88,7 +88,23 @@ struct Retained {
     trees: Vec<String>,
 }
 
-fn check_paths(paths: &[PathBuf], plugins: &Plugins, kinds: &KindMap, verbose: bool) -> Report {
+/// Which files, besides the inputs, project-scoped plugins see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// When files are named one by one (as pre-commit does), their siblings
+    /// too, so that a Deployment's PodDisruptionBudget next to it is seen.
+    Siblings,
+    /// Only the inputs: each fixture case must stand on its own.
+    InputsOnly,
+}
+
+pub(crate) fn check_paths(
+    paths: &[PathBuf],
+    plugins: &Plugins,
+    kinds: &KindMap,
+    context: Context,
+    verbose: bool,
+) -> Report {
     let (files, walk_errors) = discover(paths);
     let limits = Limits::default();
     let needs_retention = plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::Project);
@@ -103,7 +119,7 @@ fn check_paths(paths: &[PathBuf], plugins: &Plugins, kinds: &KindMap, verbose: b
         })
         .collect();
     progress.finish();
-    if needs_retention {
+    if needs_retention && context == Context::Siblings {
         let context = discover::sibling_context(paths, &files);
         results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits)));
     }

@@ -23,6 +23,40 @@ pub enum Command {
     Plugins(PluginArgs),
     /// Print a rule's documentation: why it matters and how to fix it.
     Explain(ExplainArgs),
+    /// Develop plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Run a built plugin in the sandbox over its fixtures and compare its
+    /// findings with the `# expect: <rule>` annotations in them. Builds
+    /// nothing: build the plugin first.
+    Test(PluginTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginTestArgs {
+    /// The plugin's project directory.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The component to test. Defaults to the one .wasm file found in
+    /// DIR/target/wasm32-wasip2/release, DIR/dist, DIR/build or DIR.
+    #[arg(long, value_name = "FILE")]
+    pub component: Option<PathBuf>,
+
+    /// The fixture directory. Defaults to DIR/tests/fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Also print every finding, located, one per line.
+    #[arg(long)]
+    pub list_findings: bool,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod check;
 pub mod cli;
 mod describe;
 mod discover;
+pub mod fixtures;
 mod kinds;
 mod locate;
 pub mod plugins;
@@ -17,5 +18,6 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Plugins(args) => describe::list(args),
         cli::Command::Explain(args) => describe::explain(args),
+        cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
     }
 }

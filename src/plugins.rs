@@ -35,13 +35,7 @@ pub struct Plugins {
 /// Creates the host and loads every plugin, in parallel (a cold start
 /// compiles them all at once).
 pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
-    let limits = SandboxLimits {
-        memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
-        deadline: Duration::from_millis(runtime.plugin_timeout),
-        ..SandboxLimits::default()
-    };
-    let cache_dir = if runtime.no_cache { None } else { cache_dir(runtime) };
-    let host = Host::new(HostConfig { cache_dir, limits })?;
+    let host = new_host(runtime)?;
 
     let mut failed = Vec::new();
     let mut sources: Vec<PluginSource> = BUNDLED_PLUGINS
@@ -100,6 +94,17 @@ pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
     plugins.loaded.sort_by(|a, b| a.info.id.cmp(&b.info.id));
     configure(&mut plugins.loaded, &runtime.plugin_settings)?;
     Ok(plugins)
+}
+
+/// The host with the runtime's limits and compile cache.
+pub(crate) fn new_host(runtime: &RuntimeArgs) -> anyhow::Result<Host> {
+    let limits = SandboxLimits {
+        memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
+        deadline: Duration::from_millis(runtime.plugin_timeout),
+        ..SandboxLimits::default()
+    };
+    let cache_dir = if runtime.no_cache { None } else { cache_dir(runtime) };
+    Ok(Host::new(HostConfig { cache_dir, limits })?)
 }
 
 /// The `.wasm` files named by `--plugin`, directories expanded in name order.

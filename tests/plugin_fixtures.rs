@@ -1,0 +1,94 @@
+//! Runs every bundled plugin, in the real sandbox, over the fixtures in
+//! `plugins/<name>/tests/fixtures` through the same runner as
+//! `tenken plugin test`, and snapshots where each finding lands.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use tenken::cli::RuntimeArgs;
+use tenken::fixtures::{bundled_source, run_fixtures};
+use tenken::plugins::BUNDLED_PLUGINS;
+
+fn runtime() -> RuntimeArgs {
+    RuntimeArgs {
+        cache_dir: Some(common::shared_cache()),
+        no_cache: false,
+        plugin_memory: 64,
+        plugin_timeout: 2000,
+        plugins: vec![],
+        plugin_settings: vec![],
+    }
+}
+
+#[test]
+fn every_bundled_plugin_passes_its_fixtures() {
+    let mut failures = Vec::new();
+    for plugin in BUNDLED_PLUGINS {
+        let fixtures = common::repo_root().join("plugins").join(plugin.package).join("tests/fixtures");
+        assert!(fixtures.is_dir(), "bundled plugin {} has no fixtures in {}", plugin.package, fixtures.display());
+        let report = run_fixtures(&runtime(), &bundled_source(plugin.package, plugin.bytes), &fixtures).unwrap();
+        if !report.passed() {
+            failures.push(report.render());
+        }
+        insta::assert_snapshot!(format!("fixtures__{}", plugin.package), report.listing());
+    }
+    assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+}
+
+/// The CLI finds the component in the plugin directory and shows each kind
+/// of difference between the annotations and the findings.
+#[test]
+fn plugin_test_reports_missing_unexpected_and_mislocated_findings() {
+    let plugin = BUNDLED_PLUGINS.iter().find(|plugin| plugin.package == "k8s-host-isolation").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("target/wasm32-wasip2/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(release.join("k8s_host_isolation.wasm"), plugin.bytes).unwrap();
+    let fixtures = dir.path().join("tests/fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::write(
+        fixtures.join("wrong.yaml"),
+        "\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  # expect: host-network
+  hostPID: true  # ok: host-pid
+  # expect: host-ipc
+
+  hostIPC: false
+  containers:
+    - name: web
+      ports: [{containerPort: 80, hostPort: 80}]
+  # expect: host-port
+  volumes: []
+",
+    )
+    .unwrap();
+    std::fs::write(
+        fixtures.join("right.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  # expect: host-pid\n  hostPID: true\n",
+    )
+    .unwrap();
+
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "test"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!(run.stdout);
+
+    std::fs::remove_file(fixtures.join("wrong.yaml")).unwrap();
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "test", "--list-findings"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("right.yaml:6:12: k8s-host-isolation/host-pid [high]"), "{}", run.stdout);
+}
+
+#[test]
+fn plugin_test_without_a_component_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "test", "."]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no built component (.wasm)"), "{}", run.stderr);
+    assert!(Path::new(&dir.path()).exists());
+}
