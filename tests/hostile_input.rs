@@ -104,11 +104,16 @@ fn every_hostile_file_gets_an_outcome_and_nothing_panics() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["path"] == "mid-stream-error.yaml")
+        .filter(|f| f["path"] == "mid-stream-error.yaml" && f["plugin"] == "k8s-resource-limits")
         .map(|f| f["line"].as_u64().unwrap())
         .collect();
     assert_eq!(pods.into_iter().collect::<Vec<_>>(), vec![4, 11]);
     // CRLF input keeps exact columns: the container is at line 7, column 7.
-    let crlf = report["findings"].as_array().unwrap().iter().find(|f| f["path"] == "crlf.yaml").unwrap();
+    let crlf = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "crlf.yaml" && f["plugin"] == "k8s-resource-limits")
+        .unwrap();
     assert_eq!((crlf["line"].as_u64(), crlf["column"].as_u64()), (Some(7), Some(7)));
 }

@@ -1,9 +1,90 @@
-//! Walks Kubernetes objects: every pod spec of every pod-bearing workload,
-//! and every container in it, each with its JSON pointer.
+//! Walks Kubernetes objects: every object of a document (the document
+//! itself, or each item of a `List`), every pod spec of every pod-bearing
+//! workload, and every container in it, each with its JSON pointer.
 
 use serde_json::Value;
 
 use crate::Pointer;
+
+/// A Kubernetes object: a whole document, or an item of a `List`.
+#[derive(Debug, Clone)]
+pub struct Object<'a> {
+    /// `kind`, e.g. `Deployment`.
+    pub kind: &'a str,
+    /// `metadata.name`, if set.
+    pub name: Option<&'a str>,
+    /// `metadata.namespace`, if set.
+    pub namespace: Option<&'a str>,
+    /// Pointer to the object.
+    pub pointer: Pointer,
+    /// The object.
+    pub value: &'a Value,
+}
+
+impl<'a> Object<'a> {
+    /// `Deployment "web"`, for messages.
+    pub fn describe(&self) -> String {
+        describe(self.kind, self.name)
+    }
+
+    /// The value at `path` below the object, with its pointer.
+    pub fn get(&self, path: &[&str]) -> (Option<&'a Value>, Pointer) {
+        let mut value = Some(self.value);
+        let mut pointer = self.pointer.clone();
+        for segment in path {
+            value = value.and_then(|current| current.get(segment));
+            pointer = pointer.key(segment);
+        }
+        (value, pointer)
+    }
+
+    /// `metadata.labels` (or, with `template`, the pod template's labels)
+    /// as string pairs.
+    pub fn labels(&self, path: &[&str]) -> Vec<(&'a str, &'a str)> {
+        match self.get(path).0.and_then(Value::as_object) {
+            Some(labels) => labels.iter().filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+fn describe(kind: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{kind} \"{name}\""),
+        None => kind.to_owned(),
+    }
+}
+
+/// Every object in a document: the document itself, or each item of a
+/// `List` (any kind ending in `List` with `items`), in order. Documents
+/// without a string `kind` hold no objects.
+pub fn objects(document: &Value) -> Vec<Object<'_>> {
+    let mut found = Vec::new();
+    let Some(kind) = document.get("kind").and_then(Value::as_str) else { return found };
+    let items = document.get("items").and_then(Value::as_array).filter(|_| kind.ends_with("List"));
+    match items {
+        Some(items) => {
+            for (index, item) in items.iter().enumerate() {
+                if let Some(object) = object(item, Pointer::root().key("items").index(index)) {
+                    found.push(object);
+                }
+            }
+        }
+        None => found.extend(object(document, Pointer::root())),
+    }
+    found
+}
+
+fn object(value: &Value, pointer: Pointer) -> Option<Object<'_>> {
+    let kind = value.get("kind").and_then(Value::as_str)?;
+    Some(Object {
+        kind,
+        name: value.pointer("/metadata/name").and_then(Value::as_str),
+        namespace: value.pointer("/metadata/namespace").and_then(Value::as_str),
+        pointer,
+        value,
+    })
+}
 
 /// A pod spec inside a Kubernetes object.
 #[derive(Debug, Clone)]
@@ -77,46 +158,45 @@ fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Every pod spec in `object`, including those of a `List`'s items.
-pub fn pod_specs(object: &Value) -> Vec<PodSpec<'_>> {
-    let mut found = Vec::new();
-    collect_pod_specs(object, Pointer::root(), &mut found);
-    found
-}
-
-fn collect_pod_specs<'a>(object: &'a Value, pointer: Pointer, found: &mut Vec<PodSpec<'a>>) {
-    let Some(kind) = object.get("kind").and_then(Value::as_str) else { return };
-    if kind.ends_with("List") {
-        if let Some(items) = object.get("items").and_then(Value::as_array) {
-            for (index, item) in items.iter().enumerate() {
-                collect_pod_specs(item, pointer.key("items").index(index), found);
-            }
-        }
-        return;
-    }
-    let Some(path) = pod_spec_path(kind) else { return };
-    let mut spec = object;
-    let mut spec_pointer = pointer.clone();
-    for segment in path {
-        match spec.get(segment) {
-            Some(next) => spec = next,
-            None => return,
-        }
-        spec_pointer = spec_pointer.key(segment);
-    }
-    if !spec.is_object() {
-        return;
-    }
-    found.push(PodSpec {
-        workload_kind: kind,
-        workload_name: object.pointer("/metadata/name").and_then(Value::as_str),
-        workload_pointer: pointer,
-        pointer: spec_pointer,
-        spec,
-    });
+/// Every pod spec in a document, including those of a `List`'s items.
+pub fn pod_specs(document: &Value) -> Vec<PodSpec<'_>> {
+    objects(document).into_iter().filter_map(|object| PodSpec::of(&object)).collect()
 }
 
 impl<'a> PodSpec<'a> {
+    /// The pod spec of a pod-bearing object, if it has one.
+    pub fn of(object: &Object<'a>) -> Option<Self> {
+        let path = pod_spec_path(object.kind)?;
+        let (spec, pointer) = object.get(path);
+        let spec = spec.filter(|spec| spec.is_object())?;
+        Some(PodSpec {
+            workload_kind: object.kind,
+            workload_name: object.name,
+            workload_pointer: object.pointer.clone(),
+            pointer,
+            spec,
+        })
+    }
+
+    /// `Deployment "web"`, for messages.
+    pub fn workload(&self) -> String {
+        describe(self.workload_kind, self.workload_name)
+    }
+
+    /// Whether the pod runs to completion rather than serving: Jobs,
+    /// CronJobs, and pods that are not restarted when they exit.
+    pub fn runs_to_completion(&self) -> bool {
+        matches!(self.workload_kind, "Job" | "CronJob")
+            || matches!(self.spec.get("restartPolicy").and_then(Value::as_str), Some("Never" | "OnFailure"))
+    }
+
+    /// Whether the pod runs on Windows nodes (`spec.os.name: windows`),
+    /// where Linux-only settings such as seccomp and `runAsNonRoot` do not
+    /// apply.
+    pub fn is_windows(&self) -> bool {
+        self.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows")
+    }
+
     /// The containers of the given lists, in list order then position.
     pub fn containers(&self, lists: &[ContainerList]) -> Vec<Container<'a>> {
         let mut containers = Vec::new();
@@ -128,6 +208,107 @@ impl<'a> PodSpec<'a> {
             }
         }
         containers
+    }
+}
+
+impl Container<'_> {
+    /// `container "web"` or `init container "migrate"`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} \"{}\"", self.list.noun(), self.name)
+    }
+
+    /// Whether the container runs for the pod's lifetime: regular
+    /// containers, and native sidecars (init containers with
+    /// `restartPolicy: Always`).
+    pub fn is_long_running(&self) -> bool {
+        match self.list {
+            ContainerList::Containers => true,
+            ContainerList::InitContainers => self.value.get("restartPolicy").and_then(Value::as_str) == Some("Always"),
+            ContainerList::EphemeralContainers => false,
+        }
+    }
+}
+
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects
+/// an object with `labels`. An empty selector selects everything, as in
+/// `policy/v1` PodDisruptionBudgets; a selector that is not an object, or
+/// holds an operator this function does not know, selects nothing.
+pub fn selector_matches(selector: &Value, labels: &[(&str, &str)]) -> bool {
+    let Some(selector) = selector.as_object() else { return false };
+    let label = |key: &str| labels.iter().find(|(name, _)| *name == key).map(|(_, value)| *value);
+    if let Some(match_labels) = selector.get("matchLabels").and_then(Value::as_object) {
+        for (key, wanted) in match_labels {
+            if label(key) != wanted.as_str() {
+                return false;
+            }
+        }
+    }
+    let expressions = selector.get("matchExpressions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    expressions.iter().all(|expression| {
+        let Some(key) = expression.get("key").and_then(Value::as_str) else { return false };
+        let values: Vec<&str> = expression
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|values| values.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match expression.get("operator").and_then(Value::as_str) {
+            Some("In") => label(key).is_some_and(|value| values.contains(&value)),
+            Some("NotIn") => label(key).is_none_or(|value| !values.contains(&value)),
+            Some("Exists") => label(key).is_some(),
+            Some("DoesNotExist") => label(key).is_none(),
+            _ => false,
+        }
+    })
+}
+
+/// A `securityContext` field in effect for a container, and where it is set.
+#[derive(Debug, Clone)]
+pub struct SecuritySetting<'a> {
+    /// The value in effect.
+    pub value: &'a Value,
+    /// Where it is set: the container's or the pod's `securityContext`.
+    pub pointer: Pointer,
+    /// Whether it comes from the pod's `securityContext`.
+    pub from_pod: bool,
+}
+
+/// The value of `field` in effect for `container`: its own
+/// `securityContext.<field>` if set, else the pod's, as Kubernetes applies
+/// them. Only for fields both levels have (`runAsUser`, `runAsNonRoot`,
+/// `seccompProfile`, ...); see [`container_security_setting`] for the rest.
+pub fn security_setting<'a>(pod: &PodSpec<'a>, container: &Container<'a>, field: &str) -> Option<SecuritySetting<'a>> {
+    let own = container.value.get("securityContext").and_then(|context| context.get(field));
+    if let Some(value) = own.filter(|value| !value.is_null()) {
+        let pointer = container.pointer.key("securityContext").key(field);
+        return Some(SecuritySetting { value, pointer, from_pod: false });
+    }
+    let inherited = pod.spec.get("securityContext").and_then(|context| context.get(field));
+    inherited.filter(|value| !value.is_null()).map(|value| SecuritySetting {
+        value,
+        pointer: pod.pointer.key("securityContext").key(field),
+        from_pod: true,
+    })
+}
+
+/// The value of a field only containers have (`privileged`,
+/// `allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `capabilities`):
+/// a pod-level one would be ignored by Kubernetes, so it is ignored here.
+pub fn container_security_setting<'a>(container: &Container<'a>, field: &str) -> Option<SecuritySetting<'a>> {
+    let value = container.value.get("securityContext").and_then(|context| context.get(field))?;
+    (!value.is_null()).then(|| SecuritySetting {
+        value,
+        pointer: container.pointer.key("securityContext").key(field),
+        from_pod: false,
+    })
+}
+
+/// Where a missing `securityContext.<field>` belongs: the container's
+/// `securityContext` if it has one, else the container.
+pub fn security_context_pointer(container: &Container<'_>) -> Pointer {
+    if container.value.get("securityContext").is_some_and(Value::is_object) {
+        container.pointer.key("securityContext")
+    } else {
+        container.pointer.clone()
     }
 }
 
@@ -153,6 +334,56 @@ mod tests {
         assert_eq!(specs[0].pointer.as_str(), "/items/1/spec");
 
         assert!(pod_specs(&json!({"kind": "Deployment", "spec": {}})).is_empty());
+    }
+
+    #[test]
+    fn container_settings_override_pod_settings() {
+        let pod = json!({"kind": "Pod", "spec": {"securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
+            "containers": [{"name": "a", "securityContext": {"runAsNonRoot": false}}, {"name": "b"}]}});
+        let specs = pod_specs(&pod);
+        let containers = specs[0].containers(&[ContainerList::Containers]);
+        let own = security_setting(&specs[0], &containers[0], "runAsNonRoot").unwrap();
+        assert_eq!(
+            (own.value, own.pointer.as_str(), own.from_pod),
+            (&json!(false), "/spec/containers/0/securityContext/runAsNonRoot", false)
+        );
+        let inherited = security_setting(&specs[0], &containers[1], "runAsNonRoot").unwrap();
+        assert_eq!(
+            (inherited.value, inherited.pointer.as_str(), inherited.from_pod),
+            (&json!(true), "/spec/securityContext/runAsNonRoot", true)
+        );
+        assert!(security_setting(&specs[0], &containers[1], "privileged").is_none());
+        assert!(container_security_setting(&containers[1], "runAsNonRoot").is_none());
+        assert!(container_security_setting(&containers[0], "runAsNonRoot").is_some());
+        assert_eq!(security_context_pointer(&containers[0]).as_str(), "/spec/containers/0/securityContext");
+        assert_eq!(security_context_pointer(&containers[1]).as_str(), "/spec/containers/1");
+    }
+
+    #[test]
+    fn objects_flatten_lists_and_describe_themselves() {
+        let list = json!({"kind": "ConfigMapList", "items": [{"kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}}, 3]});
+        let found = objects(&list);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].describe(), found[0].namespace, found[0].pointer.as_str()),
+            ("ConfigMap \"a\"".to_owned(), Some("ns"), "/items/0")
+        );
+        assert!(objects(&json!({"apiVersion": "v1"})).is_empty());
+    }
+
+    #[test]
+    fn selectors_match_labels_and_expressions() {
+        let labels = [("app", "web"), ("tier", "front")];
+        assert!(selector_matches(&json!({"matchLabels": {"app": "web"}}), &labels));
+        assert!(!selector_matches(&json!({"matchLabels": {"app": "api"}}), &labels));
+        assert!(selector_matches(&json!({}), &labels));
+        assert!(!selector_matches(&json!(null), &labels));
+        let expressions = json!({"matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["front", "edge"]},
+            {"key": "canary", "operator": "DoesNotExist"},
+            {"key": "app", "operator": "NotIn", "values": ["db"]}]});
+        assert!(selector_matches(&expressions, &labels));
+        assert!(!selector_matches(&json!({"matchExpressions": [{"key": "app", "operator": "Gt"}]}), &labels));
     }
 
     #[test]

@@ -42,6 +42,40 @@ pub use bindings::tenken::plugin::types::{Category, PluginInfo, Rule, Scope, Sev
 use bindings::tenken::plugin::types::{CheckRequest, Finding};
 use serde::de::DeserializeOwned;
 
+impl Rule {
+    /// A rule with its id, category, default severity and one-line title.
+    /// Add the rationale, the fix and references with the builder methods.
+    pub fn new(id: &str, category: Category, severity: Severity, title: &str) -> Self {
+        Rule {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            default_severity: severity,
+            category,
+            rationale: String::new(),
+            fix: String::new(),
+            references: Vec::new(),
+        }
+    }
+
+    /// Why the practice matters: the failure it prevents. Markdown.
+    pub fn rationale(mut self, text: &str) -> Self {
+        text.clone_into(&mut self.rationale);
+        self
+    }
+
+    /// How to fix a finding, ideally with a corrected example. Markdown.
+    pub fn fix(mut self, text: &str) -> Self {
+        text.clone_into(&mut self.fix);
+        self
+    }
+
+    /// Links to upstream documentation or standards.
+    pub fn references(mut self, links: &[&str]) -> Self {
+        self.references = links.iter().map(|link| (*link).to_owned()).collect();
+        self
+    }
+}
+
 /// One parsed document, as a plugin sees it.
 #[derive(Debug, Clone)]
 pub struct Document {

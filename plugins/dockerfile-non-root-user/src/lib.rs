@@ -37,15 +37,7 @@ ENTRYPOINT [\"/usr/local/bin/server\"]
 Distroless and Chainguard images ship a ready user: `USER nonroot` (uid 65532). A numeric uid such as `USER 10001` also works where the image has no passwd entry.";
 
 fn rule(id: &str, title: &str, rationale: &str) -> Rule {
-    Rule {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        default_severity: Severity::High,
-        category: Category::Security,
-        rationale: rationale.to_owned(),
-        fix: FIX.to_owned(),
-        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
-    }
+    Rule::new(id, Category::Security, Severity::High, title).rationale(rationale).fix(FIX).references(REFERENCES)
 }
 
 impl Policy for NonRootUser {

@@ -71,15 +71,7 @@ spec:
 For a node agent that truly needs one, keep it, suppress the finding with the reason, and run the agent in its own namespace with a restricted service account.";
 
 fn rule(id: &str, title: &str, severity: Severity, rationale: &str) -> Rule {
-    Rule {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        default_severity: severity,
-        category: Category::Security,
-        rationale: rationale.to_owned(),
-        fix: FIX.to_owned(),
-        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
-    }
+    Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
 }
 
 /// The pod-level flags that share a host namespace: (field, rule, what).
@@ -158,17 +150,10 @@ impl Policy for HostIsolation {
     }
 }
 
-fn workload(pod: &PodSpec<'_>) -> String {
-    match pod.workload_name {
-        Some(name) => format!("{} \"{name}\"", pod.workload_kind),
-        None => pod.workload_kind.to_owned(),
-    }
-}
-
 fn check_namespaces(pod: &PodSpec<'_>, findings: &mut Findings) {
     for (field, rule, what) in HOST_NAMESPACES {
         if pod.spec.get(*field).and_then(Value::as_bool) == Some(true) {
-            findings.report(rule, &pod.pointer.key(field), format!("{} shares {what}", workload(pod)));
+            findings.report(rule, &pod.pointer.key(field), format!("{} shares {what}", pod.workload()));
         }
     }
 }
@@ -185,7 +170,7 @@ fn check_host_paths(pod: &PodSpec<'_>, settings: &Settings, findings: &mut Findi
         findings.report(
             "host-path-volume",
             &pod.pointer.key("volumes").index(index).key("hostPath"),
-            format!("volume \"{name}\" of {} mounts the node path `{path}`", workload(pod)),
+            format!("volume \"{name}\" of {} mounts the node path `{path}`", pod.workload()),
         );
     }
 }
@@ -210,7 +195,7 @@ fn check_host_ports(pod: &PodSpec<'_>, findings: &mut Findings) {
                 findings.report(
                     "host-port",
                     &container.pointer.key("ports").index(index).key("hostPort"),
-                    format!("{} \"{}\" binds port {host_port} on the node", container.list.noun(), container.name),
+                    format!("{} binds port {host_port} on the node", container.describe()),
                 );
             }
         }

@@ -24,7 +24,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Container, ContainerList, PodSpec, pod_specs};
+use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -86,15 +86,7 @@ A slow-starting service should add a `startupProbe` rather than a long `initialD
 const HANDLERS: &[&str] = &["httpGet", "tcpSocket", "exec", "grpc"];
 
 fn rule(id: &str, title: &str, rationale: &str) -> Rule {
-    Rule {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        default_severity: Severity::Medium,
-        category: Category::Reliability,
-        rationale: rationale.to_owned(),
-        fix: FIX.to_owned(),
-        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
-    }
+    Rule::new(id, Category::Reliability, Severity::Medium, title).rationale(rationale).fix(FIX).references(REFERENCES)
 }
 
 impl Policy for Probes {
@@ -136,31 +128,14 @@ impl Policy for Probes {
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         for pod in pod_specs(&document.tree) {
-            if runs_to_completion(&pod) {
+            if pod.runs_to_completion() {
                 continue;
             }
             let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
-            for container in containers.iter().filter(|container| is_long_running(container)) {
+            for container in containers.iter().filter(|container| container.is_long_running()) {
                 check_container(container, settings, findings);
             }
         }
-    }
-}
-
-/// Jobs, CronJobs and pods that are not restarted are batch work.
-fn runs_to_completion(pod: &PodSpec<'_>) -> bool {
-    if matches!(pod.workload_kind, "Job" | "CronJob") {
-        return true;
-    }
-    matches!(pod.spec.get("restartPolicy").and_then(Value::as_str), Some("Never" | "OnFailure"))
-}
-
-/// App containers, and init containers that are native sidecars.
-fn is_long_running(container: &Container<'_>) -> bool {
-    match container.list {
-        ContainerList::Containers => true,
-        ContainerList::InitContainers => container.value.get("restartPolicy").and_then(Value::as_str) == Some("Always"),
-        ContainerList::EphemeralContainers => false,
     }
 }
 

@@ -82,15 +82,7 @@ const CPU_LIMIT: Requirement =
     Requirement { rule: "missing-cpu-limit", section: "limits", resource: "cpu", what: "CPU limit" };
 
 fn rule(id: &str, title: &str, severity: Severity, rationale: &str) -> Rule {
-    Rule {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        default_severity: severity,
-        category: Category::Reliability,
-        rationale: rationale.to_owned(),
-        fix: FIX_EXAMPLE.to_owned(),
-        references: REFERENCES.iter().map(|r| (*r).to_owned()).collect(),
-    }
+    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX_EXAMPLE).references(REFERENCES)
 }
 
 impl Policy for ResourceLimits {
@@ -172,11 +164,7 @@ fn check_requirement(container: &Container<'_>, requirement: &Requirement, findi
     // Point at where the value belongs; the host shows the nearest part
     // that exists (the `limits` map, `resources`, or the container).
     let pointer = container.pointer.key("resources").key(requirement.section).key(requirement.resource);
-    findings.report(
-        requirement.rule,
-        &pointer,
-        format!("{} \"{}\" has no {}", container.list.noun(), container.name, requirement.what),
-    );
+    findings.report(requirement.rule, &pointer, format!("{} has no {}", container.describe(), requirement.what));
 }
 
 tenken_sdk::export_policy!(ResourceLimits);

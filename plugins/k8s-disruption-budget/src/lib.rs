@@ -1,0 +1,242 @@
+//! # k8s-disruption-budget
+//!
+//! Every replicated Deployment and StatefulSet (more than one replica, or
+//! managed by an autoscaler) has a PodDisruptionBudget that selects its
+//! pods, in the same namespace, among the project's documents. And no
+//! budget forbids every eviction: `maxUnavailable: 0`, `minAvailable:
+//! 100%`, or a `minAvailable` as large as the workload's replica count.
+//!
+//! This plugin is project-scoped: it reads every Kubernetes document of the
+//! project together, since budgets usually live in another file.
+//!
+//! ## Why it matters
+//! Node drains (cluster upgrades, node pool rotation, autoscaler scale-down)
+//! evict pods through the eviction API, which respects disruption budgets.
+//! Without a budget, a drain may evict every replica of a service at once,
+//! and a routine upgrade becomes an outage. A budget that allows no
+//! disruption at all is the opposite failure: drains hang until someone
+//! deletes pods by hand, blocking upgrades and security patches.
+
+use serde_json::Value;
+use tenken_sdk::kubernetes::{Object, objects, selector_matches};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct DisruptionBudget;
+
+const REPLICATED_KINDS: &[&str] = &["Deployment", "StatefulSet"];
+const AUTOSCALER_KINDS: &[&str] = &["HorizontalPodAutoscaler", "ScaledObject"];
+
+const FIX: &str = "Add a budget that selects the workload's pods and allows some disruption:
+```yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  maxUnavailable: 1          # or minAvailable: 50%; never 0 / 100%
+  selector:
+    matchLabels:
+      app: web               # the labels of the Deployment's pod template
+```";
+
+const REFERENCES: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/",
+    "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
+];
+
+fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// A workload's replica count, if it is a plain number.
+fn replicas(workload: &Object<'_>) -> Option<u64> {
+    match workload.get(&["spec", "replicas"]).0 {
+        None => Some(1),
+        Some(value) => value.as_u64(),
+    }
+}
+
+/// Whether a budget value allows no disruption whatever the workload:
+/// maxUnavailable `0` or `"0%"`, minAvailable `"100%"`.
+fn always_blocks(field: &str, value: &Value) -> bool {
+    let percent =
+        value.as_str().and_then(|text| text.strip_suffix('%')).and_then(|number| number.trim().parse::<u64>().ok());
+    match field {
+        "maxUnavailable" => value.as_u64() == Some(0) || percent == Some(0),
+        "minAvailable" => percent.is_some_and(|percent| percent >= 100),
+        _ => false,
+    }
+}
+
+impl Policy for DisruptionBudget {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-disruption-budget".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Replicated Kubernetes workloads have a usable PodDisruptionBudget".to_owned(),
+            summary: "Every replicated workload has a PodDisruptionBudget, so node drains never take all its \
+                      pods at once, and no budget blocks drains entirely."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::Project,
+            rules: vec![
+                Rule::new(
+                    "missing-disruption-budget",
+                    Category::Reliability,
+                    Severity::Medium,
+                    "Give every replicated workload a PodDisruptionBudget",
+                )
+                .rationale(
+                    "Without a budget, a node drain during an upgrade may evict every replica at once and turn \
+                     routine maintenance into an outage.",
+                )
+                .fix(FIX)
+                .references(REFERENCES),
+                Rule::new(
+                    "budget-blocks-eviction",
+                    Category::Reliability,
+                    Severity::Medium,
+                    "Do not use a PodDisruptionBudget that allows no disruption",
+                )
+                .rationale(
+                    "A budget with maxUnavailable 0, or minAvailable equal to every replica, makes every drain \
+                     hang: node upgrades and security patches stall until someone deletes pods by hand.",
+                )
+                .fix(FIX)
+                .references(REFERENCES),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+        let all: Vec<(usize, Object<'_>)> = documents
+            .iter()
+            .enumerate()
+            .flat_map(|(index, document)| objects(&document.tree).into_iter().map(move |object| (index, object)))
+            .collect();
+        let budgets: Vec<&(usize, Object<'_>)> =
+            all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget").collect();
+        let autoscaled = |workload: &Object<'_>| {
+            all.iter().any(|(_, scaler)| {
+                AUTOSCALER_KINDS.contains(&scaler.kind)
+                    && same_namespace(scaler.namespace, workload.namespace)
+                    && scaler.value.pointer("/spec/scaleTargetRef/name").and_then(Value::as_str) == workload.name
+            })
+        };
+
+        for (index, budget) in &budgets {
+            for field in ["maxUnavailable", "minAvailable"] {
+                let (value, pointer) = budget.get(&["spec", field]);
+                if let Some(value) = value.filter(|value| always_blocks(field, value)) {
+                    findings.in_document(*index).report(
+                        "budget-blocks-eviction",
+                        &pointer,
+                        format!("{} allows no voluntary disruption ({field}: {value})", budget.describe()),
+                    );
+                }
+            }
+        }
+
+        for (index, workload) in all.iter().filter(|(_, object)| REPLICATED_KINDS.contains(&object.kind)) {
+            let count = replicas(workload);
+            if !(count.is_some_and(|count| count > 1) || autoscaled(workload)) {
+                continue;
+            }
+            let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
+            let selecting: Vec<&&(usize, Object<'_>)> = budgets
+                .iter()
+                .filter(|(_, budget)| same_namespace(budget.namespace, workload.namespace))
+                .filter(|(_, budget)| {
+                    budget.value.pointer("/spec/selector").is_some_and(|selector| selector_matches(selector, &labels))
+                })
+                .collect();
+            if selecting.is_empty() {
+                findings.in_document(*index).report(
+                    "missing-disruption-budget",
+                    &workload.pointer.key("metadata").key("name"),
+                    format!("{} has no PodDisruptionBudget selecting its pods", workload.describe()),
+                );
+                continue;
+            }
+            // A whole-number minAvailable blocks drains once it reaches the
+            // replica count of the workload it selects.
+            for (budget_index, budget) in selecting {
+                let (value, pointer) = budget.get(&["spec", "minAvailable"]);
+                let minimum = value.and_then(Value::as_u64);
+                if let (Some(minimum), Some(count)) = (minimum, count)
+                    && minimum >= count
+                {
+                    findings.in_document(*budget_index).report(
+                        "budget-blocks-eviction",
+                        &pointer,
+                        format!(
+                            "{} requires {minimum} available pods of {}, which runs {count}: no pod can be evicted",
+                            budget.describe(),
+                            workload.describe()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(DisruptionBudget);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(trees: Vec<Value>) -> Vec<(String, usize, String)> {
+        let documents: Vec<Document> = trees
+            .into_iter()
+            .map(|tree| Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree })
+            .collect();
+        let mut findings = Findings::default();
+        DisruptionBudget::check_all(&documents, &NoSettings::default(), &mut findings);
+        findings.into_inner().into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
+    }
+
+    fn deployment(replicas: u64) -> Value {
+        json!({"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": replicas,
+            "template": {"metadata": {"labels": {"app": "web"}}}}})
+    }
+
+    #[test]
+    fn a_matching_budget_in_another_document_counts() {
+        let budget = json!({"kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}}});
+        assert!(run(vec![deployment(3), budget]).is_empty());
+        let other = json!({"kind": "PodDisruptionBudget", "metadata": {"name": "api"},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "api"}}}});
+        assert_eq!(
+            run(vec![deployment(3), other]),
+            vec![("missing-disruption-budget".into(), 0, "/metadata/name".into())]
+        );
+        assert!(run(vec![deployment(1)]).is_empty());
+    }
+
+    #[test]
+    fn budgets_that_block_every_eviction() {
+        assert!(always_blocks("maxUnavailable", &json!(0)));
+        assert!(always_blocks("maxUnavailable", &json!("0%")));
+        assert!(!always_blocks("maxUnavailable", &json!("25%")));
+        assert!(always_blocks("minAvailable", &json!("100%")));
+        assert!(!always_blocks("minAvailable", &json!(3)));
+        let budget = json!({"kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+            "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "web"}}}});
+        assert_eq!(
+            run(vec![deployment(3), budget.clone()]),
+            vec![("budget-blocks-eviction".into(), 1, "/spec/minAvailable".into())]
+        );
+        assert!(run(vec![deployment(4), budget]).is_empty());
+    }
+}

@@ -1,0 +1,189 @@
+//! # k8s-env-secrets
+//!
+//! Environment variables whose names say they hold a secret (`*PASSWORD*`,
+//! `*TOKEN*`, `*SECRET*`, `*_KEY`, `*CREDENTIALS*`, ...) take their value
+//! from a Secret (`valueFrom.secretKeyRef`), never from a literal `value`.
+//! The finding names the variable, never its value.
+//!
+//! ## Why it matters
+//! A literal in a manifest is a secret in Git: in every clone, every CI
+//! log that prints the rendered manifest, every `kubectl get -o yaml`, and
+//! the history long after it is rotated. Anyone who can read the
+//! Deployment can read the password, which in most clusters is far more
+//! people than can read Secrets. A `secretKeyRef` keeps the value in a
+//! Secret (ideally synced from a vault), access-controlled and rotatable
+//! without a code change.
+//!
+//! Names that describe a secret without holding one (`*_FILE`, `*_PATH`,
+//! `*_URL`, `*_NAME`, `*_ID`, `*_LENGTH`, ...) are not checked, nor are
+//! values that are references (`$(OTHER_VAR)`), booleans or empty.
+
+use serde_json::Value;
+use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct EnvSecrets;
+
+/// Name parts that mean the variable holds a secret.
+const SECRET_WORDS: &[&str] =
+    &["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY"];
+
+/// Last name parts that mean the variable describes a secret without
+/// holding it: where it is, what it is called, how it behaves.
+const NOT_A_VALUE: &[&str] = &[
+    "FILE",
+    "PATH",
+    "DIR",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "NAME",
+    "ID",
+    "USER",
+    "USERNAME",
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "TIMEOUT",
+    "LENGTH",
+    "HEADER",
+    "TYPE",
+    "ALGORITHM",
+    "REF",
+    "ENABLED",
+    "REGION",
+    "VERSION",
+    "SECONDS",
+    "MINUTES",
+    "FORMAT",
+    "MOUNT",
+    "KEYS",
+];
+
+/// Whether the variable name says it holds a secret value.
+fn names_a_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let parts: Vec<&str> = upper.split(['_', '-', '.']).filter(|part| !part.is_empty()).collect();
+    let Some(last) = parts.last() else { return false };
+    if NOT_A_VALUE.contains(last) {
+        return false;
+    }
+    // `API_KEY`, `ACCESS_KEY`, `SIGNING_KEY`, but not a lone `KEY`.
+    let ends_in_key = parts.len() > 1 && *last == "KEY";
+    let joined: String = parts.concat();
+    ends_in_key
+        || parts.iter().any(|part| SECRET_WORDS.contains(part))
+        || ["APIKEY", "PRIVATEKEY", "SECRETKEY", "ACCESSKEY"].iter().any(|word| joined.contains(word))
+}
+
+/// Whether a literal value could be a secret at all.
+fn could_be_secret(value: &str) -> bool {
+    let value = value.trim();
+    let is_reference = value.starts_with("$(") && value.ends_with(')');
+    let is_flag = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"]
+        .iter()
+        .any(|flag| value.eq_ignore_ascii_case(flag));
+    !value.is_empty() && !is_reference && !is_flag
+}
+
+impl Policy for EnvSecrets {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-env-secrets".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Kubernetes containers take secrets from Secrets, not literals".to_owned(),
+            summary: "Environment variables that hold passwords, tokens or keys reference a Secret, so the \
+                      value never sits in Git, CI logs or the workload's spec."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                Rule::new("secret-in-env", Category::Security, Severity::High, "Use secretKeyRef for secret values")
+                    .rationale(
+                        "A literal secret in a manifest lives in Git history, CI logs and every read of the \
+                         workload's spec, readable by far more people than the Secret would be, and survives \
+                         rotation in old commits.",
+                    )
+                    .fix(
+                        "Move the value into a Secret and reference it:
+```yaml
+env:
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: shop-db          # created by your secret manager, not committed
+        key: password
+```
+Then rotate the exposed value: it is in the repository's history.",
+                    )
+                    .references(&[
+                        "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
+                        "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
+                    ]),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
+        for pod in pod_specs(&document.tree) {
+            for container in pod.containers(&lists) {
+                check_container(&container, findings);
+            }
+        }
+    }
+}
+
+fn check_container(container: &Container<'_>, findings: &mut Findings) {
+    let Some(env) = container.value.get("env").and_then(Value::as_array) else { return };
+    for (index, variable) in env.iter().enumerate() {
+        let Some(name) = variable.get("name").and_then(Value::as_str) else { continue };
+        // Numbers are never secrets worth the name; only strings are checked.
+        let Some(value) = variable.get("value").and_then(Value::as_str) else { continue };
+        if names_a_secret(name) && could_be_secret(value) {
+            findings.report(
+                "secret-in-env",
+                &container.pointer.key("env").index(index).key("value"),
+                format!("{} sets {name} to a literal value; reference a Secret instead", container.describe()),
+            );
+        }
+    }
+}
+
+tenken_sdk::export_policy!(EnvSecrets);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn recognises_secret_names() {
+        for name in ["DB_PASSWORD", "github-token", "STRIPE_API_KEY", "AWS_SECRET_ACCESS_KEY", "apiKey", "JWT_SECRET"] {
+            assert!(names_a_secret(name), "{name}");
+        }
+        for name in ["KEY", "PASSWORD_FILE", "TOKEN_URL", "AWS_ACCESS_KEY_ID", "SECRET_NAME", "DB_USER", "MONKEY"] {
+            assert!(!names_a_secret(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn reports_literals_without_their_value() {
+        let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "api", "env": [
+            {"name": "DB_PASSWORD", "value": "hunter2"},
+            {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}},
+            {"name": "REDIS_PASSWORD", "value": "$(SHARED_PASSWORD)"},
+            {"name": "TOKEN_REFRESH", "value": "true"}]}]}});
+        let found = check_tree::<EnvSecrets>("kubernetes", pod);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, "/spec/containers/0/env/0/value");
+        assert!(!found[0].2.contains("hunter2"));
+    }
+}

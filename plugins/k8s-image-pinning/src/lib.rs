@@ -1,0 +1,225 @@
+//! # k8s-image-pinning
+//!
+//! Every container names its image by a version tag or a digest: no
+//! `:latest`, no missing tag. With `require-digest`, tags alone are not
+//! enough. A mutable tag combined with `imagePullPolicy: IfNotPresent` or
+//! `Never` is reported as well: nodes then keep whichever image they pulled
+//! first.
+//!
+//! ## Why it matters
+//! `:latest` (or no tag, which means `:latest`) names whatever was pushed
+//! last. Two replicas scheduled a day apart run different code; a rollback
+//! redeploys the broken image because the manifest never changed; an
+//! incident review cannot say what was running. Version tags fix the
+//! intent, and digests fix the bytes: a tag can be moved or overwritten by
+//! anyone with push access, a digest cannot.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct ImagePinning;
+
+/// Settings, from `[plugins.k8s-image-pinning]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Require an `@sha256:` digest on every image.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-digest": {
+      "type": "boolean",
+      "default": false,
+      "description": "Require every image to be pinned by digest (image:tag@sha256:...), not only by tag."
+    }
+  }
+}"#;
+
+const FIX: &str = "Name an exact version, and pin the digest where supply-chain integrity matters:
+```yaml
+containers:
+  - name: web
+    image: registry.example.com/web:1.4.2@sha256:4f2a...   # tag for people, digest for machines
+    imagePullPolicy: IfNotPresent
+```
+Tools such as Renovate or Dependabot keep pinned tags and digests up to date.";
+
+const REFERENCES: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/containers/images/#image-names",
+    "https://kubernetes.io/docs/concepts/configuration/overview/#container-images",
+];
+
+fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
+}
+
+/// An image reference split into its parts.
+#[derive(Debug, PartialEq, Eq)]
+struct ImageRef<'a> {
+    tag: Option<&'a str>,
+    digest: Option<&'a str>,
+}
+
+/// Splits `registry:port/path/name:tag@digest`. The tag is after the last
+/// `:` of the last path segment, so a registry port is not a tag.
+fn parse_image(image: &str) -> ImageRef<'_> {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let last_segment = name.rsplit('/').next().unwrap_or(name);
+    let tag = last_segment.split_once(':').map(|(_, tag)| tag);
+    ImageRef { tag, digest }
+}
+
+/// Whether the image reference is assembled by a template or a tool at
+/// deploy time (Helm, envsubst, Kustomize replacements), so its final
+/// form is unknown here.
+fn is_templated(image: &str) -> bool {
+    image.contains("{{") || image.contains("${") || image.contains("$(")
+}
+
+impl Policy for ImagePinning {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-image-pinning".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Kubernetes containers run pinned images".to_owned(),
+            summary: "Containers name an exact image version (and, if required, a digest), so every replica and \
+                      every rollback runs the code that was reviewed."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "latest-tag",
+                    Severity::High,
+                    "Do not use the :latest tag",
+                    ":latest moves with every push: replicas drift apart, rollbacks redeploy the broken image, \
+                     and nobody can say what ran during an incident.",
+                ),
+                rule(
+                    "missing-tag",
+                    Severity::High,
+                    "Name an image version: a tag or a digest",
+                    "An image without a tag or digest means :latest, with every problem of :latest, and hides \
+                     it from reviewers.",
+                ),
+                rule(
+                    "missing-digest",
+                    Severity::Medium,
+                    "Pin images by digest (with require-digest)",
+                    "Tags are mutable: anyone with push access can move one. Only a digest guarantees the bytes \
+                     that were scanned and reviewed are the bytes that run.",
+                ),
+                rule(
+                    "stale-pull-policy",
+                    Severity::Medium,
+                    "Do not combine a mutable tag with imagePullPolicy IfNotPresent or Never",
+                    "With a mutable tag and a cached pull policy, each node keeps the image it pulled first: \
+                     replicas on different nodes run different code.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
+        for pod in pod_specs(&document.tree) {
+            for container in pod.containers(&lists) {
+                check_container(&container, settings, findings);
+            }
+        }
+    }
+}
+
+fn check_container(container: &Container<'_>, settings: &Settings, findings: &mut Findings) {
+    let Some(image) = container.value.get("image").and_then(Value::as_str) else { return };
+    let image = image.trim();
+    if image.is_empty() || is_templated(image) {
+        return;
+    }
+    let pointer = container.pointer.key("image");
+    let reference = parse_image(image);
+    let mutable = match (reference.tag, reference.digest) {
+        (_, Some(_)) => false,
+        (Some("latest"), None) => {
+            findings.report("latest-tag", &pointer, format!("{} runs `{image}`", container.describe()));
+            true
+        }
+        (None, None) => {
+            findings.report(
+                "missing-tag",
+                &pointer,
+                format!("{} runs `{image}` without a tag, which means :latest", container.describe()),
+            );
+            true
+        }
+        (Some(_), None) => {
+            if settings.require_digest {
+                findings.report(
+                    "missing-digest",
+                    &pointer,
+                    format!("{} runs `{image}`, pinned by tag but not by digest", container.describe()),
+                );
+            }
+            false
+        }
+    };
+    let policy = container.value.get("imagePullPolicy").and_then(Value::as_str);
+    if mutable && let Some(policy @ ("IfNotPresent" | "Never")) = policy {
+        findings.report(
+            "stale-pull-policy",
+            &container.pointer.key("imagePullPolicy"),
+            format!("{} pulls a mutable tag with imagePullPolicy {policy}", container.describe()),
+        );
+    }
+}
+
+tenken_sdk::export_policy!(ImagePinning);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn splits_image_references() {
+        assert_eq!(parse_image("nginx"), ImageRef { tag: None, digest: None });
+        assert_eq!(parse_image("registry:5000/team/app"), ImageRef { tag: None, digest: None });
+        assert_eq!(parse_image("registry:5000/team/app:1.2"), ImageRef { tag: Some("1.2"), digest: None });
+        assert_eq!(parse_image("app@sha256:abc"), ImageRef { tag: None, digest: Some("sha256:abc") });
+        assert_eq!(parse_image("app:1@sha256:abc"), ImageRef { tag: Some("1"), digest: Some("sha256:abc") });
+    }
+
+    #[test]
+    fn digests_are_required_only_when_asked() {
+        let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "app:1.2"}]}});
+        assert!(check_tree::<ImagePinning>("kubernetes", pod.clone()).is_empty());
+        let settings = tenken_sdk::configure::<ImagePinning>(r#"{"require-digest": true}"#).unwrap();
+        let document =
+            Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree: pod };
+        let mut findings = Findings::default();
+        ImagePinning::check(&document, &settings, &mut findings);
+        assert_eq!(findings.summary()[0].0, "missing-digest");
+    }
+
+    #[test]
+    fn templated_images_are_left_to_the_rendered_manifest() {
+        let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "${REGISTRY}/app"}]}});
+        assert!(check_tree::<ImagePinning>("kubernetes", pod).is_empty());
+    }
+}

@@ -1,0 +1,173 @@
+//! # k8s-non-root
+//!
+//! Every container runs as a non-root user: `runAsNonRoot: true`, or a
+//! `runAsUser` above 0, set on the container or inherited from the pod's
+//! `securityContext`. A container's own setting overrides the pod's, as
+//! Kubernetes applies them.
+//!
+//! ## Why it matters
+//! Root in a container is root on the node's kernel, separated only by
+//! namespaces. A container escape, a writable host mount or a kernel bug
+//! turns an application compromise into a node compromise far more easily
+//! from UID 0. Most images default to root, so unless the manifest says
+//! otherwise the workload runs as root. `runAsNonRoot: true` makes the
+//! kubelet refuse to start a container whose image would run as root, so
+//! the guarantee holds even when an image changes.
+//!
+//! Windows pods (`spec.os.name: windows`) are not checked: these fields do
+//! not apply there.
+
+use serde_json::Value;
+use tenken_sdk::kubernetes::{
+    Container, ContainerList, PodSpec, pod_specs, security_context_pointer, security_setting,
+};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct NonRoot;
+
+const REFERENCES: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
+    "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
+];
+
+const FIX: &str = "Run as a non-root user, for the whole pod or per container:
+```yaml
+spec:
+  securityContext:
+    runAsNonRoot: true      # the kubelet refuses images that would run as root
+    runAsUser: 10001        # optional: a fixed UID the image is built for
+  containers:
+    - name: web
+      image: registry.example.com/web:1.4.2
+```
+If the image itself runs as root, add a non-root `USER` to its Dockerfile.";
+
+fn rule(id: &str, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Security, Severity::High, title).rationale(rationale).fix(FIX).references(REFERENCES)
+}
+
+impl Policy for NonRoot {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-non-root".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Kubernetes containers run as a non-root user".to_owned(),
+            summary: "Containers run as a non-root user, so that an application compromise is not root on the \
+                      node's kernel. Container settings override pod settings, as Kubernetes applies them."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "runs-as-root",
+                    "Do not run containers as root (runAsUser: 0 or runAsNonRoot: false)",
+                    "The manifest explicitly runs the container as UID 0, or switches off the kubelet's \
+                     non-root check: an application compromise becomes root on the node's kernel.",
+                ),
+                rule(
+                    "non-root-not-enforced",
+                    "Set runAsNonRoot: true or a non-zero runAsUser",
+                    "Nothing in the pod or container says the process runs as non-root, so it runs as whatever \
+                     the image says, which for most images is root.",
+                ),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
+        for pod in pod_specs(&document.tree) {
+            if pod.is_windows() {
+                continue;
+            }
+            for container in pod.containers(&lists) {
+                check_container(&pod, &container, findings);
+            }
+        }
+    }
+}
+
+fn check_container(pod: &PodSpec<'_>, container: &Container<'_>, findings: &mut Findings) {
+    let user = security_setting(pod, container, "runAsUser");
+    let non_root = security_setting(pod, container, "runAsNonRoot");
+    let inherited = |from_pod: bool| if from_pod { " (set for the whole pod)" } else { "" };
+
+    if let Some(user) = &user {
+        match user.value.as_i64() {
+            Some(0) => {
+                let message = format!("{} runs as UID 0{}", container.describe(), inherited(user.from_pod));
+                findings.report("runs-as-root", &user.pointer, message);
+                return;
+            }
+            // An explicit non-root UID is enough on its own.
+            Some(_) => return,
+            None => {}
+        }
+    }
+    match non_root {
+        Some(setting) if setting.value == &Value::Bool(true) => {}
+        Some(setting) if setting.value == &Value::Bool(false) => {
+            let message = format!(
+                "{} has runAsNonRoot: false{} and no non-root runAsUser, so it may run as root",
+                container.describe(),
+                inherited(setting.from_pod)
+            );
+            findings.report("runs-as-root", &setting.pointer, message);
+        }
+        _ => {
+            let message = format!(
+                "{} does not set runAsNonRoot: true or a non-root runAsUser, in its own or the pod's \
+                 securityContext",
+                container.describe()
+            );
+            findings.report("non-root-not-enforced", &security_context_pointer(container), message);
+        }
+    }
+}
+
+tenken_sdk::export_policy!(NonRoot);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    fn rules(tree: Value) -> Vec<(String, String)> {
+        check_tree::<NonRoot>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+    }
+
+    #[test]
+    fn pod_level_settings_apply_to_every_container() {
+        let pod = json!({"kind": "Pod", "spec": {"securityContext": {"runAsNonRoot": true},
+            "initContainers": [{"name": "init"}], "containers": [{"name": "web"}]}});
+        assert!(rules(pod).is_empty());
+    }
+
+    #[test]
+    fn container_settings_override_the_pod() {
+        let pod = json!({"kind": "Pod", "spec": {"securityContext": {"runAsNonRoot": true},
+            "containers": [{"name": "web", "securityContext": {"runAsUser": 0}},
+                           {"name": "side", "securityContext": {"runAsNonRoot": false}}]}});
+        assert_eq!(
+            rules(pod),
+            vec![
+                ("runs-as-root".into(), "/spec/containers/0/securityContext/runAsUser".into()),
+                ("runs-as-root".into(), "/spec/containers/1/securityContext/runAsNonRoot".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_non_root_uid_is_enough_and_silence_is_not() {
+        let pod = json!({"kind": "Pod", "spec": {"containers": [
+            {"name": "a", "securityContext": {"runAsUser": 1000}}, {"name": "b"}]}});
+        assert_eq!(rules(pod), vec![("non-root-not-enforced".into(), "/spec/containers/1".into())]);
+        let windows = json!({"kind": "Pod", "spec": {"os": {"name": "windows"}, "containers": [{"name": "b"}]}});
+        assert!(rules(windows).is_empty());
+    }
+}

@@ -1,0 +1,177 @@
+//! # k8s-service-account-token
+//!
+//! Pods do not mount a service account token unless they say they need
+//! one. A pod passes when its spec sets `automountServiceAccountToken`
+//! (`false`, or `true` as a deliberate choice for a pod that calls the
+//! Kubernetes API), or when the ServiceAccount it runs as, among the
+//! project's documents, sets `automountServiceAccountToken: false`. The pod
+//! spec's field overrides the ServiceAccount's, as in Kubernetes.
+//!
+//! This plugin is project-scoped: it reads every Kubernetes document of the
+//! project together, so that a ServiceAccount in another file counts.
+//!
+//! ## Why it matters
+//! By default every pod gets a token for its service account mounted at
+//! `/var/run/secrets/kubernetes.io/serviceaccount`. Most applications never
+//! call the Kubernetes API, but an attacker who gets code execution or a
+//! file-read bug in them can use the token to list secrets, create pods or
+//! move sideways, as far as the account's RBAC allows (and the `default`
+//! account is often given more than intended). A token that is not mounted
+//! cannot be stolen.
+
+use serde_json::Value;
+use tenken_sdk::kubernetes::{PodSpec, objects};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct ServiceAccountToken;
+
+/// A ServiceAccount that turns automounting off, by namespace and name.
+struct OptedOut {
+    namespace: Option<String>,
+    name: String,
+}
+
+/// Namespaces match when equal, or when either is unset: manifests often
+/// get their namespace from kubectl or Kustomize at deploy time.
+fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+impl Policy for ServiceAccountToken {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "k8s-service-account-token".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Kubernetes pods mount an API token only when they need it".to_owned(),
+            summary: "Pods that do not call the Kubernetes API do not get a service account token, so a \
+                      compromised application has no credentials for the cluster."
+                .to_owned(),
+            kinds: vec!["kubernetes".to_owned()],
+            scope: Scope::Project,
+            rules: vec![
+                Rule::new(
+                    "token-automounted",
+                    Category::Security,
+                    Severity::Medium,
+                    "Set automountServiceAccountToken: false unless the pod calls the Kubernetes API",
+                )
+                .rationale(
+                    "A mounted service account token lets whoever compromises the application act on the \
+                     cluster with the account's permissions: list secrets, start pods, move sideways.",
+                )
+                .fix(
+                    "Turn the token off in the pod spec, or once on the ServiceAccount:
+```yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+automountServiceAccountToken: false
+---
+# ...and in the Deployment's pod template:
+spec:
+  serviceAccountName: web
+  automountServiceAccountToken: false   # or true, deliberately, for pods that call the API
+```",
+                )
+                .references(&[
+                    "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+                    "https://kubernetes.io/docs/concepts/security/service-accounts/",
+                ]),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+        let mut opted_out = Vec::new();
+        for document in documents {
+            for object in objects(&document.tree) {
+                let automount = object.value.get("automountServiceAccountToken").and_then(Value::as_bool);
+                if object.kind == "ServiceAccount"
+                    && automount == Some(false)
+                    && let Some(name) = object.name
+                {
+                    opted_out.push(OptedOut { namespace: object.namespace.map(str::to_owned), name: name.to_owned() });
+                }
+            }
+        }
+        for (index, document) in documents.iter().enumerate() {
+            for object in objects(&document.tree) {
+                let Some(pod) = PodSpec::of(&object) else { continue };
+                if pod.spec.get("automountServiceAccountToken").is_some_and(Value::is_boolean) {
+                    continue;
+                }
+                let account = ["serviceAccountName", "serviceAccount"]
+                    .iter()
+                    .find_map(|field| pod.spec.get(field).and_then(Value::as_str))
+                    .unwrap_or("default");
+                let covered = opted_out.iter().any(|account_out| {
+                    account_out.name == account && same_namespace(account_out.namespace.as_deref(), object.namespace)
+                });
+                if !covered {
+                    findings.in_document(index).report(
+                        "token-automounted",
+                        &pod.pointer.key("automountServiceAccountToken"),
+                        format!(
+                            "{} mounts the token of service account \"{account}\"; nothing turns it off",
+                            pod.workload()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(ServiceAccountToken);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(trees: Vec<Value>) -> Vec<(usize, String)> {
+        let documents: Vec<Document> = trees
+            .into_iter()
+            .enumerate()
+            .map(|(index, tree)| Document {
+                path: format!("{index}.yaml"),
+                kind: "kubernetes".into(),
+                format: "yaml".into(),
+                index: 0,
+                tree,
+            })
+            .collect();
+        let mut findings = Findings::default();
+        ServiceAccountToken::check_all(&documents, &NoSettings::default(), &mut findings);
+        findings.into_inner().into_iter().map(|f| (f.document as usize, f.pointer)).collect()
+    }
+
+    #[test]
+    fn a_service_account_in_another_document_opts_its_pods_out() {
+        let account = json!({"kind": "ServiceAccount", "metadata": {"name": "web", "namespace": "shop"},
+            "automountServiceAccountToken": false});
+        let deployment = json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"template": {"spec": {"serviceAccountName": "web", "containers": []}}}});
+        let other_namespace = json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "other"},
+            "spec": {"template": {"spec": {"serviceAccountName": "web", "containers": []}}}});
+        assert_eq!(
+            run(vec![account, deployment, other_namespace]),
+            vec![(2, "/spec/template/spec/automountServiceAccountToken".to_owned())]
+        );
+    }
+
+    #[test]
+    fn the_pod_spec_decides_when_it_says_anything() {
+        let explicit = json!({"kind": "Pod", "metadata": {"name": "operator"},
+            "spec": {"automountServiceAccountToken": true, "containers": []}});
+        assert!(run(vec![explicit]).is_empty());
+    }
+}
