@@ -152,13 +152,27 @@ impl Findings {
     }
 
     /// The findings so far, as (rule, pointer, message), for unit tests.
-    pub fn summary(&self) -> Vec<(String, String, String)> {
-        self.reported.iter().map(|f| (f.rule.clone(), f.pointer.clone(), f.message.clone())).collect()
+    pub fn summary(self) -> Vec<(String, String, String)> {
+        self.into_inner().into_iter().map(|f| (f.rule, f.pointer, f.message)).collect()
     }
 
-    /// Hands the findings over to the host.
+    /// Hands the findings over to the host, without exact repeats: a
+    /// project-scoped plugin that meets the same relation twice (say, one
+    /// budget for two workloads) reports it once.
     pub fn into_inner(self) -> Vec<Finding> {
-        self.reported
+        let mut unique: Vec<Finding> = Vec::with_capacity(self.reported.len());
+        for finding in self.reported {
+            let repeated = unique.iter().any(|seen| {
+                seen.document == finding.document
+                    && seen.rule == finding.rule
+                    && seen.pointer == finding.pointer
+                    && seen.message == finding.message
+            });
+            if !repeated {
+                unique.push(finding);
+            }
+        }
+        unique
     }
 }
 

@@ -131,6 +131,14 @@ impl Policy for DisruptionBudget {
             })
         };
 
+        let workloads: Vec<&(usize, Object<'_>)> =
+            all.iter().filter(|(_, object)| REPLICATED_KINDS.contains(&object.kind)).collect();
+        let selects = |budget: &Object<'_>, workload: &Object<'_>| {
+            let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
+            same_namespace(budget.namespace, workload.namespace)
+                && budget.value.pointer("/spec/selector").is_some_and(|selector| selector_matches(selector, &labels))
+        };
+
         for (index, budget) in &budgets {
             for field in ["maxUnavailable", "minAvailable"] {
                 let (value, pointer) = budget.get(&["spec", field]);
@@ -142,47 +150,42 @@ impl Policy for DisruptionBudget {
                     );
                 }
             }
+            // A whole-number minAvailable blocks drains once it reaches the
+            // number of pods the budget selects, across every workload it
+            // selects. Unknown replica counts (autoscaled, templated) are
+            // not judged.
+            let (value, pointer) = budget.get(&["spec", "minAvailable"]);
+            let Some(minimum) = value.and_then(Value::as_u64) else { continue };
+            let selected: Vec<&Object<'_>> =
+                workloads.iter().map(|(_, workload)| workload).filter(|workload| selects(budget, workload)).collect();
+            let counts: Option<Vec<u64>> =
+                selected.iter().map(|workload| if autoscaled(workload) { None } else { replicas(workload) }).collect();
+            let Some(total) = counts.map(|counts| counts.iter().sum::<u64>()) else { continue };
+            if !selected.is_empty() && minimum >= total {
+                let names: Vec<String> = selected.iter().map(|workload| workload.describe()).collect();
+                findings.in_document(*index).report(
+                    "budget-blocks-eviction",
+                    &pointer,
+                    format!(
+                        "{} requires {minimum} available pods, but it selects {total} ({}): no pod can be evicted",
+                        budget.describe(),
+                        names.join(", ")
+                    ),
+                );
+            }
         }
 
-        for (index, workload) in all.iter().filter(|(_, object)| REPLICATED_KINDS.contains(&object.kind)) {
+        for (index, workload) in &workloads {
             let count = replicas(workload);
             if !(count.is_some_and(|count| count > 1) || autoscaled(workload)) {
                 continue;
             }
-            let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
-            let selecting: Vec<&&(usize, Object<'_>)> = budgets
-                .iter()
-                .filter(|(_, budget)| same_namespace(budget.namespace, workload.namespace))
-                .filter(|(_, budget)| {
-                    budget.value.pointer("/spec/selector").is_some_and(|selector| selector_matches(selector, &labels))
-                })
-                .collect();
-            if selecting.is_empty() {
+            if !budgets.iter().any(|(_, budget)| selects(budget, workload)) {
                 findings.in_document(*index).report(
                     "missing-disruption-budget",
                     &workload.pointer.key("metadata").key("name"),
                     format!("{} has no PodDisruptionBudget selecting its pods", workload.describe()),
                 );
-                continue;
-            }
-            // A whole-number minAvailable blocks drains once it reaches the
-            // replica count of the workload it selects.
-            for (budget_index, budget) in selecting {
-                let (value, pointer) = budget.get(&["spec", "minAvailable"]);
-                let minimum = value.and_then(Value::as_u64);
-                if let (Some(minimum), Some(count)) = (minimum, count)
-                    && minimum >= count
-                {
-                    findings.in_document(*budget_index).report(
-                        "budget-blocks-eviction",
-                        &pointer,
-                        format!(
-                            "{} requires {minimum} available pods of {}, which runs {count}: no pod can be evicted",
-                            budget.describe(),
-                            workload.describe()
-                        ),
-                    );
-                }
             }
         }
     }

@@ -63,12 +63,16 @@ const NOT_A_VALUE: &[&str] = &[
     "KEYS",
 ];
 
+/// Name parts that make the variable a switch about secrets, such as
+/// `MYSQL_ALLOW_EMPTY_PASSWORD` or `ENABLE_TOKEN_AUTH`.
+const SWITCH_WORDS: &[&str] = &["ALLOW", "ENABLE", "DISABLE", "REQUIRE", "USE", "SKIP"];
+
 /// Whether the variable name says it holds a secret value.
 fn names_a_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let parts: Vec<&str> = upper.split(['_', '-', '.']).filter(|part| !part.is_empty()).collect();
     let Some(last) = parts.last() else { return false };
-    if NOT_A_VALUE.contains(last) {
+    if NOT_A_VALUE.contains(last) || parts.iter().any(|part| SWITCH_WORDS.contains(part)) {
         return false;
     }
     // `API_KEY`, `ACCESS_KEY`, `SIGNING_KEY`, but not a lone `KEY`.
@@ -79,14 +83,18 @@ fn names_a_secret(name: &str) -> bool {
         || ["APIKEY", "PRIVATEKEY", "SECRETKEY", "ACCESSKEY"].iter().any(|word| joined.contains(word))
 }
 
-/// Whether a literal value could be a secret at all.
+/// Whether a literal value could be a secret at all: not a reference to
+/// another variable, a switch, or the path of a mounted file (such as
+/// `GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json`, which is how
+/// secrets should arrive).
 fn could_be_secret(value: &str) -> bool {
     let value = value.trim();
     let is_reference = value.starts_with("$(") && value.ends_with(')');
-    let is_flag = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"]
+    let is_flag = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null", "0", "1"]
         .iter()
         .any(|flag| value.eq_ignore_ascii_case(flag));
-    !value.is_empty() && !is_reference && !is_flag
+    let is_path = value.starts_with('/') || value.starts_with("./") || value.starts_with("~/");
+    !value.is_empty() && !is_reference && !is_flag && !is_path
 }
 
 impl Policy for EnvSecrets {
@@ -169,7 +177,16 @@ mod tests {
         for name in ["DB_PASSWORD", "github-token", "STRIPE_API_KEY", "AWS_SECRET_ACCESS_KEY", "apiKey", "JWT_SECRET"] {
             assert!(names_a_secret(name), "{name}");
         }
-        for name in ["KEY", "PASSWORD_FILE", "TOKEN_URL", "AWS_ACCESS_KEY_ID", "SECRET_NAME", "DB_USER", "MONKEY"] {
+        for name in [
+            "KEY",
+            "PASSWORD_FILE",
+            "TOKEN_URL",
+            "AWS_ACCESS_KEY_ID",
+            "SECRET_NAME",
+            "DB_USER",
+            "MONKEY",
+            "MYSQL_ALLOW_EMPTY_PASSWORD",
+        ] {
             assert!(!names_a_secret(name), "{name}");
         }
     }
@@ -180,7 +197,8 @@ mod tests {
             {"name": "DB_PASSWORD", "value": "hunter2"},
             {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}},
             {"name": "REDIS_PASSWORD", "value": "$(SHARED_PASSWORD)"},
-            {"name": "TOKEN_REFRESH", "value": "true"}]}]}});
+            {"name": "TOKEN_REFRESH", "value": "true"},
+            {"name": "GOOGLE_APPLICATION_CREDENTIALS", "value": "/var/secrets/google/key.json"}]}]}});
         let found = check_tree::<EnvSecrets>("kubernetes", pod);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].1, "/spec/containers/0/env/0/value");

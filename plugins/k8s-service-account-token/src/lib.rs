@@ -58,7 +58,7 @@ impl Policy for ServiceAccountToken {
                 Rule::new(
                     "token-automounted",
                     Category::Security,
-                    Severity::Medium,
+                    Severity::Low,
                     "Set automountServiceAccountToken: false unless the pod calls the Kubernetes API",
                 )
                 .rationale(
