@@ -137,8 +137,11 @@ fn the_pre_commit_hook_blocks_a_violating_commit_and_passes_a_clean_one() {
     assert!(output.contains("Dockerfile:1:1"), "{output}");
 
     // Fixed: the commit goes through.
-    std::fs::write(project.join("Dockerfile"), "FROM alpine:3.20\nUSER 10001\nCMD [\"sleep\", \"infinity\"]\n")
-        .unwrap();
+    std::fs::write(
+        project.join("Dockerfile"),
+        "FROM alpine:3.20\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\nCMD [\"sleep\", \"infinity\"]\n",
+    )
+    .unwrap();
     run_ok(git(&project).args(["add", "Dockerfile"]));
     let mut commit = git(&project);
     commit.args(["commit", "-m", "add image"]);

@@ -19,8 +19,14 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod compose;
+pub mod dockerfile;
+pub mod github;
+pub mod gitlab;
+pub mod image;
 pub mod kubernetes;
 mod pointer;
+pub mod secrets;
 
 pub use pointer::Pointer;
 

@@ -20,82 +20,11 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
 pub struct EnvSecrets;
-
-/// Name parts that mean the variable holds a secret.
-const SECRET_WORDS: &[&str] =
-    &["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY"];
-
-/// Last name parts that mean the variable describes a secret without
-/// holding it: where it is, what it is called, how it behaves.
-const NOT_A_VALUE: &[&str] = &[
-    "FILE",
-    "PATH",
-    "DIR",
-    "URL",
-    "URI",
-    "ENDPOINT",
-    "HOST",
-    "PORT",
-    "NAME",
-    "ID",
-    "USER",
-    "USERNAME",
-    "TTL",
-    "EXPIRY",
-    "EXPIRES",
-    "TIMEOUT",
-    "LENGTH",
-    "HEADER",
-    "TYPE",
-    "ALGORITHM",
-    "REF",
-    "ENABLED",
-    "REGION",
-    "VERSION",
-    "SECONDS",
-    "MINUTES",
-    "FORMAT",
-    "MOUNT",
-    "KEYS",
-];
-
-/// Name parts that make the variable a switch about secrets, such as
-/// `MYSQL_ALLOW_EMPTY_PASSWORD` or `ENABLE_TOKEN_AUTH`.
-const SWITCH_WORDS: &[&str] = &["ALLOW", "ENABLE", "DISABLE", "REQUIRE", "USE", "SKIP"];
-
-/// Whether the variable name says it holds a secret value.
-fn names_a_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let parts: Vec<&str> = upper.split(['_', '-', '.']).filter(|part| !part.is_empty()).collect();
-    let Some(last) = parts.last() else { return false };
-    if NOT_A_VALUE.contains(last) || parts.iter().any(|part| SWITCH_WORDS.contains(part)) {
-        return false;
-    }
-    // `API_KEY`, `ACCESS_KEY`, `SIGNING_KEY`, but not a lone `KEY`.
-    let ends_in_key = parts.len() > 1 && *last == "KEY";
-    let joined: String = parts.concat();
-    ends_in_key
-        || parts.iter().any(|part| SECRET_WORDS.contains(part))
-        || ["APIKEY", "PRIVATEKEY", "SECRETKEY", "ACCESSKEY"].iter().any(|word| joined.contains(word))
-}
-
-/// Whether a literal value could be a secret at all: not a reference to
-/// another variable, a switch, or the path of a mounted file (such as
-/// `GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json`, which is how
-/// secrets should arrive).
-fn could_be_secret(value: &str) -> bool {
-    let value = value.trim();
-    let is_reference = value.starts_with("$(") && value.ends_with(')');
-    let is_flag = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null", "0", "1"]
-        .iter()
-        .any(|flag| value.eq_ignore_ascii_case(flag));
-    let is_path = value.starts_with('/') || value.starts_with("./") || value.starts_with("~/");
-    !value.is_empty() && !is_reference && !is_flag && !is_path
-}
 
 impl Policy for EnvSecrets {
     type Settings = NoSettings;
@@ -154,7 +83,7 @@ fn check_container(container: &Container<'_>, findings: &mut Findings) {
         let Some(name) = variable.get("name").and_then(Value::as_str) else { continue };
         // Numbers are never secrets worth the name; only strings are checked.
         let Some(value) = variable.get("value").and_then(Value::as_str) else { continue };
-        if names_a_secret(name) && could_be_secret(value) {
+        if names_a_secret(name) && is_literal_secret(value) {
             findings.report(
                 "secret-in-env",
                 &container.pointer.key("env").index(index).key("value"),
@@ -171,25 +100,6 @@ mod tests {
     use super::*;
     use serde_json::json;
     use tenken_sdk::check_tree;
-
-    #[test]
-    fn recognises_secret_names() {
-        for name in ["DB_PASSWORD", "github-token", "STRIPE_API_KEY", "AWS_SECRET_ACCESS_KEY", "apiKey", "JWT_SECRET"] {
-            assert!(names_a_secret(name), "{name}");
-        }
-        for name in [
-            "KEY",
-            "PASSWORD_FILE",
-            "TOKEN_URL",
-            "AWS_ACCESS_KEY_ID",
-            "SECRET_NAME",
-            "DB_USER",
-            "MONKEY",
-            "MYSQL_ALLOW_EMPTY_PASSWORD",
-        ] {
-            assert!(!names_a_secret(name), "{name}");
-        }
-    }
 
     #[test]
     fn reports_literals_without_their_value() {

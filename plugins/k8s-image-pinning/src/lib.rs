@@ -16,6 +16,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use tenken_sdk::image::{ImageRef, Pinning, is_templated};
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
@@ -60,33 +61,6 @@ const REFERENCES: &[&str] = &[
 
 fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
     Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
-/// An image reference split into its parts.
-#[derive(Debug, PartialEq, Eq)]
-struct ImageRef<'a> {
-    tag: Option<&'a str>,
-    digest: Option<&'a str>,
-}
-
-/// Splits `registry:port/path/name:tag@digest`. The tag is after the last
-/// `:` of the last path segment, so a registry port is not a tag.
-fn parse_image(image: &str) -> ImageRef<'_> {
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
-    let last_segment = name.rsplit('/').next().unwrap_or(name);
-    let tag = last_segment.split_once(':').map(|(_, tag)| tag);
-    ImageRef { tag, digest }
-}
-
-/// Whether the image reference is assembled by a template or a tool at
-/// deploy time (Helm, envsubst, Kustomize replacements), so its final
-/// form is unknown here.
-fn is_templated(image: &str) -> bool {
-    // `$` never appears in an image reference: `$IMAGE`, `${TAG}`, `$(VAR)`.
-    image.contains("{{") || image.contains('$')
 }
 
 impl Policy for ImagePinning {
@@ -153,14 +127,13 @@ fn check_container(container: &Container<'_>, settings: &Settings, findings: &mu
         return;
     }
     let pointer = container.pointer.key("image");
-    let reference = parse_image(image);
-    let mutable = match (reference.tag, reference.digest) {
-        (_, Some(_)) => false,
-        (Some("latest"), None) => {
+    let mutable = match ImageRef::parse(image).pinning() {
+        Pinning::Digest => false,
+        Pinning::Latest => {
             findings.report("latest-tag", &pointer, format!("{} runs `{image}`", container.describe()));
             true
         }
-        (None, None) => {
+        Pinning::Untagged => {
             findings.report(
                 "missing-tag",
                 &pointer,
@@ -168,7 +141,7 @@ fn check_container(container: &Container<'_>, settings: &Settings, findings: &mu
             );
             true
         }
-        (Some(_), None) => {
+        Pinning::Tag => {
             if settings.require_digest {
                 findings.report(
                     "missing-digest",
@@ -196,15 +169,6 @@ mod tests {
     use super::*;
     use serde_json::json;
     use tenken_sdk::check_tree;
-
-    #[test]
-    fn splits_image_references() {
-        assert_eq!(parse_image("nginx"), ImageRef { tag: None, digest: None });
-        assert_eq!(parse_image("registry:5000/team/app"), ImageRef { tag: None, digest: None });
-        assert_eq!(parse_image("registry:5000/team/app:1.2"), ImageRef { tag: Some("1.2"), digest: None });
-        assert_eq!(parse_image("app@sha256:abc"), ImageRef { tag: None, digest: Some("sha256:abc") });
-        assert_eq!(parse_image("app:1@sha256:abc"), ImageRef { tag: Some("1"), digest: Some("sha256:abc") });
-    }
 
     #[test]
     fn digests_are_required_only_when_asked() {

@@ -1,0 +1,90 @@
+//! Container image references, as written in Dockerfiles, Kubernetes pod
+//! specs, Compose files and CI configs.
+
+/// An image reference split into the parts that pinning is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef<'a> {
+    /// Everything before the tag and digest: `registry:port/path/name`.
+    pub name: &'a str,
+    /// The tag, if any.
+    pub tag: Option<&'a str>,
+    /// The digest (`sha256:...`), if any.
+    pub digest: Option<&'a str>,
+}
+
+/// How firmly an image reference names the bytes that will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pinning {
+    /// No tag and no digest: the registry serves `latest`.
+    Untagged,
+    /// The `latest` tag, which moves with every push.
+    Latest,
+    /// A tag other than `latest`: fixed by intent, but a tag can be moved.
+    Tag,
+    /// A digest: these exact bytes.
+    Digest,
+}
+
+impl<'a> ImageRef<'a> {
+    /// Splits `registry:port/path/name:tag@digest`. The tag is after the
+    /// last `:` of the last path segment, so a registry port is not a tag.
+    pub fn parse(image: &'a str) -> Self {
+        let image = image.trim();
+        let (name_and_tag, digest) = match image.split_once('@') {
+            Some((name, digest)) => (name, Some(digest)),
+            None => (image, None),
+        };
+        let segment_start = name_and_tag.rfind('/').map_or(0, |slash| slash + 1);
+        match name_and_tag[segment_start..].split_once(':') {
+            Some((_, tag)) => {
+                let name = &name_and_tag[..name_and_tag.len() - tag.len() - 1];
+                ImageRef { name, tag: Some(tag), digest }
+            }
+            None => ImageRef { name: name_and_tag, tag: None, digest },
+        }
+    }
+
+    /// How firmly the reference is pinned.
+    pub fn pinning(&self) -> Pinning {
+        match (self.tag, self.digest) {
+            (_, Some(_)) => Pinning::Digest,
+            (Some(tag), None) if tag.eq_ignore_ascii_case("latest") => Pinning::Latest,
+            (Some(_), None) => Pinning::Tag,
+            (None, None) => Pinning::Untagged,
+        }
+    }
+}
+
+/// Whether an image reference is assembled at build or deploy time
+/// (`$VAR`, `${VAR}`, `$(VAR)`, `{{ .Values.image }}`), so its final form
+/// is not known from the file. `$` and `{{` never appear in a reference.
+pub fn is_templated(image: &str) -> bool {
+    image.contains('$') || image.contains("{{")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_references_and_grades_pinning() {
+        let cases = [
+            ("nginx", "nginx", None, None, Pinning::Untagged),
+            ("registry:5000/team/app", "registry:5000/team/app", None, None, Pinning::Untagged),
+            ("registry:5000/team/app:1.2", "registry:5000/team/app", Some("1.2"), None, Pinning::Tag),
+            ("app:LATEST", "app", Some("LATEST"), None, Pinning::Latest),
+            ("app@sha256:abc", "app", None, Some("sha256:abc"), Pinning::Digest),
+            ("app:1@sha256:abc", "app", Some("1"), Some("sha256:abc"), Pinning::Digest),
+        ];
+        for (image, name, tag, digest, pinning) in cases {
+            let parsed = ImageRef::parse(image);
+            assert_eq!(
+                (parsed.name, parsed.tag, parsed.digest, parsed.pinning()),
+                (name, tag, digest, pinning),
+                "{image}"
+            );
+        }
+        assert!(is_templated("${REGISTRY}/app") && is_templated("$IMAGE") && is_templated("{{ .Values.image }}"));
+        assert!(!is_templated("app:1.2"));
+    }
+}

@@ -1,0 +1,164 @@
+//! # dockerfile-healthcheck
+//!
+//! The final stage of a service image declares a `HEALTHCHECK`, itself or
+//! through the earlier stage it builds on, and does not switch it off with
+//! `HEALTHCHECK NONE`. Images that are not services (base images, CLI
+//! tools, build images) can turn the rule off with `require-healthcheck`.
+//!
+//! ## Why it matters
+//! Docker, Compose and Swarm know only whether a container's process is
+//! running. A server that deadlocks, loses its database connection or
+//! stops answering keeps a running process, so restart policies never fire
+//! and `depends_on: condition: service_healthy` has nothing to wait for. A
+//! HEALTHCHECK lets the runtime see what users see. (Kubernetes ignores
+//! it and uses probes instead; see k8s-probes.)
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::dockerfile::{Stage, stages};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct Healthcheck;
+
+/// Settings, from `[plugins.dockerfile-healthcheck]` in `tenken.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Whether images must declare a HEALTHCHECK. Set to false for
+    /// repositories of base images or tools.
+    #[serde(default = "yes")]
+    pub require_healthcheck: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { require_healthcheck: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-healthcheck": {
+      "type": "boolean",
+      "default": true,
+      "description": "Require a HEALTHCHECK in the final stage. Set to false for images that are not services: base images, CLI tools, build images."
+    }
+  }
+}"#;
+
+const FIX: &str = "Add a cheap check of what the service does, in the final stage:
+```dockerfile
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \\
+  CMD wget -qO- http://127.0.0.1:8080/healthz || exit 1
+```
+Distroless images have no shell or wget: ship a small health binary, or use the service's own `--health` flag.";
+
+const REFERENCES: &[&str] = &[
+    "https://docs.docker.com/reference/dockerfile/#healthcheck",
+    "https://docs.docker.com/compose/how-tos/startup-order/",
+];
+
+/// The HEALTHCHECK in effect for a stage: its last one, else its parent
+/// stage's. `(stage, pointer, disabled)`.
+fn effective_healthcheck(stages: &[Stage<'_>], index: usize) -> Option<(Pointer, bool)> {
+    let mut current = index;
+    loop {
+        let stage = &stages[current];
+        let last = stage.instructions().into_iter().rev().find(|instruction| instruction.keyword == "HEALTHCHECK");
+        if let Some(instruction) = last {
+            let disabled = instruction.value.get("none").and_then(Value::as_bool) == Some(true);
+            return Some((instruction.pointer, disabled));
+        }
+        current = stage.parent(stages)?;
+    }
+}
+
+impl Policy for Healthcheck {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "dockerfile-healthcheck".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Service images declare a HEALTHCHECK".to_owned(),
+            summary: "The final stage tells Docker and Compose how to see whether the service works, not only \
+                      whether its process runs."
+                .to_owned(),
+            kinds: vec!["dockerfile".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                Rule::new("missing-healthcheck", Category::Reliability, Severity::Low, "Declare a HEALTHCHECK")
+                    .rationale(
+                        "Without a health check, a hung or disconnected service looks healthy to Docker and \
+                         Compose: restart policies never fire and dependants start against it.",
+                    )
+                    .fix(FIX)
+                    .references(REFERENCES),
+                Rule::new(
+                    "healthcheck-disabled",
+                    Category::Reliability,
+                    Severity::Low,
+                    "Do not disable the health check with HEALTHCHECK NONE",
+                )
+                .rationale("HEALTHCHECK NONE switches off the check the base image provides.")
+                .fix(FIX)
+                .references(REFERENCES),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        if !settings.require_healthcheck {
+            return;
+        }
+        let stages = stages(&document.tree);
+        let Some(last) = stages.last() else { return };
+        match effective_healthcheck(&stages, last.index) {
+            Some((pointer, true)) => {
+                findings.report("healthcheck-disabled", &pointer, "the final stage disables its health check")
+            }
+            Some((_, false)) => {}
+            None => findings.report(
+                "missing-healthcheck",
+                &last.from_pointer(),
+                "the final stage declares no HEALTHCHECK, so Docker cannot tell a hung service from a working one",
+            ),
+        }
+    }
+}
+
+tenken_sdk::export_policy!(Healthcheck);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn a_healthcheck_is_inherited_from_the_parent_stage() {
+        let tree = json!({"stages": [
+            {"name": "base", "from": {"image": "alpine:3.20"}, "instructions": [{"instruction": "HEALTHCHECK", "none": false}]},
+            {"name": null, "from": {"image": "base"}, "instructions": []}]});
+        assert!(check_tree::<Healthcheck>("dockerfile", tree).is_empty());
+    }
+
+    #[test]
+    fn missing_or_disabled_checks_are_reported() {
+        let missing = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"}, "instructions": []}]});
+        assert_eq!(check_tree::<Healthcheck>("dockerfile", missing)[0].1, "/stages/0/from");
+        let disabled = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"},
+            "instructions": [{"instruction": "HEALTHCHECK", "none": true}]}]});
+        assert_eq!(check_tree::<Healthcheck>("dockerfile", disabled)[0].0, "healthcheck-disabled");
+        assert!(tenken_sdk::configure::<Healthcheck>(r#"{"require-healthcheck": false}"#).is_ok());
+    }
+}

@@ -1,0 +1,167 @@
+//! # dockerfile-pinned-base-image
+//!
+//! Every stage starts `FROM` a pinned image: a version tag, or with
+//! `require-digest` a digest. `FROM scratch` and `FROM <earlier stage>` are
+//! fine, and an image assembled from a build argument without a default is
+//! left to whoever passes the argument.
+//!
+//! ## Why it matters
+//! `FROM node` or `FROM node:latest` builds on whatever was pushed last. The
+//! same Dockerfile built on Monday and on Friday produces different images:
+//! a new major version of the runtime, a changed default user, a removed
+//! package, each breaking the build or, worse, the running service, with no
+//! change in the repository to blame. A version tag fixes the intent; a
+//! digest fixes the bytes, so a moved or overwritten tag (or a compromised
+//! registry account) cannot change what you ship.
+
+use serde::Deserialize;
+use tenken_sdk::dockerfile::stages;
+use tenken_sdk::image::{ImageRef, Pinning, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct PinnedBaseImage;
+
+/// Settings, from `[plugins.dockerfile-pinned-base-image]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Require an `@sha256:` digest on every base image.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-digest": {
+      "type": "boolean",
+      "default": false,
+      "description": "Require every base image to be pinned by digest (image:tag@sha256:...), not only by tag."
+    }
+  }
+}"#;
+
+const FIX: &str = "Name an exact version, and pin the digest for reproducible, tamper-evident builds:
+```dockerfile
+FROM node:22.11-bookworm-slim@sha256:4b2a...   # tag for people, digest for machines
+```
+Renovate and Dependabot update pinned tags and digests for you.";
+
+const REFERENCES: &[&str] = &[
+    "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions",
+    "https://docs.docker.com/reference/dockerfile/#from",
+];
+
+fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
+}
+
+impl Policy for PinnedBaseImage {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "dockerfile-pinned-base-image".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Dockerfiles build on pinned base images".to_owned(),
+            summary: "Every stage starts from an exact base image version (and, if required, a digest), so the \
+                      same Dockerfile builds the same image next week."
+                .to_owned(),
+            kinds: vec!["dockerfile".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "latest-base-image",
+                    Severity::High,
+                    "Do not build FROM a :latest image",
+                    ":latest moves with every push: the same Dockerfile builds a different image each week, \
+                     and breakage arrives without a change to blame.",
+                ),
+                rule(
+                    "untagged-base-image",
+                    Severity::High,
+                    "Name a base image version: a tag or a digest",
+                    "A base image without a tag or digest means :latest, with every problem of :latest.",
+                ),
+                rule(
+                    "base-image-without-digest",
+                    Severity::Medium,
+                    "Pin base images by digest (with require-digest)",
+                    "Tags are mutable; only a digest guarantees the base that was reviewed and scanned is \
+                     the one you build on.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        let stages = stages(&document.tree);
+        for stage in &stages {
+            let Some(image) = stage.image else { continue };
+            if stage.is_scratch() || stage.parent(&stages).is_some() || is_templated(image) {
+                continue;
+            }
+            let pointer = stage.from_pointer().key("image");
+            match ImageRef::parse(image).pinning() {
+                Pinning::Latest => {
+                    findings.report(
+                        "latest-base-image",
+                        &pointer,
+                        format!("stage {} builds FROM `{image}`", stage.index + 1),
+                    );
+                }
+                Pinning::Untagged => findings.report(
+                    "untagged-base-image",
+                    &pointer,
+                    format!("stage {} builds FROM `{image}` without a tag, which means :latest", stage.index + 1),
+                ),
+                Pinning::Tag if settings.require_digest => findings.report(
+                    "base-image-without-digest",
+                    &pointer,
+                    format!("stage {} builds FROM `{image}`, pinned by tag but not by digest", stage.index + 1),
+                ),
+                Pinning::Tag | Pinning::Digest => {}
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(PinnedBaseImage);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    fn stage(name: Option<&str>, image: &str) -> serde_json::Value {
+        json!({"name": name, "from": {"instruction": "FROM", "image": image}, "instructions": []})
+    }
+
+    #[test]
+    fn stages_scratch_and_build_args_are_exempt() {
+        let tree = json!({"stages": [stage(Some("build"), "golang:1.23"), stage(None, "build"), stage(None, "scratch"),
+            stage(None, "${BASE_IMAGE}")]});
+        assert!(check_tree::<PinnedBaseImage>("dockerfile", tree).is_empty());
+    }
+
+    #[test]
+    fn latest_and_untagged_are_reported_at_the_image() {
+        let tree = json!({"stages": [stage(None, "node"), stage(None, "python:latest")]});
+        let found: Vec<(String, String)> = check_tree::<PinnedBaseImage>("dockerfile", tree)
+            .into_iter()
+            .map(|(rule, pointer, _)| (rule, pointer))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("untagged-base-image".into(), "/stages/0/from/image".into()),
+                ("latest-base-image".into(), "/stages/1/from/image".into()),
+            ]
+        );
+    }
+}
