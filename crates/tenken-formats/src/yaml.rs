@@ -190,6 +190,13 @@ impl<'a> Builder<'a> {
                 self.document_index += 1;
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let span = match style {
+                    // A block scalar starts at its `|` or `>` header, on the
+                    // key's line, not at its first line of content.
+                    ScalarStyle::Literal | ScalarStyle::Folded => block_scalar_header(self.source, span.start as usize)
+                        .map_or(span, |start| Span::new(start, span.end as usize)),
+                    _ => span,
+                };
                 let value = scalar_value(&text, style, tag.as_deref());
                 let key_text = text.into_owned();
                 self.push_value(
@@ -358,6 +365,21 @@ fn count_nodes(spans: &SpanNode) -> usize {
 
 /// Resolves a scalar by the YAML 1.2 core schema. Quoted and block scalars
 /// are strings; explicit core tags (`!!str`, `!!int`, ...) are honoured.
+/// The offset of a block scalar's `|` or `>` header, found on the last
+/// non-blank line before its content. `None` when the header is not where
+/// it should be, and the content's own start is kept.
+fn block_scalar_header(source: &str, content_start: usize) -> Option<usize> {
+    let before = source.get(..content_start)?.trim_end();
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let line = &before[line_start..];
+    line.char_indices().find_map(|(index, ch)| {
+        let opens = (ch == '|' || ch == '>') && (index == 0 || line[..index].ends_with([' ', '\t', ':', '-']));
+        let rest = &line[index + 1..];
+        let header = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
+        (opens && header.chars().all(|c| c == '+' || c == '-' || c.is_ascii_digit())).then_some(line_start + index)
+    })
+}
+
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
         return match tag.suffix.as_str() {
@@ -454,6 +476,18 @@ mod tests {
             tree,
             &serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 1.5, "f": 31, "g": "yes", "h": "3", "i": ".inf"})
         );
+    }
+
+    #[test]
+    fn block_scalars_start_at_their_header() {
+        let source = "steps:\n  - run: |-\n      echo one\n  - run: >2 # folded\n      two\n";
+        let stream = parse_str(source);
+        let document = &stream.documents[0].1;
+        for (pointer, header) in [("/steps/0/run", "|-"), ("/steps/1/run", ">2")] {
+            let resolved = crate::span::resolve_pointer(&document.tree, &document.spans, pointer);
+            assert!(source[resolved.span.start as usize..].starts_with(header), "{pointer}");
+        }
+        assert_eq!(block_scalar_header("a: b\n  text", 7), None);
     }
 
     #[test]

@@ -72,12 +72,21 @@ impl<'a> Step<'a> {
         self.value.get("run").and_then(Value::as_str)
     }
 
-    /// `name`, else `uses`, else the first line of `run`, for messages.
+    /// For messages: ``step "Build"`` by name, else ``step `actions/checkout@v4` ``
+    /// by action, else the start of its script.
     pub fn describe(&self) -> String {
-        let name = self.value.get("name").and_then(Value::as_str);
-        let label = name.or_else(|| self.uses()).or_else(|| self.run().and_then(|run| run.lines().next()));
-        match label {
-            Some(label) => format!("step \"{}\"", label.trim()),
+        if let Some(name) = self.value.get("name").and_then(Value::as_str) {
+            return format!("step \"{}\"", name.trim());
+        }
+        if let Some(uses) = self.uses() {
+            return format!("step `{}`", uses.trim());
+        }
+        let first_line = self.run().and_then(|run| run.lines().map(str::trim).find(|line| !line.is_empty()));
+        match first_line {
+            Some(line) if line.chars().count() > 40 => {
+                format!("step `{}...`", line.chars().take(40).collect::<String>())
+            }
+            Some(line) => format!("step `{line}`"),
             None => "a step".to_owned(),
         }
     }
@@ -155,7 +164,7 @@ mod tests {
         assert_eq!(steps[1].pointer.as_str(), "/jobs/build/steps/1");
         assert_eq!(
             (steps[0].describe(), steps[1].describe()),
-            ("step \"actions/checkout@v4\"".to_owned(), "step \"Test\"".to_owned())
+            ("step `actions/checkout@v4`".to_owned(), "step \"Test\"".to_owned())
         );
         assert!(jobs[1].steps().is_empty() && jobs[1].uses().is_some());
         assert_eq!(triggers(&workflow), vec!["push", "pull_request_target"]);
