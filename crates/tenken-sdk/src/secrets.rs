@@ -37,6 +37,21 @@ const NOT_A_VALUE: &[&str] = &[
     "FORMAT",
     "MOUNT",
     "KEYS",
+    "LIFETIME",
+    "DURATION",
+    "SCOPE",
+    "SCOPES",
+    "AUDIENCE",
+    "PREFIX",
+    "SUFFIX",
+    "COUNT",
+    "SIZE",
+    "LIMIT",
+    "RETRIES",
+    "INTERVAL",
+    "MODE",
+    "KIND",
+    "ISSUER",
 ];
 
 /// Name parts that make the variable a switch about secrets, such as

@@ -1,0 +1,138 @@
+//! # compose-isolation
+//!
+//! Services stay inside their containers: no `privileged: true`, no
+//! `network_mode: host`, no `pid: host` or `ipc: host`, and no bind mount
+//! of the Docker socket.
+//!
+//! ## Why it matters
+//! Each of these removes the wall between a service and its host. A
+//! privileged container has every capability and device; host networking
+//! exposes every port it binds on every interface and lets it reach
+//! services bound to the host's localhost; the host PID and IPC namespaces
+//! expose every process and its shared memory. The Docker socket is the
+//! most common and the most dangerous: whoever can talk to it can start a
+//! privileged container that mounts `/`, so mounting it hands a compromised
+//! service root on the host.
+
+use serde_json::Value;
+use tenken_sdk::compose::{Service, services};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct Isolation;
+
+const REFERENCES: &[&str] = &[
+    "https://docs.docker.com/engine/security/#docker-daemon-attack-surface",
+    "https://docs.docker.com/reference/compose-file/services/",
+];
+
+const FIX: &str = "Remove host access from application services:
+```yaml
+services:
+  api:
+    image: registry.example.com/api:1.4.2
+    ports: [\"8080:8080\"]          # instead of network_mode: host
+    cap_add: [NET_BIND_SERVICE]    # one capability instead of privileged
+```
+Tools that need the Docker API should reach a socket proxy that allows only the calls they need, not the socket itself.";
+
+fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
+}
+
+/// Whether a `volumes` entry mounts the Docker socket, in the short
+/// (`/var/run/docker.sock:/var/run/docker.sock`) or long (`source:`) form.
+fn mounts_docker_socket(volume: &Value) -> bool {
+    let source = match volume {
+        Value::String(short) => short.split(':').next().unwrap_or_default(),
+        Value::Object(long) => long.get("source").and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
+    };
+    source.ends_with("docker.sock") || source.ends_with("podman.sock") || source.ends_with("containerd.sock")
+}
+
+impl Policy for Isolation {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "compose-isolation".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Compose services stay isolated from their host".to_owned(),
+            summary: "Services run without privileged mode, host namespaces or the Docker socket, so a \
+                      compromised service is not a compromised host."
+                .to_owned(),
+            kinds: vec!["compose".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "privileged",
+                    Severity::Critical,
+                    "Do not run privileged services",
+                    "A privileged container has every capability and device of the host.",
+                ),
+                rule(
+                    "host-namespace",
+                    Severity::High,
+                    "Do not share the host's network, PID or IPC namespace",
+                    "Host namespaces expose the host's ports, processes and shared memory to the service.",
+                ),
+                rule(
+                    "docker-socket",
+                    Severity::Critical,
+                    "Do not mount the Docker socket",
+                    "The Docker socket is root on the host: anyone who can reach it can start a privileged \
+                     container that mounts /.",
+                ),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        for service in services(&document.tree) {
+            check_service(&service, findings);
+        }
+    }
+}
+
+fn check_service(service: &Service<'_>, findings: &mut Findings) {
+    let name = service.name;
+    if service.value.get("privileged").and_then(Value::as_bool) == Some(true) {
+        findings.report("privileged", &service.pointer.key("privileged"), format!("service `{name}` is privileged"));
+    }
+    for (field, what) in [("network_mode", "network"), ("pid", "process"), ("ipc", "IPC")] {
+        if service.value.get(field).and_then(Value::as_str) == Some("host") {
+            findings.report(
+                "host-namespace",
+                &service.pointer.key(field),
+                format!("service `{name}` shares the host's {what} namespace"),
+            );
+        }
+    }
+    let Some(volumes) = service.value.get("volumes").and_then(Value::as_array) else { return };
+    for (index, volume) in volumes.iter().enumerate() {
+        if mounts_docker_socket(volume) {
+            findings.report(
+                "docker-socket",
+                &service.pointer.key("volumes").index(index),
+                format!("service `{name}` mounts the container runtime's socket, which is root on the host"),
+            );
+        }
+    }
+}
+
+tenken_sdk::export_policy!(Isolation);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recognises_socket_mounts_in_both_forms() {
+        assert!(mounts_docker_socket(&json!("/var/run/docker.sock:/var/run/docker.sock:ro")));
+        assert!(mounts_docker_socket(&json!({"type": "bind", "source": "/run/docker.sock", "target": "/x"})));
+        assert!(!mounts_docker_socket(&json!("./data:/data")));
+    }
+}

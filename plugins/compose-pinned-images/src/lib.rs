@@ -1,0 +1,146 @@
+//! # compose-pinned-images
+//!
+//! Every service that pulls an image names an exact version: a tag other
+//! than `latest`, or with `require-digest` a digest. A service with a
+//! `build:` section names the image it builds, so its tag is not judged,
+//! and an image chosen by a variable (`${IMAGE}`) is left to whoever sets
+//! the variable.
+//!
+//! ## Why it matters
+//! `image: postgres` runs whatever was pushed last. The same compose file
+//! brings up a new major version of the database on the next `docker
+//! compose pull`, with a data format the old volume cannot be read by, on
+//! one machine and not on another. Pinned tags make upgrades a reviewed
+//! change; digests make them tamper-evident.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::compose::services;
+use tenken_sdk::image::{ImageRef, Pinning, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct PinnedImages;
+
+/// Settings, from `[plugins.compose-pinned-images]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Require an `@sha256:` digest on every pulled image.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-digest": {
+      "type": "boolean",
+      "default": false,
+      "description": "Require every pulled image to be pinned by digest (image:tag@sha256:...)."
+    }
+  }
+}"#;
+
+const FIX: &str = "Name an exact version, and a digest where integrity matters:
+```yaml
+services:
+  db:
+    image: postgres:16.4-bookworm@sha256:5d4d...
+```";
+
+const REFERENCES: &[&str] = &["https://docs.docker.com/reference/compose-file/services/#image"];
+
+fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
+}
+
+impl Policy for PinnedImages {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "compose-pinned-images".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Compose services run pinned images".to_owned(),
+            summary: "Services pull an exact image version (and, if required, a digest), so every machine runs \
+                      the same stack and upgrades are reviewed changes."
+                .to_owned(),
+            kinds: vec!["compose".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "latest-image",
+                    Severity::High,
+                    "Do not run :latest images",
+                    ":latest changes with every push: machines drift apart, and an upgrade of the database \
+                     happens on the next pull, unreviewed.",
+                ),
+                rule(
+                    "untagged-image",
+                    Severity::High,
+                    "Name an image version: a tag or a digest",
+                    "An image without a tag or digest means :latest.",
+                ),
+                rule(
+                    "image-without-digest",
+                    Severity::Medium,
+                    "Pin images by digest (with require-digest)",
+                    "Tags can be moved; only a digest fixes the bytes.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        for service in services(&document.tree) {
+            if service.value.get("build").is_some() {
+                continue;
+            }
+            let Some(image) = service.value.get("image").and_then(Value::as_str) else { continue };
+            if is_templated(image) {
+                continue;
+            }
+            let pointer = service.pointer.key("image");
+            let name = service.name;
+            match ImageRef::parse(image).pinning() {
+                Pinning::Latest => {
+                    findings.report("latest-image", &pointer, format!("service `{name}` runs `{image}`"))
+                }
+                Pinning::Untagged => findings.report(
+                    "untagged-image",
+                    &pointer,
+                    format!("service `{name}` runs `{image}` without a tag, which means :latest"),
+                ),
+                Pinning::Tag if settings.require_digest => findings.report(
+                    "image-without-digest",
+                    &pointer,
+                    format!("service `{name}` runs `{image}`, pinned by tag but not by digest"),
+                ),
+                Pinning::Tag | Pinning::Digest => {}
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(PinnedImages);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn built_and_templated_images_are_exempt() {
+        let compose = json!({"services": {
+            "app": {"build": ".", "image": "shop/app"}, "db": {"image": "${DB_IMAGE}"},
+            "cache": {"image": "redis"}, "proxy": {"image": "nginx:1.27"}}});
+        let found = check_tree::<PinnedImages>("compose", compose);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("untagged-image", "/services/cache/image"));
+    }
+}
