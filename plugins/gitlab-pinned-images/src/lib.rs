@@ -1,0 +1,179 @@
+//! # gitlab-pinned-images
+//!
+//! The images a pipeline runs in (`image:` at the top level, in `default:`
+//! or in a job) and its service containers (`services:`) name an exact
+//! version: a tag other than `latest`, or with `require-digest` a digest.
+//! Images chosen by a CI variable (`$BUILD_IMAGE`) are not judged.
+//!
+//! ## Why it matters
+//! A job image is the toolchain the build runs with. `image: node` moves to
+//! the next major version of Node on the day it is published, and the
+//! pipeline that passed yesterday fails today, or passes and ships
+//! something built with a different compiler. Pinned images make toolchain
+//! upgrades a reviewed change, and digests make them tamper-evident.
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::gitlab::jobs;
+use tenken_sdk::image::{ImageRef, Pinning, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct PinnedImages;
+
+/// Settings, from `[plugins.gitlab-pinned-images]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Require an `@sha256:` digest on every image.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "require-digest": {
+      "type": "boolean",
+      "default": false,
+      "description": "Require every job and service image to be pinned by digest."
+    }
+  }
+}"#;
+
+const FIX: &str = "Pin the job's toolchain image:
+```yaml
+default:
+  image: node:22.11-bookworm-slim@sha256:4b2a...
+test:
+  services:
+    - name: postgres:16.4
+      alias: db
+```";
+
+fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+    Rule::new(id, Category::Reliability, severity, title)
+        .rationale(rationale)
+        .fix(FIX)
+        .references(&["https://docs.gitlab.com/ci/yaml/#image", "https://docs.gitlab.com/ci/services/"])
+}
+
+impl Policy for PinnedImages {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "gitlab-pinned-images".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "GitLab CI runs pinned images".to_owned(),
+            summary: "Job and service images name an exact version, so a pipeline's toolchain changes only when \
+                      someone changes it."
+                .to_owned(),
+            kinds: vec!["gitlab-ci".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                rule(
+                    "latest-image",
+                    Severity::Medium,
+                    "Do not run CI jobs in :latest images",
+                    "The toolchain changes under the pipeline with every push to :latest: builds break, or ship \
+                     built with something nobody chose.",
+                ),
+                rule(
+                    "untagged-image",
+                    Severity::Medium,
+                    "Name a CI image version: a tag or a digest",
+                    "An image without a tag or digest means :latest.",
+                ),
+                rule(
+                    "image-without-digest",
+                    Severity::Low,
+                    "Pin CI images by digest (with require-digest)",
+                    "Tags can be moved; only a digest fixes the bytes the pipeline runs.",
+                ),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        let tree = &document.tree;
+        check_holder(tree, &Pointer::root(), "the pipeline", settings, findings);
+        if let Some(default) = tree.get("default") {
+            check_holder(default, &Pointer::root().key("default"), "`default`", settings, findings);
+        }
+        for job in jobs(tree) {
+            check_holder(job.value, &job.pointer, &format!("job `{}`", job.name), settings, findings);
+        }
+    }
+}
+
+/// Checks the `image` and `services` of a job, `default`, or the top level.
+fn check_holder(holder: &Value, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+    if let Some(image) = holder.get("image") {
+        check_image(image, &pointer.key("image"), whose, settings, findings);
+    }
+    if let Some(services) = holder.get("services").and_then(Value::as_array) {
+        for (index, service) in services.iter().enumerate() {
+            check_image(service, &pointer.key("services").index(index), whose, settings, findings);
+        }
+    }
+}
+
+/// An image in its short (`node:22`) or long (`{name: node:22}`) form.
+fn check_image(image: &Value, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+    let (name, at) = match image {
+        Value::String(name) => (name.as_str(), pointer.clone()),
+        Value::Object(long) => match long.get("name").and_then(Value::as_str) {
+            Some(name) => (name, pointer.key("name")),
+            None => return,
+        },
+        _ => return,
+    };
+    if is_templated(name) {
+        return;
+    }
+    match ImageRef::parse(name).pinning() {
+        Pinning::Latest => findings.report("latest-image", &at, format!("{whose} runs in `{name}`")),
+        Pinning::Untagged => findings.report(
+            "untagged-image",
+            &at,
+            format!("{whose} runs in `{name}` without a tag, which means :latest"),
+        ),
+        Pinning::Tag if settings.require_digest => findings.report(
+            "image-without-digest",
+            &at,
+            format!("{whose} runs in `{name}`, pinned by tag but not by digest"),
+        ),
+        Pinning::Tag | Pinning::Digest => {}
+    }
+}
+
+tenken_sdk::export_policy!(PinnedImages);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn checks_every_place_an_image_can_be() {
+        let config = json!({"image": "alpine", "default": {"image": {"name": "node:latest"}},
+            "test": {"image": "$CI_REGISTRY_IMAGE/builder", "services": ["postgres:16.4", {"name": "redis"}]}});
+        let found: Vec<(String, String)> = check_tree::<PinnedImages>("gitlab-ci", config)
+            .into_iter()
+            .map(|(rule, pointer, _)| (rule, pointer))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("untagged-image".into(), "/image".into()),
+                ("latest-image".into(), "/default/image/name".into()),
+                ("untagged-image".into(), "/test/services/1/name".into()),
+            ]
+        );
+    }
+}
