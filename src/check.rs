@@ -14,6 +14,7 @@ use tenken_report::{
     RuleDescriptor,
 };
 
+use crate::baseline;
 use crate::changed;
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::discover::{self, InputFile, discover};
@@ -21,6 +22,7 @@ use crate::kinds::KindMap;
 use crate::locate::{excerpt, finding};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
+use crate::suppress;
 
 /// Runs `tenken check` and returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
@@ -33,7 +35,15 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let plugins = plugins::load(&args.runtime)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
+    if let Some(path) = &args.baseline {
+        report.baseline_unmatched = Some(baseline::apply(&mut report, path)?);
+    }
     report.elapsed = Some(started.elapsed());
+    if let Some(path) = &args.write_baseline {
+        let recorded = baseline::write(&report, path)?;
+        eprintln!("tenken: recorded {recorded} findings in {}", path.display());
+        return Ok(if report.errors.is_empty() { 0 } else { 2 });
+    }
 
     let options = RenderOptions { color: use_color(args.color) };
     let version = env!("CARGO_PKG_VERSION");
@@ -78,6 +88,8 @@ struct FileResult {
     /// A sibling read only as context for project-scoped plugins: not an
     /// input, so it is neither listed nor reported on.
     context: bool,
+    /// The exceptions written in the file.
+    exceptions: Vec<suppress::Exception>,
     log: Vec<String>,
 }
 
@@ -141,7 +153,9 @@ pub(crate) fn check_paths(
         });
     }
     let mut log = Vec::new();
+    let mut exceptions = Vec::new();
     for result in results {
+        exceptions.extend(result.exceptions);
         report.findings.extend(result.findings);
         report.errors.extend(result.errors);
         report.warnings.extend(result.warnings);
@@ -157,6 +171,13 @@ pub(crate) fn check_paths(
             sha256: plugin.sha256.clone(),
         })
         .collect();
+    // Exceptions apply to file- and project-scoped findings alike. Files that
+    // could not be fully checked get no unused-exception findings.
+    let unreliable: Vec<String> =
+        report.files.iter().filter(|file| file.status == FileStatus::Error).map(|file| file.path.clone()).collect();
+    let about_exceptions = suppress::apply(&mut report.findings, &exceptions, suppress::today(), &unreliable);
+    let tenken_rules = if about_exceptions.is_empty() { Vec::new() } else { suppress::rule_descriptors() };
+    report.findings.extend(about_exceptions);
     report.rules = plugins
         .loaded
         .iter()
@@ -172,6 +193,7 @@ pub(crate) fn check_paths(
                 references: rule.references.clone(),
             })
         })
+        .chain(tenken_rules)
         .collect();
     report.sort();
 
@@ -252,6 +274,8 @@ fn check_file(
             DiagnosticLevel::Warning => result.warnings.push(entry),
         }
     }
+
+    result.exceptions = suppress::collect(&parsed);
 
     // Serialize each tree once; every plugin reads the same text.
     let trees: Vec<String> = parsed.documents.iter().map(|document| document.tree.to_string()).collect();

@@ -94,6 +94,16 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REF", requires = "changed")]
     pub base: Option<String>,
 
+    /// Report only findings that are not in this baseline file (see
+    /// --write-baseline); recorded ones are listed as suppressed.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in a baseline file and exit 0 (2 if
+    /// something could not be checked).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Treat files matching a glob as a kind, when detection guesses wrong,
     /// e.g. `--kind 'deploy/**/*.yml=kubernetes'` or `--kind '*.k8s=kubernetes'`.
     /// Repeatable; the last matching mapping wins.

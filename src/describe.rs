@@ -7,6 +7,7 @@ use tenken_host::{LoadedPlugin, RuleInfo};
 
 use crate::cli::{ExplainArgs, ListFormat, PluginArgs};
 use crate::plugins;
+use crate::suppress;
 
 /// Lists plugins, their kinds and rules.
 pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
@@ -62,6 +63,28 @@ fn write_plugin(out: &mut String, plugin: &LoadedPlugin) {
 
 /// Prints the documentation of one rule, or of every rule of a plugin.
 pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+    // tenken's own rules, about exceptions, need no plugin.
+    let own: Vec<_> = suppress::rule_descriptors()
+        .into_iter()
+        .filter(|rule| rule.id == args.rule || (args.rule == "tenken" && rule.plugin == "tenken"))
+        .collect();
+    if !own.is_empty() {
+        let mut out = String::new();
+        for rule in own {
+            write_rule(
+                &mut out,
+                &rule.id,
+                &rule.title,
+                rule.severity.as_str(),
+                &format!("{:?}", rule.category),
+                &rule.rationale,
+                &rule.fix,
+                &rule.references,
+            );
+        }
+        print!("{out}");
+        return Ok(0);
+    }
     let plugins = plugins::load(&args.runtime)?;
     let (plugin_id, rule_id) = match args.rule.split_once('/') {
         Some((plugin, rule)) => (plugin, Some(rule)),
@@ -83,23 +106,42 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     };
     let mut out = String::new();
     for rule in rules {
-        let _ = writeln!(out, "# {}/{}: {}\n", plugin.info.id, rule.id, rule.title);
-        let _ = writeln!(
-            out,
-            "Severity: {}. Category: {}.\n",
-            rule.default_severity,
-            format!("{:?}", rule.category).to_lowercase()
+        write_rule(
+            &mut out,
+            &format!("{}/{}", plugin.info.id, rule.id),
+            &rule.title,
+            rule.default_severity.as_str(),
+            &format!("{:?}", rule.category),
+            &rule.rationale,
+            &rule.fix,
+            &rule.references,
         );
-        let _ = writeln!(out, "## Why it matters\n\n{}\n", rule.rationale);
-        let _ = writeln!(out, "## How to fix it\n\n{}\n", rule.fix);
-        if !rule.references.is_empty() {
-            let _ = writeln!(out, "## References\n");
-            for reference in &rule.references {
-                let _ = writeln!(out, "- {reference}");
-            }
-            out.push('\n');
-        }
     }
     print!("{out}");
     Ok(0)
+}
+
+/// One rule's documentation, as Markdown.
+#[allow(clippy::too_many_arguments)]
+fn write_rule(
+    out: &mut String,
+    id: &str,
+    title: &str,
+    severity: &str,
+    category: &str,
+    rationale: &str,
+    fix: &str,
+    references: &[String],
+) {
+    let _ = writeln!(out, "# {id}: {title}\n");
+    let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", category.to_lowercase());
+    let _ = writeln!(out, "## Why it matters\n\n{rationale}\n");
+    let _ = writeln!(out, "## How to fix it\n\n{fix}\n");
+    if !references.is_empty() {
+        let _ = writeln!(out, "## References\n");
+        for reference in references {
+            let _ = writeln!(out, "- {reference}");
+        }
+        out.push('\n');
+    }
 }

@@ -1,6 +1,7 @@
 //! The tenken command-line tool as a library, so that benchmarks and tests
 //! can drive the same code the binary runs.
 
+mod baseline;
 mod changed;
 mod check;
 pub mod cli;
@@ -11,6 +12,7 @@ mod kinds;
 mod locate;
 pub mod plugins;
 mod progress;
+mod suppress;
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {

@@ -31,6 +31,8 @@ pub(crate) fn finding(plugin: &LoadedPlugin, parsed: &ParsedFile, document: &Doc
         pointer: raw.pointer,
         help: rule.map(|rule| rule.title.clone()).unwrap_or_default(),
         excerpt: Some(excerpt(parsed, resolved.span)),
+        suppressed: None,
+        note: None,
     }
 }
 

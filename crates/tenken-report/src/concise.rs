@@ -8,7 +8,7 @@ use crate::Report;
 /// Renders findings, then errors, then warnings, then the summary.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for finding in &report.findings {
+    for finding in report.active_findings() {
         let at = &finding.location;
         let _ = writeln!(
             out,

@@ -13,7 +13,7 @@ use crate::{Report, Severity};
 /// error, then the summary as plain log text.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    for finding in &report.findings {
+    for finding in report.active_findings() {
         let at = &finding.location;
         let _ = writeln!(
             out,

@@ -30,7 +30,10 @@ struct Tool<'a> {
 
 #[derive(Serialize)]
 struct Summary {
+    /// Findings that count (not suppressed).
     findings: usize,
+    /// Findings an exception covers; they are listed with `suppressed`.
+    suppressed: usize,
     /// Most severe first.
     by_severity: serde_json::Map<String, serde_json::Value>,
     files_checked: usize,
@@ -38,6 +41,9 @@ struct Summary {
     files_errored: usize,
     errors: usize,
     plugins: usize,
+    /// With `--baseline`: entries that matched no finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_unmatched: Option<usize>,
 }
 
 /// Renders `report` as pretty-printed JSON, ending in a newline.
@@ -49,13 +55,15 @@ pub fn render(report: &Report, tool_version: &str) -> String {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "tenken", version: tool_version },
         summary: Summary {
-            findings: report.findings.len(),
+            findings: report.active_count(),
+            suppressed: report.suppressed_count(),
             by_severity,
             files_checked: checked,
             files_skipped: skipped,
             files_errored: errored,
             errors: report.errors.len(),
             plugins: report.plugins.len(),
+            baseline_unmatched: report.baseline_unmatched,
         },
         findings: &report.findings,
         errors: &report.errors,

@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
     let mut junit = JunitReport::new("tenken");
     for plugin in &report.plugins {
         let mut suite = TestSuite::new(plugin.id.as_str());
-        let findings: Vec<_> = report.findings.iter().filter(|finding| finding.plugin == plugin.id).collect();
+        let findings: Vec<_> = report.active_findings().filter(|finding| finding.plugin == plugin.id).collect();
         for finding in &findings {
             let at = &finding.location;
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

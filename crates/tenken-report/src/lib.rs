@@ -119,6 +119,42 @@ pub struct Finding {
     /// Source lines for a code frame.
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
+    /// The exception that keeps this finding from counting, if any.
+    /// Suppressed findings are reported, never dropped, but do not fail the
+    /// run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    /// Something the reader should know, such as an exception that expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Where an exception was written down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// A `tenken:ignore` comment on or above the node.
+    Comment,
+    /// A `tenken:ignore-file` comment.
+    FileComment,
+    /// A `tenken.dev/ignore` annotation on a Kubernetes object.
+    Annotation,
+    /// An entry of the baseline file.
+    Baseline,
+}
+
+/// An exception that covers a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// How it was written.
+    pub kind: SuppressionKind,
+    /// Why the exception is acceptable.
+    pub reason: String,
+    /// The last day it applies (`YYYY-MM-DD`), if it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Where it is written, e.g. `k8s/agent.yaml:12`.
+    pub source: String,
 }
 
 /// What happened to one input file.
@@ -257,6 +293,9 @@ pub struct Report {
     pub rules: Vec<RuleDescriptor>,
     /// Wall-clock time of the run, shown in the text summary.
     pub elapsed: Option<Duration>,
+    /// With a baseline: how many of its entries matched no finding (fixed
+    /// since, so the baseline can be pruned).
+    pub baseline_unmatched: Option<usize>,
 }
 
 impl Report {
@@ -273,9 +312,24 @@ impl Report {
         self.rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
 
-    /// Number of findings of `severity`.
+    /// The findings that count: those no exception covers.
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|finding| finding.suppressed.is_none())
+    }
+
+    /// Number of findings that count.
+    pub fn active_count(&self) -> usize {
+        self.active_findings().count()
+    }
+
+    /// Number of findings an exception covers.
+    pub fn suppressed_count(&self) -> usize {
+        self.findings.len() - self.active_count()
+    }
+
+    /// Number of findings of `severity` that count.
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|finding| finding.severity == severity).count()
+        self.active_findings().filter(|finding| finding.severity == severity).count()
     }
 
     /// Number of files with each status: (checked, skipped, errored).
@@ -297,7 +351,7 @@ impl Report {
     pub fn exit_code(&self, fail_on: Severity) -> u8 {
         if !self.errors.is_empty() {
             2
-        } else if self.findings.iter().any(|finding| finding.severity <= fail_on) {
+        } else if self.active_findings().any(|finding| finding.severity <= fail_on) {
             1
         } else {
             0
@@ -372,6 +426,8 @@ mod tests {
             pointer: String::new(),
             help: String::new(),
             excerpt: None,
+            suppressed: None,
+            note: None,
         }
     }
 
@@ -396,6 +452,17 @@ mod tests {
         assert_eq!(report.exit_code(Severity::Low), 1);
         assert_eq!(report.exit_code(Severity::Medium), 1);
         assert_eq!(report.exit_code(Severity::High), 0);
+        // A suppressed finding is reported but does not fail the run.
+        let mut excepted = finding(Severity::Critical);
+        excepted.suppressed = Some(Suppression {
+            kind: SuppressionKind::Comment,
+            reason: "accepted".into(),
+            until: None,
+            source: "a:1".into(),
+        });
+        report.findings.push(excepted);
+        assert_eq!(report.exit_code(Severity::High), 0);
+        assert_eq!((report.active_count(), report.suppressed_count()), (1, 1));
         report.errors.push(Problem {
             kind: ProblemKind::Plugin,
             path: "a".into(),

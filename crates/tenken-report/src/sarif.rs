@@ -15,7 +15,7 @@
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use crate::{Category, Finding, Location, Problem, Report, RuleDescriptor, Severity};
+use crate::{Category, Finding, Location, Problem, Report, RuleDescriptor, Severity, SuppressionKind};
 
 /// Characters escaped in a URI path: controls, space and the characters
 /// that end or delimit a path (`%`, `#`, `?`), plus those some consumers
@@ -131,6 +131,23 @@ fn result(report: &Report, finding: &Finding) -> Value {
     if let Some(excerpt) = &finding.excerpt {
         let snippet = excerpt.text.lines().last().unwrap_or_default();
         value["locations"][0]["physicalLocation"]["region"]["snippet"] = json!({ "text": snippet });
+    }
+    if let Some(suppression) = &finding.suppressed {
+        // An exception written in the file is `inSource`; one kept outside
+        // it (the baseline) is `external`.
+        let kind = match suppression.kind {
+            SuppressionKind::Baseline => "external",
+            SuppressionKind::Comment | SuppressionKind::FileComment | SuppressionKind::Annotation => "inSource",
+        };
+        let mut entry = json!({ "kind": kind, "status": "accepted", "justification": suppression.reason });
+        entry["properties"] = json!({ "source": suppression.source });
+        if let Some(until) = &suppression.until {
+            entry["properties"]["until"] = json!(until);
+        }
+        value["suppressions"] = json!([entry]);
+    }
+    if let Some(note) = &finding.note {
+        value["properties"]["note"] = json!(note);
     }
     value
 }

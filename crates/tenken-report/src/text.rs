@@ -18,7 +18,7 @@ pub struct TextOptions {
 pub fn render(report: &Report, options: TextOptions) -> String {
     let renderer = if options.color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
-    for finding in &report.findings {
+    for finding in report.active_findings() {
         out.push_str(&renderer.render(&finding_report(finding)));
         out.push_str("\n\n");
     }
@@ -61,7 +61,12 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
         None => title.element(annotate_snippets::Origin::path(&location.path).line(location.line as usize)),
     };
     let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.help, finding.rule));
-    vec![group, Group::with_title(help)]
+    let mut groups = vec![group];
+    if let Some(note) = &finding.note {
+        groups.push(Group::with_title(Level::NOTE.secondary_title(note.as_str())));
+    }
+    groups.push(Group::with_title(help));
+    groups
 }
 
 /// An error or warning: its first line as the title, at its location; any
@@ -97,7 +102,7 @@ fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<
 pub fn summary(report: &Report) -> String {
     let (checked, skipped, errored) = report.file_counts();
     let mut line = String::new();
-    let total = report.findings.len();
+    let total = report.active_count();
     let _ = write!(line, "{} {}", total, plural(total, "finding", "findings"));
     let by_severity: Vec<String> = Severity::ALL
         .iter()
@@ -116,8 +121,20 @@ pub fn summary(report: &Report) -> String {
         plural(checked, "file", "files"),
         plural(plugins, "plugin", "plugins")
     );
+    let suppressed = report.suppressed_count();
+    if suppressed > 0 {
+        let _ = write!(line, "; {suppressed} {} suppressed", plural(suppressed, "finding", "findings"));
+    }
     if skipped > 0 {
         let _ = write!(line, "; {skipped} {} skipped", plural(skipped, "file", "files"));
+    }
+    if let Some(unmatched) = report.baseline_unmatched.filter(|unmatched| *unmatched > 0) {
+        let _ = write!(
+            line,
+            "; {unmatched} baseline {} no longer {} (write the baseline again to prune)",
+            plural(unmatched, "entry", "entries"),
+            plural(unmatched, "matches", "match")
+        );
     }
     if errored > 0 || !report.errors.is_empty() {
         let errors = report.errors.len();

@@ -1,0 +1,443 @@
+//! Exceptions written next to the config they excuse, in every format:
+//!
+//! ```yaml
+//! # tenken:ignore k8s-probes/missing-liveness-probe -- batch worker, restarted by the queue
+//! - name: worker
+//!   image: registry.example.com/worker:2.1.0
+//! hostNetwork: true  # tenken:ignore k8s-host-isolation/host-network until=2027-03-31 -- CNI agent
+//! # tenken:ignore-file dockerfile-healthcheck -- a CLI image, nothing to probe
+//! ```
+//!
+//! and, on Kubernetes objects, `metadata.annotations["tenken.dev/ignore"]:
+//! "rule: reason; other-rule: reason"`.
+//!
+//! A comment on a line of its own covers the node that starts on the next
+//! line, whole: a container, a Terraform block, a Dockerfile instruction.
+//! At the end of a line it covers that line. `ignore-file` covers the file.
+//! An annotation covers the object (or pod template) that carries it, and
+//! nothing outside it. Rules are named in full (`plugin/rule`) or by plugin
+//! (every rule of it). A reason after `--` is required; `until=YYYY-MM-DD`
+//! makes the exception lapse after that day (UTC).
+//!
+//! Nothing is dropped: covered findings stay in the report, marked
+//! suppressed with the reason. Exceptions that are malformed, or that cover
+//! nothing, become findings of their own.
+
+use tenken_formats::span::{LineIndex, SpanNode, resolve_pointer};
+use tenken_formats::{Format, ParsedFile};
+use tenken_report::{Category, Excerpt, Finding, Location, RuleDescriptor, Severity, Suppression, SuppressionKind};
+
+use crate::locate::excerpt;
+
+/// The annotation Kubernetes objects and pod templates carry exceptions in.
+pub(crate) const ANNOTATION: &str = "tenken.dev/ignore";
+
+/// Rule ids of the findings tenken itself reports about exceptions.
+pub(crate) const INVALID_RULE: &str = "tenken/invalid-suppression";
+pub(crate) const UNUSED_RULE: &str = "tenken/unused-suppression";
+
+/// One exception, as written.
+#[derive(Debug, Clone)]
+pub(crate) struct Exception {
+    kind: SuppressionKind,
+    /// Full rule ids or plugin ids.
+    rules: Vec<String>,
+    reason: String,
+    until: Option<jiff::civil::Date>,
+    coverage: Coverage,
+    /// Where it is written, for messages and for findings about it.
+    origin: Location,
+    origin_excerpt: Option<Excerpt>,
+    /// Why it cannot apply, if it is malformed.
+    invalid: Option<String>,
+}
+
+/// What an exception covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Coverage {
+    /// Findings starting on these lines of the file (inclusive).
+    Lines { first: u32, last: u32 },
+    /// Every finding of the file.
+    File,
+    /// Findings in one document whose pointer is this one or below it.
+    Subtree { document: u32, pointer: String },
+}
+
+/// The exceptions of one file: comments in its source, and annotations in
+/// its Kubernetes documents.
+pub(crate) fn collect(parsed: &ParsedFile) -> Vec<Exception> {
+    let mut exceptions = comments(parsed);
+    exceptions.extend(annotations(parsed));
+    exceptions
+}
+
+/// Comment markers of each format. Dockerfile comments only start lines.
+fn comment_markers(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Yaml | Format::Toml | Format::Env | Format::Dockerfile => &["#"],
+        Format::Hcl => &["#", "//"],
+        Format::Properties => &["#", "!"],
+        Format::Ini => &["#", ";"],
+        Format::Json => &["//"],
+    }
+}
+
+/// The comment text after `tenken:ignore` on a line, whether the comment is
+/// the whole line, and whether it is the file-wide form.
+fn directive(line: &str, format: Format) -> Option<(usize, &str, bool, bool)> {
+    let at = line.find("tenken:ignore")?;
+    let before = line[..at].trim_end();
+    let marker = comment_markers(format).iter().find(|marker| before.ends_with(**marker))?;
+    let marker_start = before.len() - marker.len();
+    let whole_line = line[..marker_start].trim().is_empty();
+    if format == Format::Dockerfile && !whole_line {
+        return None; // `#` later in a Dockerfile line is an argument, not a comment
+    }
+    if marker_start > 0 && !line[..marker_start].ends_with(char::is_whitespace) {
+        return None; // `url#tenken:ignore` is not a comment
+    }
+    let rest = &line[at + "tenken:ignore".len()..];
+    let (file_wide, body) = match rest.strip_prefix("-file") {
+        Some(body) => (true, body),
+        None => (false, rest),
+    };
+    Some((marker_start, body.trim(), whole_line, file_wide))
+}
+
+/// `rule[, rule...] [until=YYYY-MM-DD] -- reason` → (rules, until, reason,
+/// what is wrong with it).
+fn parse_body(body: &str) -> (Vec<String>, Option<jiff::civil::Date>, String, Option<String>) {
+    let (spec, reason) = match body.split_once("--") {
+        Some((spec, reason)) => (spec, reason.trim().to_owned()),
+        None => (body, String::new()),
+    };
+    let mut rules = Vec::new();
+    let mut until = None;
+    let mut problem = None;
+    for token in spec.split([' ', ',', '\t']).filter(|token| !token.is_empty()) {
+        match token.strip_prefix("until=") {
+            Some(date) => match date.parse::<jiff::civil::Date>() {
+                Ok(date) => until = Some(date),
+                Err(_) => problem = Some(format!("`until={date}` is not a date; write until=YYYY-MM-DD")),
+            },
+            None => rules.push(token.to_owned()),
+        }
+    }
+    if rules.is_empty() {
+        problem = Some("names no rule; write `tenken:ignore <plugin>/<rule> -- <reason>`".to_owned());
+    } else if reason.is_empty() && problem.is_none() {
+        problem = Some("gives no reason; add `-- <why this is acceptable>`".to_owned());
+    }
+    (rules, until, reason, problem)
+}
+
+fn is_comment_or_blank(line: &str, format: Format) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.is_empty() || comment_markers(format).iter().any(|marker| trimmed.starts_with(marker))
+}
+
+fn comments(parsed: &ParsedFile) -> Vec<Exception> {
+    let source = &parsed.source;
+    let lines: Vec<&str> = source.text.lines().collect();
+    let mut found = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let Some((marker_start, body, whole_line, file_wide)) = directive(line, parsed.format) else { continue };
+        let number = index as u32 + 1;
+        let coverage = if file_wide {
+            Coverage::File
+        } else if whole_line {
+            let target = lines[index + 1..]
+                .iter()
+                .position(|next| !is_comment_or_blank(next, parsed.format))
+                .map(|offset| number + 1 + offset as u32);
+            match target {
+                Some(target) => Coverage::Lines { first: target, last: node_end_line(parsed, target) },
+                None => Coverage::Lines { first: number, last: number },
+            }
+        } else {
+            Coverage::Lines { first: number, last: number }
+        };
+        let (rules, until, reason, invalid) = parse_body(body);
+        let start = source.lines.line_range(&source.text, number).start + marker_start;
+        let span = tenken_formats::span::Span::new(start, start + line.len() - marker_start);
+        found.push(Exception {
+            kind: if file_wide { SuppressionKind::FileComment } else { SuppressionKind::Comment },
+            rules,
+            reason,
+            until,
+            coverage,
+            origin: location(parsed, span),
+            origin_excerpt: Some(excerpt(parsed, span)),
+            invalid,
+        });
+    }
+    found
+}
+
+fn location(parsed: &ParsedFile, span: tenken_formats::span::Span) -> Location {
+    let source = &parsed.source;
+    let start = source.lines.line_column(&source.text, span.start);
+    let end = source.lines.line_column(&source.text, span.end);
+    Location {
+        path: source.path.clone(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+/// The last line of the largest node that starts on `line`: a whole
+/// mapping, block or instruction when the line opens one.
+fn node_end_line(parsed: &ParsedFile, line: u32) -> u32 {
+    let source = &parsed.source;
+    let mut end = None;
+    for document in &parsed.documents {
+        widest_end(&document.spans, &source.lines, &source.text, line, &mut end);
+    }
+    end.map_or(line, |offset| source.lines.line_column(&source.text, offset.saturating_sub(1)).line.max(line))
+}
+
+fn widest_end(node: &SpanNode, lines: &LineIndex, text: &str, line: u32, end: &mut Option<u32>) {
+    // A node opens on the line if its key is there, or, without a key (a
+    // list item, a document), its value. A value whose key sits on an
+    // earlier line (`containers:` above its first item) belongs there.
+    let starts_here = |offset: u32| lines.line_column(text, offset).line == line;
+    let opens_here = match node.key {
+        Some(key) => starts_here(key.start),
+        None => starts_here(node.value.start),
+    };
+    if opens_here {
+        *end = Some(end.map_or(node.value.end, |current| current.max(node.value.end)));
+    }
+    for child in &node.children {
+        widest_end(child, lines, text, line, end);
+    }
+}
+
+/// `tenken.dev/ignore` annotations on any object or template of a
+/// Kubernetes document: each covers the mapping whose metadata carries it.
+fn annotations(parsed: &ParsedFile) -> Vec<Exception> {
+    let mut found = Vec::new();
+    for document in parsed.documents.iter().filter(|document| document.kind == "kubernetes") {
+        let mut holders = Vec::new();
+        annotated_mappings(&document.tree, String::new(), &mut holders);
+        for (holder, text) in holders {
+            let annotation_pointer =
+                format!("{holder}/metadata/annotations/{}", ANNOTATION.replace('~', "~0").replace('/', "~1"));
+            let resolved = resolve_pointer(&document.tree, &document.spans, &annotation_pointer);
+            for entry in text.split(';').map(str::trim).filter(|entry| !entry.is_empty()) {
+                let (rule, reason) = entry.split_once(':').unwrap_or((entry, ""));
+                let (rules, until, reason, invalid) = parse_body(&format!("{} -- {}", rule.trim(), reason.trim()));
+                let invalid = invalid.map(|problem| problem.replace("`-- <why this is acceptable>`", "`rule: reason`"));
+                found.push(Exception {
+                    kind: SuppressionKind::Annotation,
+                    rules,
+                    reason,
+                    until,
+                    coverage: Coverage::Subtree { document: document.index, pointer: holder.clone() },
+                    origin: location(parsed, resolved.span),
+                    origin_excerpt: Some(excerpt(parsed, resolved.span)),
+                    invalid,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Pointers of every mapping with `metadata.annotations["tenken.dev/ignore"]`,
+/// with the annotation's text.
+fn annotated_mappings(value: &serde_json::Value, pointer: String, found: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(text) = value
+                .pointer("/metadata/annotations")
+                .and_then(|annotations| annotations.get(ANNOTATION))
+                .and_then(|v| v.as_str())
+            {
+                found.push((pointer.clone(), text.to_owned()));
+            }
+            for (key, child) in map {
+                annotated_mappings(child, format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1")), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                annotated_mappings(child, format!("{pointer}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Exception {
+    fn names(&self, finding: &Finding) -> bool {
+        self.rules.iter().any(|rule| *rule == finding.rule || *rule == finding.plugin)
+    }
+
+    fn covers(&self, finding: &Finding) -> bool {
+        if finding.location.path != self.origin.path || !self.names(finding) {
+            return false;
+        }
+        match &self.coverage {
+            Coverage::File => true,
+            Coverage::Lines { first, last } => (*first..=*last).contains(&finding.location.line),
+            Coverage::Subtree { document, pointer } => {
+                finding.document == *document
+                    && (pointer.is_empty()
+                        || finding.pointer == *pointer
+                        || finding.pointer.strip_prefix(pointer.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            }
+        }
+    }
+
+    fn source(&self) -> String {
+        format!("{}:{}", self.origin.path, self.origin.line)
+    }
+
+    fn meta_finding(&self, rule: &str, severity: Severity, message: String, help: &str) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            plugin: "tenken".to_owned(),
+            severity,
+            category: Category::Reliability,
+            message,
+            location: self.origin.clone(),
+            document: 0,
+            pointer: String::new(),
+            help: help.to_owned(),
+            excerpt: self.origin_excerpt.clone(),
+            suppressed: None,
+            note: None,
+        }
+    }
+}
+
+/// Marks the findings that exceptions cover, notes lapsed exceptions on
+/// the findings they no longer cover, and returns findings about
+/// exceptions that are malformed or cover nothing. Files in `unreliable`
+/// (where a plugin or parse failed) get no unused-exception findings: what
+/// they would have covered may simply not have been reported.
+pub(crate) fn apply(
+    findings: &mut [Finding],
+    exceptions: &[Exception],
+    today: jiff::civil::Date,
+    unreliable: &[String],
+) -> Vec<Finding> {
+    let mut meta = Vec::new();
+    let mut used = vec![false; exceptions.len()];
+    for finding in findings.iter_mut() {
+        for (index, exception) in exceptions.iter().enumerate() {
+            if exception.invalid.is_some() || !exception.covers(finding) {
+                continue;
+            }
+            used[index] = true;
+            match exception.until {
+                Some(until) if until < today => {
+                    finding.note = Some(format!(
+                        "an exception for this expired on {until} ({}): {}",
+                        exception.source(),
+                        exception.reason
+                    ));
+                }
+                _ => {
+                    finding.suppressed = Some(Suppression {
+                        kind: exception.kind,
+                        reason: exception.reason.clone(),
+                        until: exception.until.map(|until| until.to_string()),
+                        source: exception.source(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    for (exception, used) in exceptions.iter().zip(used) {
+        if let Some(problem) = &exception.invalid {
+            meta.push(exception.meta_finding(
+                INVALID_RULE,
+                Severity::Medium,
+                format!("this exception {problem}; it suppresses nothing until fixed"),
+                "Give every exception a rule and a reason",
+            ));
+        } else if !used && !unreliable.contains(&exception.origin.path) {
+            meta.push(exception.meta_finding(
+                UNUSED_RULE,
+                Severity::Low,
+                format!("this exception for {} covers no finding; remove it", exception.rules.join(", ")),
+                "Remove exceptions that no longer cover anything",
+            ));
+        }
+    }
+    meta
+}
+
+/// Descriptions of the rules tenken itself reports, for SARIF and help.
+pub(crate) fn rule_descriptors() -> Vec<RuleDescriptor> {
+    let descriptor = |id: &str, title: &str, severity, rationale: &str, fix: &str| RuleDescriptor {
+        id: id.to_owned(),
+        plugin: "tenken".to_owned(),
+        title: title.to_owned(),
+        severity,
+        category: Category::Reliability,
+        rationale: rationale.to_owned(),
+        fix: fix.to_owned(),
+        references: vec![],
+    };
+    vec![
+        descriptor(
+            INVALID_RULE,
+            "Give every exception a rule and a reason",
+            Severity::Medium,
+            "An exception without a reason cannot be reviewed or revisited; one without a valid rule or date \
+             does not say what it excuses or for how long.",
+            "Write `tenken:ignore <plugin>/<rule> [until=YYYY-MM-DD] -- <reason>`, or in an annotation \
+             `tenken.dev/ignore: \"<plugin>/<rule>: <reason>\"`.",
+        ),
+        descriptor(
+            UNUSED_RULE,
+            "Remove exceptions that no longer cover anything",
+            Severity::Low,
+            "An exception that covers nothing is stale: the config changed or the finding was fixed. Left in \
+             place it would silently excuse the next, unrelated problem on that line.",
+            "Delete the comment or annotation entry.",
+        ),
+    ]
+}
+
+/// Today's date in UTC, against which `until=` dates are compared.
+pub(crate) fn today() -> jiff::civil::Date {
+    jiff::tz::Offset::UTC.to_datetime(jiff::Timestamp::now()).date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules_dates_and_reasons() {
+        let (rules, until, reason, invalid) =
+            parse_body("k8s-probes/missing-liveness-probe, k8s-replicas until=2027-03-31 -- batch worker");
+        assert_eq!(rules, vec!["k8s-probes/missing-liveness-probe", "k8s-replicas"]);
+        assert_eq!(until.map(|date| date.to_string()).as_deref(), Some("2027-03-31"));
+        assert_eq!(reason, "batch worker");
+        assert!(invalid.is_none());
+        assert!(parse_body("k8s-probes").3.unwrap().contains("no reason"));
+        assert!(parse_body("-- why").3.unwrap().contains("names no rule"));
+        assert!(parse_body("x until=2027-13-01 -- y").3.unwrap().contains("not a date"));
+    }
+
+    #[test]
+    fn recognises_comments_per_format() {
+        assert_eq!(
+            directive("  # tenken:ignore a/b -- c", Format::Yaml).map(|d| (d.1, d.2, d.3)),
+            Some(("a/b -- c", true, false))
+        );
+        assert_eq!(directive("x: 1  # tenken:ignore a -- c", Format::Yaml).map(|d| d.2), Some(false));
+        assert_eq!(directive("// tenken:ignore-file a -- c", Format::Hcl).map(|d| d.3), Some(true));
+        assert!(directive("RUN echo # tenken:ignore a -- c", Format::Dockerfile).is_none());
+        assert!(directive("url: http://x/#tenken:ignore", Format::Yaml).is_none());
+        assert!(directive("// tenken:ignore a -- b", Format::Yaml).is_none());
+    }
+}

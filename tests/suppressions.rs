@@ -1,0 +1,99 @@
+//! Exceptions (inline comments, file comments, Kubernetes annotations) and
+//! baselines, end to end through the binary.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{tenken, tenken_in, without_elapsed};
+
+#[test]
+fn every_exception_scope_in_text_output() {
+    let run = tenken(&["check", "tests/fixtures/suppressions"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!(without_elapsed(&run.stdout));
+}
+
+#[test]
+fn suppressed_findings_stay_in_json_and_sarif_with_their_reasons() {
+    let run = tenken(&["check", "tests/fixtures/suppressions", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let suppressed: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding.get("suppressed").is_some())
+        .map(|finding| {
+            let exception = &finding["suppressed"];
+            format!(
+                "{}:{} {} <- {} at {}: {}{}",
+                finding["path"].as_str().unwrap(),
+                finding["line"],
+                finding["rule"].as_str().unwrap(),
+                exception["kind"].as_str().unwrap(),
+                exception["source"].as_str().unwrap(),
+                exception["reason"].as_str().unwrap(),
+                exception.get("until").map(|until| format!(" (until {})", until.as_str().unwrap())).unwrap_or_default(),
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(suppressed.join("\n"));
+    assert_eq!(report["summary"]["suppressed"], suppressed.len());
+
+    let sarif = tenken(&["check", "tests/fixtures/suppressions", "--format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let in_source = results.iter().filter(|result| result["suppressions"][0]["kind"] == "inSource").count();
+    assert_eq!(in_source, suppressed.len());
+    assert!(results.iter().any(|result| result["ruleId"] == "tenken/unused-suppression"));
+    let explained = tenken(&["explain", "tenken/unused-suppression"]);
+    assert!(explained.stdout.starts_with("# tenken/unused-suppression: Remove exceptions"), "{}", explained.stdout);
+}
+
+#[test]
+fn only_suppressed_findings_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "# tenken:ignore-file dockerfile-healthcheck -- batch image\nFROM alpine:3.20\n\
+         # tenken:ignore dockerfile-non-root-user/explicit-root-user -- mounts filesystems at start\nUSER root\n",
+    )
+    .unwrap();
+    let run = tenken_in(dir.path(), &common::shared_cache(), &["check", ".", "--format", "concise"]);
+    let plugins = tenken::plugins::BUNDLED_PLUGINS.len();
+    assert_eq!(
+        without_elapsed(&run.stdout),
+        format!("0 findings in 1 file checked by {plugins} plugins; 2 findings suppressed ([elapsed])\n")
+    );
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn a_baseline_survives_inserted_lines_and_reports_new_and_fixed_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(common::repo_root().join("examples/shop/k8s/deployment.yaml")).unwrap();
+    std::fs::write(dir.path().join("deployment.yaml"), &manifest).unwrap();
+    let cache = common::shared_cache();
+    let written = tenken_in(dir.path(), &cache, &["check", "deployment.yaml", "--write-baseline", "baseline.json"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(written.stderr.contains("recorded 10 findings in baseline.json"), "{}", written.stderr);
+
+    // Lines inserted above every finding: all still recorded.
+    let shifted = format!("# owned by the storefront team\n# see the runbook\n{manifest}");
+    std::fs::write(dir.path().join("deployment.yaml"), &shifted).unwrap();
+    let run = tenken_in(dir.path(), &cache, &["check", "deployment.yaml", "--baseline", "baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(without_elapsed(&run.stdout).starts_with("0 findings in 1 file"), "{}", run.stdout);
+
+    // A new problem is reported; a fixed one leaves an unmatched entry.
+    let changed = shifted
+        .replace("image: registry.example.com/shop/web:2.14.1", "image: registry.example.com/shop/web:latest")
+        .replace("      containers:", "      automountServiceAccountToken: false\n      containers:");
+    std::fs::write(dir.path().join("deployment.yaml"), changed).unwrap();
+    let run = tenken_in(
+        dir.path(),
+        &cache,
+        &["check", "deployment.yaml", "--baseline", "baseline.json", "--format", "concise"],
+    );
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(without_elapsed(&run.stdout));
+}
