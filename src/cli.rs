@@ -34,6 +34,20 @@ pub enum PluginCommand {
     /// findings with the `# expect: <rule>` annotations in them. Builds
     /// nothing: build the plugin first.
     Test(PluginTestArgs),
+    /// Print the documents a plugin receives for a file (kind, format and
+    /// tree, as JSON), to write JSON pointers against.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The config file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Treat files matching a glob as a kind, as `tenken check --kind`.
+    #[arg(long = "kind", value_name = "GLOB=KIND", value_parser = parse_kind_mapping)]
+    pub kinds: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

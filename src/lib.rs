@@ -8,6 +8,7 @@ pub mod cli;
 mod describe;
 mod discover;
 pub mod fixtures;
+mod inspect;
 mod kinds;
 mod locate;
 pub mod plugins;
@@ -21,5 +22,6 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Plugins(args) => describe::list(args),
         cli::Command::Explain(args) => describe::explain(args),
         cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
+        cli::Command::Plugin(cli::PluginCommand::Inspect(args)) => inspect::run(args),
     }
 }

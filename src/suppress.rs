@@ -187,18 +187,21 @@ fn location(parsed: &ParsedFile, span: tenken_formats::span::Span) -> Location {
     }
 }
 
-/// The last line of the largest node that starts on `line`: a whole
-/// mapping, block or instruction when the line opens one.
+/// The last line of the node that opens on `line`: the smallest node
+/// starting there that spans further lines, such as a list item's mapping
+/// rather than its first key, or a Terraform block rather than every block
+/// of its type (which share the same labels' line). A line that opens no
+/// multi-line node covers itself.
 fn node_end_line(parsed: &ParsedFile, line: u32) -> u32 {
     let source = &parsed.source;
-    let mut end = None;
+    let mut best: Option<(u32, u32)> = None; // (length, end line)
     for document in &parsed.documents {
-        widest_end(&document.spans, &source.lines, &source.text, line, &mut end);
+        smallest_multiline(&document.spans, &source.lines, &source.text, line, &mut best);
     }
-    end.map_or(line, |offset| source.lines.line_column(&source.text, offset.saturating_sub(1)).line.max(line))
+    best.map_or(line, |(_, end_line)| end_line)
 }
 
-fn widest_end(node: &SpanNode, lines: &LineIndex, text: &str, line: u32, end: &mut Option<u32>) {
+fn smallest_multiline(node: &SpanNode, lines: &LineIndex, text: &str, line: u32, best: &mut Option<(u32, u32)>) {
     // A node opens on the line if its key is there, or, without a key (a
     // list item, a document), its value. A value whose key sits on an
     // earlier line (`containers:` above its first item) belongs there.
@@ -207,11 +210,15 @@ fn widest_end(node: &SpanNode, lines: &LineIndex, text: &str, line: u32, end: &m
         Some(key) => starts_here(key.start),
         None => starts_here(node.value.start),
     };
-    if opens_here {
-        *end = Some(end.map_or(node.value.end, |current| current.max(node.value.end)));
+    if opens_here && node.value.end > node.value.start {
+        let end_line = lines.line_column(text, node.value.end - 1).line;
+        let length = node.value.end - node.value.start;
+        if end_line > line && best.is_none_or(|(shortest, _)| length < shortest) {
+            *best = Some((length, end_line));
+        }
     }
     for child in &node.children {
-        widest_end(child, lines, text, line, end);
+        smallest_multiline(child, lines, text, line, best);
     }
 }
 

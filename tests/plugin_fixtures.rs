@@ -92,3 +92,16 @@ fn plugin_test_without_a_component_says_where_it_looked() {
     assert!(run.stderr.contains("no built component (.wasm)"), "{}", run.stderr);
     assert!(Path::new(&dir.path()).exists());
 }
+
+#[test]
+fn plugin_inspect_prints_the_documents_a_plugin_receives() {
+    let run = common::tenken(&["plugin", "inspect", "examples/shop/k8s/deployment.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let documents: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(documents[0]["kind"], "kubernetes");
+    assert_eq!(documents[0]["tree"]["spec"]["replicas"], 3);
+    assert_eq!(documents[1]["index"], 1);
+    let unknown = common::tenken(&["plugin", "inspect", "README.md"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("not a config file"), "{}", unknown.stderr);
+}

@@ -100,14 +100,14 @@ impl Converter<'_> {
                             BlockLabel::String(text) => (text.as_str().to_owned(), span_of(text, ident_span)),
                         })
                         .collect();
-                    let mut target =
-                        node.entry(block.ident.as_str(), Some(ident_span), || Node::object(Span::default()));
                     let Some(((last, last_span), outer)) = labels.split_last() else {
                         // No labels: a repeatable block, one array of bodies.
                         let array = node.entry(block.ident.as_str(), Some(ident_span), || Node::array(Span::default()));
                         array.push(content);
                         continue;
                     };
+                    let mut target =
+                        node.entry(block.ident.as_str(), Some(ident_span), || Node::object(Span::default()));
                     for (label, label_span) in outer {
                         target = target.entry(label, Some(*label_span), || Node::object(Span::default()));
                     }
@@ -300,6 +300,17 @@ resource "aws_iam_policy" "admin" {
         assert_eq!(at("/resource/aws_s3_bucket/logs/versioning/0/enabled"), "true");
         assert_eq!(at("/resource/aws_s3_bucket/logs"), "\"logs\"");
         assert_eq!(at("/resource/aws_s3_bucket/logs/versioning"), "versioning");
+    }
+
+    #[test]
+    fn repeated_unlabeled_blocks_are_all_kept() {
+        let parsed = parse_str(
+            "resource \"aws_security_group\" \"a\" {\n  ingress { from_port = 22 }\n  ingress { from_port = 443 }\n}\n",
+        );
+        assert_eq!(
+            parsed.tree["resource"]["aws_security_group"]["a"]["ingress"],
+            serde_json::json!([{"from_port": 22}, {"from_port": 443}])
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod image;
 pub mod kubernetes;
 mod pointer;
 pub mod secrets;
+pub mod terraform;
 
 pub use pointer::Pointer;
 

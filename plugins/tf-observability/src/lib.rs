@@ -1,0 +1,135 @@
+//! # tf-observability
+//!
+//! The edges and the audit trail of an AWS account keep records:
+//!
+//! - load balancers (`aws_lb`, `aws_alb`, `aws_elb`) write access logs
+//!   (`access_logs { enabled = true }`);
+//! - CloudFront distributions write access logs (`logging_config`);
+//! - CloudTrail trails cover every region (`is_multi_region_trail = true`)
+//!   and validate their log files (`enable_log_file_validation = true`).
+//!
+//! ## Why it matters
+//! When something goes wrong at the edge (a spike of 5xx, a scraping bot,
+//! a request that exploited a bug) the access log is the only record of
+//! who asked for what and what they got; without it an incident review
+//! starts from guesses, and some compliance regimes fail outright. A
+//! CloudTrail trail that covers one region misses an attacker who simply
+//! works in another, and without log file validation nobody can show the
+//! logs were not edited after the fact.
+
+use tenken_sdk::terraform::{Resource, as_bool, resources};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct Observability;
+
+const FIX: &str = "```hcl
+resource \"aws_lb\" \"web\" {
+  # ...
+  access_logs {
+    bucket  = aws_s3_bucket.lb_logs.id
+    enabled = true
+  }
+}
+
+resource \"aws_cloudtrail\" \"main\" {
+  # ...
+  is_multi_region_trail      = true
+  enable_log_file_validation = true
+}
+```";
+
+fn has_enabled_block(resource: &Resource<'_>, block: &str) -> bool {
+    resource.blocks(block).iter().any(|(_, body)| as_bool(body.get("enabled")) != Some(false))
+}
+
+impl Policy for Observability {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        let references: &[&str] = &[
+            "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html",
+            "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html",
+            "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html",
+        ];
+        PluginInfo {
+            id: "tf-observability".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Load balancers, CDNs and CloudTrail keep records".to_owned(),
+            summary: "Edges write access logs and the audit trail covers every region with tamper-evident log \
+                      files, so incidents can be reconstructed."
+                .to_owned(),
+            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
+            scope: Scope::File,
+            rules: vec![
+                Rule::new("missing-access-logs", Category::Reliability, Severity::Medium, "Write access logs at the edge")
+                    .rationale("Without access logs, nobody can say who requested what during an incident.")
+                    .fix(FIX)
+                    .references(references),
+                Rule::new("single-region-trail", Category::Security, Severity::High, "Make CloudTrail trails multi-region")
+                    .rationale("A single-region trail misses everything done in the other regions, which is where an attacker would work.")
+                    .fix(FIX)
+                    .references(references),
+                Rule::new("trail-without-validation", Category::Security, Severity::Medium, "Validate CloudTrail log files")
+                    .rationale("Without validation, nobody can prove the audit log was not altered after the fact.")
+                    .fix(FIX)
+                    .references(references),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        for resource in resources(document) {
+            let name = resource.address();
+            match resource.kind {
+                "aws_lb" | "aws_alb" | "aws_elb" if !has_enabled_block(&resource, "access_logs") => findings.report(
+                    "missing-access-logs",
+                    &resource.pointer.key("access_logs"),
+                    format!("{name} writes no access logs"),
+                ),
+                "aws_cloudfront_distribution" if resource.blocks("logging_config").is_empty() => findings.report(
+                    "missing-access-logs",
+                    &resource.pointer.key("logging_config"),
+                    format!("{name} writes no access logs"),
+                ),
+                "aws_cloudtrail" => {
+                    if as_bool(resource.get("is_multi_region_trail")) != Some(true) {
+                        findings.report(
+                            "single-region-trail",
+                            &resource.pointer.key("is_multi_region_trail"),
+                            format!("{name} records one region only"),
+                        );
+                    }
+                    if as_bool(resource.get("enable_log_file_validation")) != Some(true) {
+                        findings.report(
+                            "trail-without-validation",
+                            &resource.pointer.key("enable_log_file_validation"),
+                            format!("{name} does not validate its log files"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(Observability);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn logs_and_trails() {
+        let tree = json!({"resource": {
+            "aws_lb": {"web": {"access_logs": [{"bucket": "b", "enabled": true}]}, "api": {"access_logs": [{"bucket": "b", "enabled": false}]}},
+            "aws_cloudtrail": {"main": {"is_multi_region_trail": true}}}});
+        let rules: Vec<String> =
+            check_tree::<Observability>("terraform", tree).into_iter().map(|(rule, _, _)| rule).collect();
+        assert_eq!(rules, vec!["missing-access-logs", "trail-without-validation"]);
+    }
+}

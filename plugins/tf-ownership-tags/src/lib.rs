@@ -1,0 +1,247 @@
+//! # tf-ownership-tags
+//!
+//! Taggable AWS resources carry the tags that say who owns them, by
+//! default `owner` and `service`: on the resource (`tags`), or for every
+//! resource of a module through the AWS provider's `default_tags`. Since
+//! providers and resources usually sit in different files, this plugin is
+//! project-scoped and reads each directory (module) as a whole.
+//!
+//! ## Why it matters
+//! An untagged resource has no owner. When it alarms at 3 a.m., costs ten
+//! times what it should, or turns up in a security finding, someone has to
+//! work out from scratch whose it is, and until then nobody acts. Cost
+//! allocation, on-call routing and clean-up of abandoned infrastructure all
+//! key off these tags.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use tenken_sdk::terraform::{Resource, blocks, module_dir, resources};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct OwnershipTags;
+
+/// Settings, from `[plugins.tf-ownership-tags]` in `tenken.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Tag keys every taggable resource must carry (case-insensitive).
+    #[serde(default = "default_required")]
+    pub required_tags: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { required_tags: default_required() }
+    }
+}
+
+fn default_required() -> Vec<String> {
+    vec!["owner".to_owned(), "service".to_owned()]
+}
+
+const SETTINGS_SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "required-tags": {
+      "type": "array",
+      "items": { "type": "string", "minLength": 1 },
+      "minItems": 1,
+      "default": ["owner", "service"],
+      "description": "Tag keys every taggable AWS resource must carry, directly or through provider default_tags."
+    }
+  }
+}"#;
+
+/// Types that are taggable and are worth owning. Resources with a `tags`
+/// argument are checked whatever their type.
+const TAGGABLE: &[&str] = &[
+    "aws_instance",
+    "aws_launch_template",
+    "aws_autoscaling_group",
+    "aws_ebs_volume",
+    "aws_s3_bucket",
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_dynamodb_table",
+    "aws_elasticache_replication_group",
+    "aws_efs_file_system",
+    "aws_lb",
+    "aws_alb",
+    "aws_elb",
+    "aws_ecs_cluster",
+    "aws_ecs_service",
+    "aws_eks_cluster",
+    "aws_eks_node_group",
+    "aws_lambda_function",
+    "aws_sqs_queue",
+    "aws_sns_topic",
+    "aws_kms_key",
+    "aws_vpc",
+    "aws_subnet",
+    "aws_security_group",
+    "aws_cloudfront_distribution",
+    "aws_opensearch_domain",
+    "aws_elasticsearch_domain",
+    "aws_msk_cluster",
+    "aws_kinesis_stream",
+    "aws_secretsmanager_secret",
+    "aws_ecr_repository",
+    "aws_api_gateway_rest_api",
+    "aws_apigatewayv2_api",
+    "aws_nat_gateway",
+];
+
+/// Tag keys an AWS provider block applies to every resource.
+fn default_tags(document: &Document) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (_, provider) in blocks(&document.tree, &Pointer::root(), "provider") {
+        for (_, aws) in blocks(provider, &Pointer::root(), "aws") {
+            for (_, defaults) in blocks(aws, &Pointer::root(), "default_tags") {
+                if let Some(tags) = defaults.get("tags").and_then(Value::as_object) {
+                    keys.extend(tags.keys().map(|key| key.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    keys
+}
+
+impl Policy for OwnershipTags {
+    type Settings = Settings;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "tf-ownership-tags".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "AWS resources name their owner".to_owned(),
+            summary: "Taggable resources carry the required ownership tags, directly or through the provider's \
+                      default_tags, so alarms, costs and findings reach a team."
+                .to_owned(),
+            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
+            scope: Scope::Project,
+            rules: vec![
+                Rule::new(
+                    "missing-ownership-tags",
+                    Category::Reliability,
+                    Severity::Low,
+                    "Tag resources with their owner",
+                )
+                .rationale(
+                    "An untagged resource has no owner: its alarms, costs and security findings wait while \
+                         someone works out whose it is.",
+                )
+                .fix(
+                    "Tag every resource of a module once, in the provider:
+```hcl
+provider \"aws\" {
+  region = \"eu-west-1\"
+  default_tags {
+    tags = {
+      owner   = \"team-payments\"
+      service = \"checkout\"
+    }
+  }
+}
+```",
+                )
+                .references(&[
+                    "https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html",
+                    "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/resource-tagging",
+                ]),
+            ],
+            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+        }
+    }
+
+    fn validate(settings: &Settings) -> Result<(), String> {
+        if settings.required_tags.iter().any(|tag| tag.trim().is_empty()) {
+            return Err("required-tags must not contain empty names".to_owned());
+        }
+        Ok(())
+    }
+
+    fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
+        let mut defaults: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for document in documents {
+            defaults.entry(module_dir(document)).or_default().extend(default_tags(document));
+        }
+        for (index, document) in documents.iter().enumerate() {
+            let inherited = defaults.get(module_dir(document)).cloned().unwrap_or_default();
+            for resource in resources(document) {
+                check_resource(&resource, &inherited, settings, findings.in_document(index));
+            }
+        }
+    }
+}
+
+fn check_resource(resource: &Resource<'_>, inherited: &[String], settings: &Settings, findings: &mut Findings) {
+    let tags = resource.get("tags");
+    let taggable = tags.is_some() || TAGGABLE.contains(&resource.kind);
+    if !resource.kind.starts_with("aws_") || !taggable {
+        return;
+    }
+    // Tags from a variable or merge() are not known here; trust them.
+    if tags.is_some_and(|tags| tags.as_str().is_some_and(|text| text.contains("${"))) {
+        return;
+    }
+    let own: Vec<String> = tags
+        .and_then(Value::as_object)
+        .map(|tags| tags.keys().map(|key| key.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let missing: Vec<&str> = settings
+        .required_tags
+        .iter()
+        .map(String::as_str)
+        .filter(|tag| {
+            let tag = tag.to_ascii_lowercase();
+            !own.contains(&tag) && !inherited.contains(&tag)
+        })
+        .collect();
+    if !missing.is_empty() {
+        findings.report(
+            "missing-ownership-tags",
+            &resource.pointer.key("tags"),
+            format!("{} has no {} tag", resource.address(), missing.join(" or ")),
+        );
+    }
+}
+
+tenken_sdk::export_policy!(OwnershipTags);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(trees: Vec<(&str, Value)>) -> Vec<String> {
+        let documents: Vec<Document> = trees
+            .into_iter()
+            .map(|(path, tree)| Document {
+                path: path.into(),
+                kind: "terraform".into(),
+                format: "hcl".into(),
+                index: 0,
+                tree,
+            })
+            .collect();
+        let mut findings = Findings::default();
+        OwnershipTags::check_all(&documents, &Settings::default(), &mut findings);
+        findings.into_inner().into_iter().map(|f| f.message).collect()
+    }
+
+    #[test]
+    fn provider_default_tags_cover_the_module() {
+        let provider = json!({"provider": {"aws": [{"default_tags": [{"tags": {"owner": "payments"}}]}]}});
+        let resources = json!({"resource": {"aws_s3_bucket": {"a": {"tags": {"Service": "shop"}}, "b": {}},
+            "aws_iam_role_policy": {"p": {}}}});
+        assert_eq!(
+            run(vec![("infra/providers.tf", provider), ("infra/main.tf", resources)]),
+            vec!["aws_s3_bucket.b has no service tag"]
+        );
+    }
+}

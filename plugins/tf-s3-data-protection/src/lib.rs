@@ -1,0 +1,231 @@
+//! # tf-s3-data-protection
+//!
+//! Every S3 bucket has, in its module:
+//!
+//! - **encryption** configured explicitly: the legacy inline
+//!   `server_side_encryption_configuration` block, or an
+//!   `aws_s3_bucket_server_side_encryption_configuration` for the bucket;
+//! - **versioning** enabled: inline `versioning { enabled = true }`, or an
+//!   `aws_s3_bucket_versioning` with `status = "Enabled"`;
+//! - a **public access block** with all four settings on: an
+//!   `aws_s3_bucket_public_access_block` for the bucket, or an
+//!   `aws_s3_account_public_access_block` in the module.
+//!
+//! The separate resources reference the bucket (`bucket =
+//! aws_s3_bucket.logs.id`) or name it literally. Since they usually live in
+//! other files of the module, this plugin is project-scoped and relates
+//! the documents of each directory.
+//!
+//! ## Why it matters
+//! Public buckets are the classic cloud data leak: one ACL or policy
+//! mistake publishes backups, logs or customer files to anyone with the
+//! URL, and the public access block is the switch that makes such mistakes
+//! inert. Versioning is what makes a bucket recoverable after an
+//! accidental delete, a bad deploy that overwrites objects, or ransomware
+//! that encrypts them. AWS encrypts new objects with SSE-S3 by default
+//! since 2023; stating the encryption makes the choice (and any KMS key
+//! and its access policy) visible and reviewable.
+
+use serde_json::Value;
+use tenken_sdk::terraform::{Resource, as_bool, module_dir, resources};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct S3DataProtection;
+
+const PUBLIC_ACCESS_SETTINGS: &[&str] =
+    &["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+
+const REFERENCES: &[&str] = &[
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html",
+];
+
+const FIX: &str = "Configure the bucket with the separate resources (AWS provider v4+):
+```hcl
+resource \"aws_s3_bucket_public_access_block\" \"logs\" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource \"aws_s3_bucket_versioning\" \"logs\" {
+  bucket = aws_s3_bucket.logs.id
+  versioning_configuration { status = \"Enabled\" }
+}
+
+resource \"aws_s3_bucket_server_side_encryption_configuration\" \"logs\" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = \"aws:kms\" }
+  }
+}
+```";
+
+/// A resource with the document it came from.
+struct Located<'a> {
+    document: usize,
+    resource: Resource<'a>,
+}
+
+impl Policy for S3DataProtection {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        let rule = |id: &str, severity, title: &str, rationale: &str| {
+            Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
+        };
+        PluginInfo {
+            id: "tf-s3-data-protection".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "S3 buckets are private, versioned and encrypted".to_owned(),
+            summary: "Every bucket sits behind a public access block, keeps object versions to recover from \
+                      deletes and overwrites, and states its encryption."
+                .to_owned(),
+            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
+            scope: Scope::Project,
+            rules: vec![
+                rule(
+                    "missing-public-access-block",
+                    Severity::High,
+                    "Put every bucket behind a public access block",
+                    "Without it, one ACL or bucket-policy mistake makes the bucket's contents public.",
+                ),
+                rule(
+                    "missing-versioning",
+                    Severity::Medium,
+                    "Enable versioning on every bucket",
+                    "Without versions, an accidental delete, a bad overwrite or ransomware destroys data for good.",
+                ),
+                rule(
+                    "missing-encryption",
+                    Severity::Low,
+                    "Configure server-side encryption explicitly",
+                    "The default SSE-S3 hides the choice; stating it (ideally SSE-KMS with a key policy) makes \
+                     who can decrypt reviewable.",
+                ),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+        let mut by_module: std::collections::BTreeMap<&str, Vec<Located<'_>>> = std::collections::BTreeMap::new();
+        for (index, document) in documents.iter().enumerate() {
+            for resource in resources(document) {
+                by_module.entry(module_dir(document)).or_default().push(Located { document: index, resource });
+            }
+        }
+        for module in by_module.values() {
+            check_module(module, findings);
+        }
+    }
+}
+
+fn check_module(module: &[Located<'_>], findings: &mut Findings) {
+    let account_block = module.iter().any(|located| located.resource.kind == "aws_s3_account_public_access_block");
+    let configures = |bucket: &Resource<'_>, kind: &str, condition: &dyn Fn(&Value) -> bool| {
+        module.iter().any(|other| {
+            other.resource.kind == kind
+                && other.resource.get("bucket").is_some_and(|target| bucket.is_referenced_by(target, "bucket"))
+                && condition(other.resource.body)
+        })
+    };
+    for located in module.iter().filter(|located| located.resource.kind == "aws_s3_bucket") {
+        let bucket = &located.resource;
+        let name = bucket.address();
+        let at = &bucket.pointer;
+
+        let blocked = account_block
+            || configures(bucket, "aws_s3_bucket_public_access_block", &|block| {
+                PUBLIC_ACCESS_SETTINGS.iter().all(|setting| as_bool(block.get(*setting)) == Some(true))
+            });
+        if !blocked {
+            findings.in_document(located.document).report(
+                "missing-public-access-block",
+                at,
+                format!("{name} has no public access block with all four settings on"),
+            );
+        }
+
+        let inline_versioning =
+            bucket.blocks("versioning").iter().any(|(_, block)| as_bool(block.get("enabled")) == Some(true));
+        let versioned = inline_versioning
+            || configures(bucket, "aws_s3_bucket_versioning", &|resource| {
+                resource
+                    .get("versioning_configuration")
+                    .map(|configuration| match configuration {
+                        Value::Array(items) => items.iter().collect(),
+                        other => vec![other],
+                    })
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|configuration| configuration.get("status").and_then(Value::as_str) == Some("Enabled"))
+            });
+        if !versioned {
+            findings.in_document(located.document).report(
+                "missing-versioning",
+                at,
+                format!("{name} does not keep object versions"),
+            );
+        }
+
+        let encrypted = !bucket.blocks("server_side_encryption_configuration").is_empty()
+            || configures(bucket, "aws_s3_bucket_server_side_encryption_configuration", &|_| true);
+        if !encrypted {
+            findings.in_document(located.document).report(
+                "missing-encryption",
+                at,
+                format!("{name} does not configure server-side encryption"),
+            );
+        }
+    }
+}
+
+tenken_sdk::export_policy!(S3DataProtection);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(trees: Vec<(&str, Value)>) -> Vec<(String, usize)> {
+        let documents: Vec<Document> = trees
+            .into_iter()
+            .map(|(path, tree)| Document {
+                path: path.into(),
+                kind: "terraform".into(),
+                format: "hcl".into(),
+                index: 0,
+                tree,
+            })
+            .collect();
+        let mut findings = Findings::default();
+        S3DataProtection::check_all(&documents, &NoSettings::default(), &mut findings);
+        findings.into_inner().into_iter().map(|f| (f.rule, f.document as usize)).collect()
+    }
+
+    #[test]
+    fn separate_resources_in_other_files_of_the_module_count() {
+        let bucket = json!({"resource": {"aws_s3_bucket": {"logs": {"bucket": "shop-logs"}}}});
+        let protection = json!({"resource": {
+            "aws_s3_bucket_public_access_block": {"logs": {"bucket": "${aws_s3_bucket.logs.id}",
+                "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}},
+            "aws_s3_bucket_versioning": {"logs": {"bucket": "shop-logs", "versioning_configuration": [{"status": "Enabled"}]}},
+            "aws_s3_bucket_server_side_encryption_configuration": {"logs": {"bucket": "${aws_s3_bucket.logs.bucket}"}}}});
+        assert!(run(vec![("infra/s3.tf", bucket.clone()), ("infra/protection.tf", protection.clone())]).is_empty());
+        // In another module, they protect nothing here.
+        assert_eq!(run(vec![("infra/s3.tf", bucket), ("other/protection.tf", protection)]).len(), 3);
+    }
+
+    #[test]
+    fn legacy_inline_blocks_count() {
+        let bucket = json!({"resource": {
+            "aws_s3_account_public_access_block": {"this": {}},
+            "aws_s3_bucket": {"logs": {"versioning": [{"enabled": true}], "server_side_encryption_configuration": [{}]}}}});
+        assert!(run(vec![("main.tf", bucket)]).is_empty());
+    }
+}
