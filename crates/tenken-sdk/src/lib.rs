@@ -28,6 +28,7 @@ pub mod kubernetes;
 mod pointer;
 pub mod secrets;
 pub mod terraform;
+pub mod walk;
 
 pub use pointer::Pointer;
 

@@ -1,0 +1,275 @@
+//! # secrets-hardcoded
+//!
+//! No config file of any kind holds a credential in clear text:
+//!
+//! - AWS access key IDs (`AKIA...`, `ASIA...`);
+//! - private keys (`-----BEGIN ... PRIVATE KEY-----`);
+//! - GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), GitLab
+//!   (`glpat-`) and Slack (`xoxb-`, `xoxp-`, ...) tokens, and Slack webhooks;
+//! - JSON Web Tokens;
+//! - values under a password-like name (`password`, `secret`, `token`,
+//!   `*_key`, ...) that look like a real secret: long enough and random
+//!   enough, and not a placeholder (`changeme`, `${VAR}`, `<password>`,
+//!   `xxx`, `example`, ...).
+//!
+//! Findings name the kind of secret and where it is, and never print the
+//! value: the report itself must not leak what it found.
+//!
+//! ## Why it matters
+//! A secret committed to a repository is compromised: it is in every clone,
+//! fork, CI cache and backup, and in the history after it is "removed".
+//! Attackers scan public and leaked repositories for these exact patterns
+//! within minutes of a push. The only fix is to rotate the credential, so
+//! the cheapest moment to catch it is before the commit.
+//!
+//! The name-based rule does not repeat practices that already cover
+//! secrets by name in their own kind (Kubernetes env, Dockerfiles, GitHub
+//! and GitLab CI variables); the patterns apply everywhere.
+
+use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::walk::leaves;
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+
+/// The plugin.
+pub struct HardcodedSecrets;
+
+/// Every kind tenken classifies: secrets can be anywhere.
+const ALL_KINDS: &[&str] = &[
+    "kubernetes",
+    "kustomization",
+    "helm-chart",
+    "helm-values",
+    "compose",
+    "github-workflow",
+    "github-action",
+    "gitlab-ci",
+    "terraform",
+    "terraform-vars",
+    "terraform-plan",
+    "cloudformation",
+    "dockerfile",
+    "spring-config",
+    "env",
+    "yaml",
+    "json",
+    "toml",
+    "hcl",
+    "properties",
+    "ini",
+];
+
+/// Kinds whose own practices already judge secrets by their name.
+const NAMED_ELSEWHERE: &[&str] = &["kubernetes", "dockerfile", "github-workflow", "github-action", "gitlab-ci"];
+
+/// Values that are obviously not real secrets.
+const PLACEHOLDERS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "password",
+    "secret",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "your-",
+    "your_",
+    "redacted",
+    "todo",
+    "fixme",
+    "test",
+    "xxxx",
+    "****",
+    "none",
+    "null",
+    "replace",
+];
+
+/// A recognised credential format.
+fn credential_kind(value: &str) -> Option<&'static str> {
+    let trimmed = value.trim();
+    if trimmed.contains("-----BEGIN") && trimmed.contains("PRIVATE KEY-----") {
+        return Some("a private key");
+    }
+    for word in trimmed
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/' || c == ':'))
+    {
+        if let Some(kind) = token_kind(word) {
+            return Some(kind);
+        }
+    }
+    None
+}
+
+fn token_kind(word: &str) -> Option<&'static str> {
+    let alnum_upper = |text: &str| text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let token_chars = |text: &str| text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    // AWS documents its example keys with an `EXAMPLE` suffix; they are
+    // everywhere in docs and tests and grant nothing.
+    if word.len() == 20
+        && (word.starts_with("AKIA") || word.starts_with("ASIA"))
+        && alnum_upper(&word[4..])
+        && !word.ends_with("EXAMPLE")
+    {
+        return Some("an AWS access key ID");
+    }
+    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+        if let Some(rest) = word.strip_prefix(prefix)
+            && rest.len() >= 36
+            && token_chars(rest)
+        {
+            return Some("a GitHub token");
+        }
+    }
+    if word.strip_prefix("github_pat_").is_some_and(|rest| rest.len() >= 60 && token_chars(rest)) {
+        return Some("a GitHub fine-grained token");
+    }
+    if word.strip_prefix("glpat-").is_some_and(|rest| rest.len() >= 20) {
+        return Some("a GitLab token");
+    }
+    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"].iter().any(|prefix| word.starts_with(prefix)) && word.len() >= 30 {
+        return Some("a Slack token");
+    }
+    if word.contains("hooks.slack.com/services/T") {
+        return Some("a Slack webhook URL");
+    }
+    let parts: Vec<&str> = word.split('.').collect();
+    if parts.len() == 3 && parts[0].starts_with("eyJ") && parts[1].starts_with("eyJ") && parts[2].len() >= 16 {
+        return Some("a JSON Web Token");
+    }
+    None
+}
+
+/// Shannon entropy of `text` in bits per character.
+fn entropy(text: &str) -> f64 {
+    let mut counts = std::collections::BTreeMap::new();
+    for ch in text.chars() {
+        *counts.entry(ch).or_insert(0u32) += 1;
+    }
+    let length = text.chars().count() as f64;
+    counts.values().map(|&count| f64::from(count) / length).map(|p| -p * p.log2()).sum()
+}
+
+/// Whether a value under a secret's name looks like a real secret.
+fn looks_real(value: &str) -> bool {
+    let value = value.trim();
+    let lower = value.to_ascii_lowercase();
+    let placeholder = PLACEHOLDERS.iter().any(|word| lower.contains(word))
+        || (value.starts_with('<') && value.ends_with('>'))
+        || value.chars().all(|c| c == value.chars().next().unwrap_or('x'));
+    is_literal_secret(value)
+        && !placeholder
+        && value.chars().count() >= 12
+        && entropy(value) >= 3.0
+        && !value.contains(' ')
+}
+
+impl Policy for HardcodedSecrets {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        let fix = "Remove the value, rotate the credential (it is compromised the moment it is pushed), and load \
+                   it at runtime from a secret store: a Kubernetes Secret, AWS Secrets Manager, Vault, or your CI's \
+                   secret variables.\n```yaml\npassword: ${DB_PASSWORD}   # injected at deploy time\n```\nThen purge \
+                   it from history if the repository is public.";
+        let references: &[&str] = &[
+            "https://owasp.org/www-community/vulnerabilities/Use_of_hard-coded_password",
+            "https://docs.github.com/en/code-security/secret-scanning/introduction/about-secret-scanning",
+        ];
+        PluginInfo {
+            id: "secrets-hardcoded".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "Configs hold no hard-coded credentials".to_owned(),
+            summary: "No cloud key, private key, platform token, JWT or real-looking password is written into a \
+                      config file of any kind. Findings never show the value."
+                .to_owned(),
+            kinds: ALL_KINDS.iter().map(|kind| (*kind).to_owned()).collect(),
+            scope: Scope::File,
+            rules: vec![
+                Rule::new("credential-pattern", Category::Security, Severity::Critical, "Do not commit credentials")
+                    .rationale(
+                        "A recognised credential format (cloud key, private key, token) in a repository is \
+                         compromised: scanners find such patterns within minutes of a push.",
+                    )
+                    .fix(fix)
+                    .references(references),
+                Rule::new(
+                    "hardcoded-password",
+                    Category::Security,
+                    Severity::High,
+                    "Do not write passwords or secrets into config files",
+                )
+                .rationale(
+                    "A real-looking value under a password or secret name is readable by everyone with the \
+                     repository, and stays in its history after removal.",
+                )
+                .fix(fix)
+                .references(references),
+            ],
+            settings_schema: None,
+        }
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        let by_name = !NAMED_ELSEWHERE.contains(&document.kind.as_str());
+        for leaf in leaves(&document.tree) {
+            let Some(value) = leaf.value.as_str() else { continue };
+            let place = leaf.path.join(".");
+            let place = if place.is_empty() { "a value".to_owned() } else { format!("`{place}`") };
+            if let Some(kind) = credential_kind(value) {
+                findings.report("credential-pattern", &leaf.pointer, format!("{place} holds {kind}"));
+                continue;
+            }
+            let named =
+                leaf.key.is_some_and(names_a_secret) || leaf.path.last().is_some_and(|last| names_a_secret(last));
+            if by_name && named && looks_real(value) {
+                findings.report(
+                    "hardcoded-password",
+                    &leaf.pointer,
+                    format!("{place} holds a literal secret ({} characters)", value.chars().count()),
+                );
+            }
+        }
+    }
+}
+
+tenken_sdk::export_policy!(HardcodedSecrets);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_tree;
+
+    #[test]
+    fn recognises_credential_formats() {
+        assert_eq!(credential_kind(&format!("AKIA{}", "Z3MBB5TQ7WP4D2LK")), Some("an AWS access key ID"));
+        assert_eq!(credential_kind("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(credential_kind("key: -----BEGIN OPENSSH PRIVATE KEY-----\nabc"), Some("a private key"));
+        assert_eq!(credential_kind(&format!("token ghp_{}", "a".repeat(36))), Some("a GitHub token"));
+        assert_eq!(credential_kind("glpat-abcdefghij0123456789"), Some("a GitLab token"));
+        assert_eq!(
+            credential_kind("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+            Some("a JSON Web Token")
+        );
+        assert_eq!(credential_kind("AKIA-not-a-key"), None);
+        assert_eq!(credential_kind("https://example.com"), None);
+    }
+
+    #[test]
+    fn placeholders_and_short_values_are_not_secrets() {
+        assert!(looks_real("p8Xq2!vLz9#Rk4mW"));
+        for value in ["changeme", "${DB_PASSWORD}", "<password>", "xxxxxxxxxxxxxxxx", "your-password-here", "short1A!"]
+        {
+            assert!(!looks_real(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn never_prints_the_value() {
+        let tree = json!({"database": {"password": "p8Xq2!vLz9#Rk4mW"}, "aws": {"key": format!("AKIA{}", "Z3MBB5TQ7WP4D2LK")}});
+        let found = check_tree::<HardcodedSecrets>("yaml", tree);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|(_, _, message)| !message.contains("p8Xq2") && !message.contains("AKIA")));
+    }
+}
