@@ -22,6 +22,7 @@ use crate::kinds::KindMap;
 use crate::locate::{excerpt, finding};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
+use crate::redact;
 use crate::suppress;
 
 /// Runs `tenken check` and returns the exit code.
@@ -178,6 +179,14 @@ pub(crate) fn check_paths(
     let about_exceptions = suppress::apply(&mut report.findings, &exceptions, suppress::today(), &unreliable);
     let tenken_rules = if about_exceptions.is_empty() { Vec::new() } else { suppress::rule_descriptors() };
     report.findings.extend(about_exceptions);
+    redact::redact(&mut report.findings, |rule| {
+        plugins.loaded.iter().any(|plugin| {
+            rule.strip_prefix(plugin.info.id.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .and_then(|id| plugin.info.rule(id))
+                .is_some_and(|info| info.sensitive)
+        })
+    });
     report.rules = plugins
         .loaded
         .iter()

@@ -13,6 +13,7 @@ mod kinds;
 mod locate;
 pub mod plugins;
 mod progress;
+mod redact;
 mod suppress;
 
 /// Runs a parsed command line and returns the process exit code.

@@ -6,7 +6,7 @@ use crate::LoadError;
 
 /// The contract version this host speaks: the version of the
 /// `tenken:plugin` WIT package.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 const POLICY_EXPORT: &str = "tenken:plugin/policy@";
 
@@ -49,6 +49,7 @@ mod tests {
         assert!(compatible("0.1.0", "0.1.0"));
         assert!(compatible("0.1.7", "0.1.0"));
         assert!(!compatible("0.2.0", "0.1.0"));
+        assert!(!compatible("0.1.0", "0.2.0"));
         assert!(compatible("1.4.0", "1.0.0"));
         assert!(!compatible("2.0.0", "1.0.0"));
         assert!(!compatible("garbage", "0.1.0"));

@@ -54,6 +54,8 @@ pub struct RuleInfo {
     pub fix: String,
     /// Further reading.
     pub references: Vec<String>,
+    /// Findings point at secrets: mask them in excerpts.
+    pub sensitive: bool,
 }
 
 /// How the host groups documents into one call.
@@ -346,6 +348,7 @@ fn validate_info(info: bindings::PluginInfo) -> Result<PluginInfo, LoadError> {
             rationale: rule.rationale.clone(),
             fix: rule.fix.clone(),
             references: rule.references.clone(),
+            sensitive: rule.sensitive,
         })
         .collect();
     Ok(PluginInfo {

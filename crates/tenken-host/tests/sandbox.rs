@@ -178,7 +178,7 @@ fn an_incompatible_contract_is_refused_with_both_versions() {
     assert!(matches!(&error, LoadError::IncompatibleContract { found, .. } if found == "9.0.0"), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "built for plugin contract 9.0.0, but this tenken speaks 0.1.0; rebuild the plugin against a compatible tenken-sdk"
+        "built for plugin contract 9.0.0, but this tenken speaks 0.2.0; rebuild the plugin against a compatible tenken-sdk"
     );
 }
 

@@ -62,6 +62,7 @@ impl Rule {
             rationale: String::new(),
             fix: String::new(),
             references: Vec::new(),
+            sensitive: false,
         }
     }
 
@@ -80,6 +81,13 @@ impl Rule {
     /// Links to upstream documentation or standards.
     pub fn references(mut self, links: &[&str]) -> Self {
         self.references = links.iter().map(|link| (*link).to_owned()).collect();
+        self
+    }
+
+    /// Marks the rule's findings as pointing at secrets: the host masks the
+    /// node in every code frame and snippet.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
         self
     }
 }

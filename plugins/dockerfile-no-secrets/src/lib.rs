@@ -86,6 +86,7 @@ impl Policy for NoSecrets {
             scope: Scope::File,
             rules: vec![
                 Rule::new("secret-in-env", Category::Security, Severity::High, "Do not set secrets with ENV")
+                    .sensitive()
                     .rationale(
                         "ENV values are stored in the image config: anyone who can pull the image reads them \
                          with `docker inspect`.",
@@ -98,6 +99,7 @@ impl Policy for NoSecrets {
                     Severity::Medium,
                     "Do not pass secrets as build arguments",
                 )
+                .sensitive()
                 .rationale(
                     "Build argument values are recorded in the image history, readable with `docker history`, \
                      even when no later instruction uses them.",

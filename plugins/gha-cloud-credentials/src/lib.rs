@@ -98,6 +98,7 @@ Then delete the stored key and revoke it in the cloud.",
                     Severity::Critical,
                     "Never write a secret into a workflow file",
                 )
+                .sensitive()
                 .rationale("Anyone who can read the repository, its forks and its history can read the value.")
                 .fix("Store the value as an encrypted secret and reference it: `${{ secrets.NAME }}`. Rotate the exposed value.")
                 .references(&["https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions"]),

@@ -41,6 +41,7 @@ impl Policy for VariableSecrets {
                     Severity::Critical,
                     "Never write a secret into .gitlab-ci.yml",
                 )
+                .sensitive()
                 .rationale(
                     "Everyone who can read the repository, its forks or its history can read the value, and \
                          debug logging prints it.",

@@ -41,6 +41,7 @@ impl Policy for EnvSecrets {
             scope: Scope::File,
             rules: vec![
                 Rule::new("secret-in-env", Category::Security, Severity::High, "Use secretKeyRef for secret values")
+                    .sensitive()
                     .rationale(
                         "A literal secret in a manifest lives in Git history, CI logs and every read of the \
                          workload's spec, readable by far more people than the Secret would be, and survives \

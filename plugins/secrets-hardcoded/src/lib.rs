@@ -187,6 +187,7 @@ impl Policy for HardcodedSecrets {
             scope: Scope::File,
             rules: vec![
                 Rule::new("credential-pattern", Category::Security, Severity::Critical, "Do not commit credentials")
+                    .sensitive()
                     .rationale(
                         "A recognised credential format (cloud key, private key, token) in a repository is \
                          compromised: scanners find such patterns within minutes of a push.",
@@ -199,6 +200,7 @@ impl Policy for HardcodedSecrets {
                     Severity::High,
                     "Do not write passwords or secrets into config files",
                 )
+                .sensitive()
                 .rationale(
                     "A real-looking value under a password or secret name is readable by everyone with the \
                      repository, and stays in its history after removal.",

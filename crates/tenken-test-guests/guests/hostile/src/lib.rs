@@ -54,6 +54,7 @@ impl Guest for Hostile {
                 rationale: "Test only.".to_owned(),
                 fix: "Test only.".to_owned(),
                 references: vec![],
+                sensitive: false,
             }],
             settings_schema: None,
         }

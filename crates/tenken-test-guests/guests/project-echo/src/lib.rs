@@ -25,6 +25,7 @@ impl Policy for ProjectEcho {
                 rationale: "Test only.".to_owned(),
                 fix: "Test only.".to_owned(),
                 references: vec![],
+                sensitive: false,
             }],
             settings_schema: None,
         }
