@@ -52,6 +52,51 @@ const NOT_A_VALUE: &[&str] = &[
     "MODE",
     "KIND",
     "ISSUER",
+    "ENCRYPTION",
+    "HASH",
+    "HASHING",
+    "POLICY",
+    "COMPLEXITY",
+    "STRENGTH",
+    "RESET",
+    "EXPIRATION",
+    "MIN",
+    "MAX",
+    "REQUIRED",
+    "PROVIDER",
+    "METHOD",
+    "STORE",
+    "FIELD",
+    "PARAM",
+    "SELECTOR",
+    "ROTATION",
+];
+
+/// First parts that make a `*_KEY` an identifier rather than a secret:
+/// `topology_key`, `partition_key`, `kms_key`, `expiry-key`, `sort_key`.
+const IDENTIFIER_KEYS: &[&str] = &[
+    "TOPOLOGY",
+    "PARTITION",
+    "SORT",
+    "HASH",
+    "RANGE",
+    "PRIMARY",
+    "FOREIGN",
+    "CACHE",
+    "ROUTING",
+    "SHARD",
+    "LOOKUP",
+    "GROUP",
+    "KMS",
+    "S3",
+    "OBJECT",
+    "LABEL",
+    "EXPIRY",
+    "IDEMPOTENCY",
+    "DEDUPLICATION",
+    "MAP",
+    "SEARCH",
+    "REDIS",
 ];
 
 /// Name parts that make the variable a switch about secrets, such as
@@ -73,7 +118,7 @@ pub fn names_a_secret(name: &str) -> bool {
     }
     // `API_KEY`, `ACCESS_KEY`, `SIGNING_KEY`, but not a lone `KEY`, nor a
     // public key or a key fingerprint (`GPG_KEY`, `PUBLIC_KEY`).
-    let public = parts.iter().any(|part| PUBLIC_WORDS.contains(part));
+    let public = parts.iter().any(|part| PUBLIC_WORDS.contains(part) || IDENTIFIER_KEYS.contains(part));
     let ends_in_key = parts.len() > 1 && *last == "KEY" && !public;
     let joined: String = parts.concat();
     ends_in_key
@@ -92,7 +137,18 @@ pub fn is_literal_secret(value: &str) -> bool {
         .iter()
         .any(|flag| value.eq_ignore_ascii_case(flag));
     let is_path = value.starts_with('/') || value.starts_with("./") || value.starts_with("~/");
-    !value.is_empty() && !is_reference && !is_flag && !is_path
+    // JSONPath (`{.credential.token}`), ARNs, URLs without credentials and
+    // `namespace/name` references name where a secret is, not the secret.
+    let is_locator = value.starts_with("{.")
+        || value.starts_with("$.")
+        || value.starts_with("arn:")
+        || (value.contains("://") && !value.contains('@'))
+        || (value.contains('/')
+            && value.split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c))
+            }));
+    !value.is_empty() && !is_reference && !is_flag && !is_path && !is_locator
 }
 
 #[cfg(test)]
@@ -131,7 +187,19 @@ mod tests {
         for value in ["hunter2", "sk-not-a-real-key"] {
             assert!(is_literal_secret(value), "{value}");
         }
-        for value in ["", "$(OTHER)", "${TOKEN}", "$TOKEN", "${{ secrets.TOKEN }}", "true", "1", "/run/secrets/db"] {
+        for value in [
+            "",
+            "$(OTHER)",
+            "${TOKEN}",
+            "$TOKEN",
+            "${{ secrets.TOKEN }}",
+            "true",
+            "1",
+            "/run/secrets/db",
+            "{.credential.access_token}",
+            "arn:aws:kms:eu-west-1:123456789012:key/abc",
+            "cert-manager/cert-manager-webhook-ca",
+        ] {
             assert!(!is_literal_secret(value), "{value}");
         }
     }

@@ -65,6 +65,11 @@ resource \"aws_s3_bucket_server_side_encryption_configuration\" \"logs\" {
 }
 ```";
 
+/// Whether a value is computed (`${var.x}`, `${local.y}`), so unknown here.
+fn is_expression(value: Option<&Value>) -> bool {
+    value.and_then(Value::as_str).is_some_and(|text| text.contains("${"))
+}
+
 /// A resource with the document it came from.
 struct Located<'a> {
     document: usize,
@@ -139,9 +144,13 @@ fn check_module(module: &[Located<'_>], findings: &mut Findings) {
         let name = bucket.address();
         let at = &bucket.pointer;
 
+        // Settings from variables (a module's inputs) are not known here and
+        // are given the benefit of the doubt.
         let blocked = account_block
             || configures(bucket, "aws_s3_bucket_public_access_block", &|block| {
-                PUBLIC_ACCESS_SETTINGS.iter().all(|setting| as_bool(block.get(*setting)) == Some(true))
+                PUBLIC_ACCESS_SETTINGS
+                    .iter()
+                    .all(|setting| as_bool(block.get(*setting)) == Some(true) || is_expression(block.get(*setting)))
             });
         if !blocked {
             findings.in_document(located.document).report(
@@ -163,7 +172,10 @@ fn check_module(module: &[Located<'_>], findings: &mut Findings) {
                     })
                     .unwrap_or_default()
                     .iter()
-                    .any(|configuration| configuration.get("status").and_then(Value::as_str) == Some("Enabled"))
+                    .any(|configuration| {
+                        configuration.get("status").and_then(Value::as_str) == Some("Enabled")
+                            || is_expression(configuration.get("status"))
+                    })
             });
         if !versioned {
             findings.in_document(located.document).report(
