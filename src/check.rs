@@ -17,12 +17,14 @@ use tenken_report::{
 use crate::baseline;
 use crate::changed;
 use crate::cli::{CheckArgs, ColorChoice};
+use crate::config;
 use crate::discover::{self, InputFile, discover};
 use crate::kinds::KindMap;
 use crate::locate::{excerpt, finding};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
 use crate::redact;
+use crate::select;
 use crate::suppress;
 
 /// Runs `tenken check` and returns the exit code.
@@ -32,10 +34,53 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if args.changed {
         paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
     }
-    let kinds = KindMap::new(&args.kinds)?;
-    let plugins = plugins::load(&args.runtime)?;
+    let config_path = if args.no_config { None } else { config::find(args.config.as_deref(), &args.paths) };
+    let (config, sources, mut config_errors) = match &config_path {
+        Some(path) => config::load(path),
+        None => (config::Config::default(), Vec::new(), Vec::new()),
+    };
+    // The command line's --kind mappings come last, so they win.
+    let mut kind_mappings: Vec<(String, String)> =
+        config.kinds.iter().map(|(glob, (kind, _))| (glob.clone(), kind.clone())).collect();
+    kind_mappings.extend(args.kinds.iter().cloned());
+    let kinds = KindMap::new(&kind_mappings)?;
+    let mut plugins = plugins::load(&args.runtime)?;
+
+    let rules: Vec<(String, String, &'static str, &'static str)> = plugins
+        .loaded
+        .iter()
+        .flat_map(|plugin| {
+            plugin.info.rules.iter().map(|rule| {
+                (
+                    format!("{}/{}", plugin.info.id, rule.id),
+                    plugin.info.id.clone(),
+                    select::category_name(rule.category),
+                    rule.default_severity.as_str(),
+                )
+            })
+        })
+        .chain(suppress::rule_descriptors().into_iter().map(|rule| {
+            (rule.id.clone(), rule.plugin.clone(), select::category_name(rule.category), rule.severity.as_str())
+        }))
+        .collect();
+    let facts: Vec<select::RuleFacts<'_>> = rules
+        .iter()
+        .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
+        .collect();
+    select::validate(&config, &facts, &mut config_errors);
+    config::configure_plugins(&config, &sources, &mut plugins.loaded, &mut config_errors);
+    if !config_errors.is_empty() {
+        return Ok(report_config_errors(&config_errors));
+    }
+    // Plugins none of whose rules are selected do not run at all.
+    let selection = select::Selection::new(&config);
+    plugins
+        .loaded
+        .retain(|plugin| facts.iter().any(|rule| rule.plugin == plugin.info.id && selection.is_selected(rule)));
+
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
+    selection.apply(&mut report);
     if let Some(path) = &args.baseline {
         report.baseline_unmatched = Some(baseline::apply(&mut report, path)?);
     }
@@ -60,6 +105,22 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     let code = report.exit_code(args.fail_on.into());
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Prints configuration errors, all of them, and returns the exit code for
+/// a configuration error.
+fn report_config_errors(errors: &[config::ConfigError]) -> u8 {
+    let mut errors = errors.to_vec();
+    errors.sort_by(|a, b| (&a.origin.file, a.origin.line, a.column).cmp(&(&b.origin.file, b.origin.line, b.column)));
+    for error in &errors {
+        eprintln!("tenken: error: {error}");
+    }
+    eprintln!(
+        "tenken: {} configuration error{}; nothing was checked",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    2
 }
 
 /// Colour for `--color auto`: never when NO_COLOR is set (to anything but

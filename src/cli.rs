@@ -26,6 +26,24 @@ pub enum Command {
     /// Develop plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Inspect the configuration (tenken.toml).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration, after `extends`, with the file
+    /// and line each value comes from.
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// The config file. Defaults to the nearest tenken.toml from the
+    /// current directory up.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +125,15 @@ pub struct CheckArgs {
     /// Defaults to HEAD, i.e. uncommitted changes.
     #[arg(long, value_name = "REF", requires = "changed")]
     pub base: Option<String>,
+
+    /// The config file. Defaults to the nearest tenken.toml from the first
+    /// PATH up.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any tenken.toml: every bundled rule, default settings.
+    #[arg(long)]
+    pub no_config: bool,
 
     /// Report only findings that are not in this baseline file (see
     /// --write-baseline); recorded ones are listed as suppressed.

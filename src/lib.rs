@@ -5,6 +5,7 @@ mod baseline;
 mod changed;
 mod check;
 pub mod cli;
+mod config;
 mod describe;
 mod discover;
 pub mod fixtures;
@@ -14,6 +15,7 @@ mod locate;
 pub mod plugins;
 mod progress;
 mod redact;
+mod select;
 mod suppress;
 
 /// Runs a parsed command line and returns the process exit code.
@@ -24,5 +26,6 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Explain(args) => describe::explain(args),
         cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
         cli::Command::Plugin(cli::PluginCommand::Inspect(args)) => inspect::run(args),
+        cli::Command::Config(cli::ConfigCommand::Show(args)) => config::show(args),
     }
 }
