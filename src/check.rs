@@ -44,7 +44,9 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         config.kinds.iter().map(|(glob, (kind, _))| (glob.clone(), kind.clone())).collect();
     kind_mappings.extend(args.kinds.iter().cloned());
     let kinds = KindMap::new(&kind_mappings)?;
-    let mut plugins = plugins::load(&args.runtime)?;
+    let mut runtime = args.runtime.clone();
+    runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
+    let mut plugins = plugins::load(&runtime)?;
 
     let rules: Vec<(String, String, &'static str, &'static str)> = plugins
         .loaded

@@ -29,6 +29,22 @@ pub enum Command {
     /// Inspect the configuration (tenken.toml).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Write a commented starter tenken.toml for the repository in DIR.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository's root.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Replace an existing tenken.toml.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Subcommand)]

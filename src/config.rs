@@ -86,12 +86,26 @@ pub(crate) struct Config {
     pub(crate) kinds: BTreeMap<String, (String, Origin)>,
     /// Glob → selectors to ignore there.
     pub(crate) per_path_ignores: BTreeMap<String, (Vec<String>, Origin)>,
+    /// Extra plugins: `[[plugins]] path = "..."`, optionally pinned.
+    pub(crate) plugins: Vec<PluginEntry>,
+}
+
+/// A plugin named in `[[plugins]]`.
+#[derive(Debug, Clone)]
+pub(crate) struct PluginEntry {
+    /// The `.wasm` file or directory, resolved against the config file.
+    pub(crate) path: PathBuf,
+    /// The sha256 the file must have.
+    pub(crate) sha256: Option<String>,
+    pub(crate) origin: Origin,
 }
 
 /// A parsed `tenken.toml`, kept for locating later errors (in selectors or
 /// plugin settings) at their line.
 pub(crate) struct Source {
     pub(crate) display: String,
+    /// The directory relative paths in the file resolve against.
+    dir: PathBuf,
     parsed: ParsedFile,
 }
 
@@ -208,7 +222,7 @@ fn load_into(
     if parsed.documents.is_empty() {
         return;
     }
-    let source = Source { display: shown.clone(), parsed };
+    let source = Source { display: shown.clone(), dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), parsed };
 
     // Extended files first, so this file overrides them.
     visiting.push(canonical);
@@ -236,7 +250,7 @@ fn load_into(
 }
 
 const KNOWN_KEYS: &[&str] =
-    &["extends", "select", "extend-select", "ignore", "severity", "settings", "kinds", "per-path-ignores"];
+    &["extends", "select", "extend-select", "ignore", "severity", "settings", "kinds", "per-path-ignores", "plugins"];
 
 /// Merges one file into the configuration, collecting every error.
 fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
@@ -303,11 +317,88 @@ fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
                 }
                 None => errors.push(source.error(&pointer, "`per-path-ignores` maps globs to lists of selectors")),
             },
+            "plugins" => match value.as_array() {
+                Some(entries) => {
+                    for (index, entry) in entries.iter().enumerate() {
+                        let at = format!("{pointer}/{index}");
+                        if let Some(entry) = plugin_entry(source, &at, entry, errors) {
+                            config.plugins.push(entry);
+                        }
+                    }
+                }
+                None => errors.push(source.error(&pointer, "`plugins` is a list of [[plugins]] tables")),
+            },
             unknown => errors.push(
                 source.error(&pointer, format!("unknown key `{unknown}`; tenken.toml knows {}", KNOWN_KEYS.join(", "))),
             ),
         }
     }
+}
+
+/// One `[[plugins]]` table: `path`, and optionally `sha256`.
+fn plugin_entry(source: &Source, pointer: &str, entry: &Value, errors: &mut Vec<ConfigError>) -> Option<PluginEntry> {
+    let Some(table) = entry.as_object() else {
+        errors.push(source.error(pointer, "each [[plugins]] entry is a table with `path`"));
+        return None;
+    };
+    let mut valid = true;
+    for key in table.keys().filter(|key| !["path", "sha256"].contains(&key.as_str())) {
+        errors.push(source.error(
+            &format!("{pointer}/{}", pointer_key(key)),
+            format!("unknown key `{key}`; [[plugins]] takes path and sha256"),
+        ));
+        valid = false;
+    }
+    let path = match table.get("path").and_then(Value::as_str) {
+        Some(path) => source.dir.join(path),
+        None => {
+            errors.push(source.error(pointer, "[[plugins]] needs `path`: a .wasm component or a directory of them"));
+            return None;
+        }
+    };
+    let sha256 = match table.get("sha256") {
+        None => None,
+        Some(Value::String(hash)) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(hash.to_ascii_lowercase())
+        }
+        Some(_) => {
+            errors.push(source.error(&format!("{pointer}/sha256"), "`sha256` is 64 hexadecimal digits"));
+            valid = false;
+            None
+        }
+    };
+    valid.then(|| PluginEntry { path, sha256, origin: source.locate(pointer).0 })
+}
+
+/// Checks the pins of `[[plugins]]` entries and returns the paths to load.
+/// A pinned entry must be a file whose sha256 matches; a mismatch refuses
+/// the run, naming the plugin and both hashes.
+pub(crate) fn plugin_paths(config: &Config, errors: &mut Vec<ConfigError>) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for entry in &config.plugins {
+        let located =
+            |message: String| ConfigError { origin: entry.origin.clone(), column: entry.origin.column, message };
+        if let Some(expected) = &entry.sha256 {
+            match std::fs::read(&entry.path) {
+                Ok(bytes) => {
+                    let found = tenken_host::sha256_hex(&bytes);
+                    if &found != expected {
+                        errors.push(located(format!(
+                            "plugin {} has sha256 {found}, but the config pins {expected}; refusing to run it",
+                            entry.path.display()
+                        )));
+                        continue;
+                    }
+                }
+                Err(error) => {
+                    errors.push(located(format!("cannot read plugin {}: {error}", entry.path.display())));
+                    continue;
+                }
+            }
+        }
+        paths.push(entry.path.clone());
+    }
+    paths
 }
 
 /// A list of strings, each with its origin.
@@ -409,6 +500,13 @@ pub(crate) fn describe(config: &Config) -> String {
         let _ = writeln!(out, "\n[kinds]");
         for (glob, (kind, origin)) in &config.kinds {
             let _ = writeln!(out, "\"{glob}\" = \"{kind}\"  # {origin}");
+        }
+    }
+    for entry in &config.plugins {
+        let _ = writeln!(out, "\n[[plugins]]  # {}", entry.origin);
+        let _ = writeln!(out, "path = \"{}\"", entry.path.display());
+        if let Some(sha256) = &entry.sha256 {
+            let _ = writeln!(out, "sha256 = \"{sha256}\"");
         }
     }
     if !config.per_path_ignores.is_empty() {

@@ -12,6 +12,11 @@ pub(crate) struct KindMap {
 }
 
 impl KindMap {
+    /// No mappings: every file is classified by its name and content.
+    pub(crate) fn empty() -> Self {
+        Self { globs: globset::GlobSet::empty(), kinds: Vec::new() }
+    }
+
     pub(crate) fn new(mappings: &[(String, String)]) -> anyhow::Result<Self> {
         let mut builder = globset::GlobSetBuilder::new();
         let mut kinds = Vec::with_capacity(mappings.len());

@@ -9,6 +9,7 @@ mod config;
 mod describe;
 mod discover;
 pub mod fixtures;
+mod init;
 mod inspect;
 mod kinds;
 mod locate;
@@ -27,5 +28,6 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
         cli::Command::Plugin(cli::PluginCommand::Inspect(args)) => inspect::run(args),
         cli::Command::Config(cli::ConfigCommand::Show(args)) => config::show(args),
+        cli::Command::Init(args) => init::run(args),
     }
 }

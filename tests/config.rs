@@ -47,3 +47,60 @@ fn every_config_error_is_reported_at_its_line_at_once() {
     assert_eq!(run.stdout, "");
     insta::assert_snapshot!(run.stderr);
 }
+
+#[test]
+fn pinned_plugins_load_only_with_the_pinned_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plugins")).unwrap();
+    let component = std::fs::read(tenken_test_guests::PROJECT_ECHO).unwrap();
+    std::fs::write(dir.path().join("plugins/echo.wasm"), &component).unwrap();
+    std::fs::copy(common::repo_root().join("tests/fixtures/clean/Dockerfile"), dir.path().join("Dockerfile")).unwrap();
+    let actual = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&component).iter().map(|byte| format!("{byte:02x}")).collect::<String>()
+    };
+    let wrong = "0".repeat(64);
+
+    std::fs::write(
+        dir.path().join("tenken.toml"),
+        format!("[[plugins]]\npath = \"plugins/echo.wasm\"\nsha256 = \"{wrong}\"\n"),
+    )
+    .unwrap();
+    let refused = tenken_in(dir.path(), &common::shared_cache(), &["check", "."]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("tenken.toml:1:1: plugin ")
+            && refused.stderr.contains(&format!("has sha256 {actual}, but the config pins {wrong}")),
+        "expected sha256 {actual}: {}",
+        refused.stderr
+    );
+
+    std::fs::write(
+        dir.path().join("tenken.toml"),
+        format!("[[plugins]]\npath = \"plugins/echo.wasm\"\nsha256 = \"{actual}\"\n"),
+    )
+    .unwrap();
+    let run = tenken_in(dir.path(), &common::shared_cache(), &["check", ".", "--format", "concise"]);
+    assert!(run.stdout.contains("project-echo/seen"), "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn init_writes_a_starter_config_that_fits_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::repo_root().join("examples/shop");
+    for file in ["Dockerfile", "docker-compose.yml", "k8s/deployment.yaml", ".github/workflows/ci.yml"] {
+        let target = dir.path().join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(shop.join(file), target).unwrap();
+    }
+    let run = tenken_in(dir.path(), &common::shared_cache(), &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(dir.path().join("tenken.toml")).unwrap();
+    insta::assert_snapshot!(written);
+
+    // It is a valid config as written, and init does not overwrite it.
+    assert_eq!(tenken_in(dir.path(), &common::shared_cache(), &["config", "show"]).code, 0);
+    let again = tenken_in(dir.path(), &common::shared_cache(), &["init"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists; use --force"), "{}", again.stderr);
+}
