@@ -71,6 +71,19 @@ pub enum PluginCommand {
     /// Print the documents a plugin receives for a file (kind, format and
     /// tree, as JSON), to write JSON pointers against.
     Inspect(InspectArgs),
+    /// Create a standalone Rust plugin project, with a fixture and a test.
+    New(PluginNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginNewArgs {
+    /// The plugin's id and crate name, in kebab-case.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Where to create the project directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

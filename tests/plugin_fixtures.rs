@@ -105,3 +105,33 @@ fn plugin_inspect_prints_the_documents_a_plugin_receives() {
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("not a config file"), "{}", unknown.stderr);
 }
+
+#[test]
+fn plugin_new_creates_a_standalone_project_with_a_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "new", "owner-label"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = dir.path().join("owner-label");
+    for file in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "tests/fixtures/deployments.yaml",
+        "README.md",
+        "tenken-sdk/Cargo.toml",
+        "tenken-sdk/src/lib.rs",
+        "tenken-sdk/wit/tenken-plugin.wit",
+    ] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    let source = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
+    assert!(source.contains("pub struct OwnerLabel;") && source.contains("id: \"owner-label\""), "{source}");
+    let sdk = std::fs::read_to_string(project.join("tenken-sdk/src/lib.rs")).unwrap();
+    assert!(sdk.contains("path: \"wit\""), "the copied SDK must find its own copy of the contract");
+    assert!(std::fs::read_to_string(project.join("Cargo.toml")).unwrap().contains("[workspace]"));
+
+    let again = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "new", "owner-label"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    let bad = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "new", "Owner_Label"]);
+    assert!(bad.stderr.contains("use kebab-case"), "{}", bad.stderr);
+}
