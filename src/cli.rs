@@ -73,6 +73,23 @@ pub enum PluginCommand {
     Inspect(InspectArgs),
     /// Create a standalone Rust plugin project, with a fixture and a test.
     New(PluginNewArgs),
+    /// Write the rule reference (one Markdown page per plugin) into DIR,
+    /// or with --check, fail if the pages there are out of date.
+    Docs(PluginDocsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginDocsArgs {
+    /// The directory of the reference, e.g. docs/rules.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Change nothing; exit 1 if any page differs from what would be written.
+    #[arg(long)]
+    pub check: bool,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ mod locate;
 pub mod plugins;
 mod progress;
 mod redact;
+mod rule_docs;
 mod scaffold;
 mod select;
 mod suppress;
@@ -29,6 +30,7 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
         cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
         cli::Command::Plugin(cli::PluginCommand::Inspect(args)) => inspect::run(args),
         cli::Command::Plugin(cli::PluginCommand::New(args)) => scaffold::run(args),
+        cli::Command::Plugin(cli::PluginCommand::Docs(args)) => rule_docs::run(args),
         cli::Command::Config(cli::ConfigCommand::Show(args)) => config::show(args),
         cli::Command::Init(args) => init::run(args),
     }

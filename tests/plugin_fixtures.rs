@@ -135,3 +135,11 @@ fn plugin_new_creates_a_standalone_project_with_a_fixture() {
     let bad = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "new", "Owner_Label"]);
     assert!(bad.stderr.contains("use kebab-case"), "{}", bad.stderr);
 }
+
+/// docs/rules is generated from the bundled plugins; a plugin change that
+/// does not regenerate it fails here with the command to run.
+#[test]
+fn the_rule_reference_in_docs_is_up_to_date() {
+    let run = common::tenken(&["plugin", "docs", "docs/rules", "--check"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
