@@ -74,11 +74,9 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if !config_errors.is_empty() {
         return Ok(report_config_errors(&config_errors));
     }
-    // Plugins none of whose rules are selected do not run at all.
+    // Every plugin runs and deselected findings are dropped afterwards, so
+    // that exceptions for deselected rules are not mistaken for unused ones.
     let selection = select::Selection::new(&config);
-    plugins
-        .loaded
-        .retain(|plugin| facts.iter().any(|rule| rule.plugin == plugin.info.id && selection.is_selected(rule)));
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
@@ -239,7 +237,17 @@ pub(crate) fn check_paths(
     // could not be fully checked get no unused-exception findings.
     let unreliable: Vec<String> =
         report.files.iter().filter(|file| file.status == FileStatus::Error).map(|file| file.path.clone()).collect();
-    let about_exceptions = suppress::apply(&mut report.findings, &exceptions, suppress::today(), &unreliable);
+    let known_rule = |name: &str| {
+        plugins.loaded.iter().any(|plugin| {
+            name == plugin.info.id
+                || name
+                    .strip_prefix(plugin.info.id.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rule| plugin.info.rule(rule).is_some())
+        })
+    };
+    let about_exceptions =
+        suppress::apply(&mut report.findings, &exceptions, suppress::today(), &unreliable, known_rule);
     let tenken_rules = if about_exceptions.is_empty() { Vec::new() } else { suppress::rule_descriptors() };
     report.findings.extend(about_exceptions);
     redact::redact(&mut report.findings, |rule| {

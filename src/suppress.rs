@@ -331,6 +331,7 @@ pub(crate) fn apply(
     exceptions: &[Exception],
     today: jiff::civil::Date,
     unreliable: &[String],
+    known_rule: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut meta = Vec::new();
     let mut used = vec![false; exceptions.len()];
@@ -369,10 +370,20 @@ pub(crate) fn apply(
                 "Give every exception a rule and a reason",
             ));
         } else if !used && !unreliable.contains(&exception.origin.path) {
+            let unknown: Vec<&str> =
+                exception.rules.iter().map(String::as_str).filter(|rule| !known_rule(rule)).collect();
+            let message = if unknown.is_empty() {
+                format!("this exception for {} covers no finding; remove it", exception.rules.join(", "))
+            } else {
+                format!(
+                    "this exception names {}, which no loaded plugin reports; check the rule id or remove it",
+                    unknown.iter().map(|rule| format!("`{rule}`")).collect::<Vec<_>>().join(", ")
+                )
+            };
             meta.push(exception.meta_finding(
                 UNUSED_RULE,
                 Severity::Low,
-                format!("this exception for {} covers no finding; remove it", exception.rules.join(", ")),
+                message,
                 "Remove exceptions that no longer cover anything",
             ));
         }
