@@ -102,7 +102,9 @@ fn starter(kinds: &BTreeMap<&'static str, usize>, plugins: &[tenken_host::Loaded
         let _ = writeln!(out, "\n# [settings.{}]", plugin.info.id);
         for (name, property) in properties {
             if let Some(description) = property.get("description").and_then(|d| d.as_str()) {
-                let _ = writeln!(out, "# {description}");
+                for line in description.lines() {
+                    let _ = writeln!(out, "# {line}");
+                }
             }
             let default = property.get("default").map_or_else(|| "...".to_owned(), ToString::to_string);
             let _ = writeln!(out, "# {name} = {default}");

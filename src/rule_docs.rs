@@ -118,7 +118,9 @@ fn page(plugin: &LoadedPlugin) -> String {
         let _ = writeln!(out, "| setting | default | meaning |\n|---|---|---|");
         for (name, property) in properties {
             let default = property.get("default").map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"));
-            let description = property.get("description").and_then(|d| d.as_str()).unwrap_or_default();
+            // Doc comments wrap lines; a table cell must not.
+            let description =
+                property.get("description").and_then(|d| d.as_str()).unwrap_or_default().replace('\n', " ");
             let _ = writeln!(out, "| `{name}` | {default} | {description} |");
         }
     }

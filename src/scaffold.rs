@@ -113,6 +113,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
+schemars = { version = "1.2.3", default-features = false, features = ["derive", "std"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 wit-bindgen = { version = "0.63.0", default-features = false, features = ["macros", "realloc", "std"] }

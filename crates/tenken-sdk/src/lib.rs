@@ -19,6 +19,8 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use schemars;
+
 pub mod compose;
 pub mod dockerfile;
 pub mod github;
@@ -109,15 +111,39 @@ pub struct Document {
 
 /// Settings for plugins that take none. Any key given is rejected, so a typo
 /// in `tenken.toml` does not pass silently.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoSettings {}
+
+/// The JSON Schema of a plugin's settings, derived from its settings type
+/// (field docs become descriptions, `#[serde(default = ...)]` defaults,
+/// `#[schemars(range(...))]` and the like constraints). `None` for a
+/// settings type without fields.
+pub fn settings_schema<P: Policy>() -> Option<String> {
+    let schema = schemars::schema_for!(P::Settings);
+    let value = serde_json::to_value(&schema).ok()?;
+    let has_fields =
+        value.get("properties").and_then(serde_json::Value::as_object).is_some_and(|fields| !fields.is_empty());
+    has_fields.then(|| value.to_string())
+}
+
+/// The plugin's info as the host receives it: with the settings schema
+/// derived from the settings type unless the plugin gave one itself.
+pub fn plugin_info<P: Policy>() -> PluginInfo {
+    let mut info = P::info();
+    if info.settings_schema.is_none() {
+        info.settings_schema = settings_schema::<P>();
+    }
+    info
+}
 
 /// A policy plugin: one practice, a few rules.
 pub trait Policy {
     /// The plugin's settings, deserialized from the user's config. The
-    /// default value is what an empty config means.
-    type Settings: DeserializeOwned + Default;
+    /// default value is what an empty config means. Their JSON Schema is
+    /// derived from the type: document each field, and state constraints
+    /// with `#[schemars(...)]` attributes.
+    type Settings: DeserializeOwned + Default + schemars::JsonSchema;
 
     /// Describes the plugin; see [`PluginInfo`].
     fn info() -> PluginInfo;
@@ -248,7 +274,7 @@ macro_rules! export_policy {
         #[cfg(target_family = "wasm")]
         impl $crate::bindings::exports::tenken::plugin::policy::Guest for TenkenExportedPolicy {
             fn info() -> $crate::PluginInfo {
-                <$policy as $crate::Policy>::info()
+                $crate::plugin_info::<$policy>()
             }
 
             fn configure(settings: String) -> Result<(), String> {

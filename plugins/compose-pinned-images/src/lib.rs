@@ -22,27 +22,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct PinnedImages;
 
-/// Settings, from `[plugins.compose-pinned-images]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.compose-pinned-images]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Require an `@sha256:` digest on every pulled image.
+    /// Require every pulled image to be pinned by digest (`image:tag@sha256:...`).
     #[serde(default)]
     pub require_digest: bool,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-digest": {
-      "type": "boolean",
-      "default": false,
-      "description": "Require every pulled image to be pinned by digest (image:tag@sha256:...)."
-    }
-  }
-}"#;
 
 const FIX: &str = "Name an exact version, and a digest where integrity matters:
 ```yaml
@@ -91,7 +78,7 @@ impl Policy for PinnedImages {
                     "Tags can be moved; only a digest fixes the bytes.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -21,12 +21,12 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule
 /// The plugin.
 pub struct Healthcheck;
 
-/// Settings, from `[plugins.dockerfile-healthcheck]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.dockerfile-healthcheck]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Whether images must declare a HEALTHCHECK. Set to false for
-    /// repositories of base images or tools.
+    /// Require a HEALTHCHECK in the final stage. Set to false for images that are not services:
+    /// base images, CLI tools, build images.
     #[serde(default = "yes")]
     pub require_healthcheck: bool,
 }
@@ -40,19 +40,6 @@ impl Default for Settings {
 fn yes() -> bool {
     true
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-healthcheck": {
-      "type": "boolean",
-      "default": true,
-      "description": "Require a HEALTHCHECK in the final stage. Set to false for images that are not services: base images, CLI tools, build images."
-    }
-  }
-}"#;
 
 const FIX: &str = "Add a cheap check of what the service does, in the final stage:
 ```dockerfile
@@ -112,7 +99,7 @@ impl Policy for Healthcheck {
                 .fix(FIX)
                 .references(REFERENCES),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

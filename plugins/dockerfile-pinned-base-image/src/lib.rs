@@ -22,27 +22,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct PinnedBaseImage;
 
-/// Settings, from `[plugins.dockerfile-pinned-base-image]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.dockerfile-pinned-base-image]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Require an `@sha256:` digest on every base image.
+    /// Require every base image to be pinned by digest (`image:tag@sha256:...`), not only by tag.
     #[serde(default)]
     pub require_digest: bool,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-digest": {
-      "type": "boolean",
-      "default": false,
-      "description": "Require every base image to be pinned by digest (image:tag@sha256:...), not only by tag."
-    }
-  }
-}"#;
 
 const FIX: &str = "Name an exact version, and pin the digest for reproducible, tamper-evident builds:
 ```dockerfile
@@ -94,7 +81,7 @@ impl Policy for PinnedBaseImage {
                      the one you build on.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -23,13 +23,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule
 /// The plugin.
 pub struct PinnedActions;
 
-/// Settings, from `[plugins.gha-pinned-actions]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.gha-pinned-actions]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Owners whose actions may be used by tag, e.g. `actions` or your own
-    /// organisation.
+    /// Owners whose actions may be referenced by tag or branch, e.g. `actions` or your own
+    /// organisation. Set to [] to require SHAs everywhere.
     #[serde(default = "default_trusted")]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z0-9._-]+$")))]
     pub trusted_owners: Vec<String>,
 }
 
@@ -42,20 +43,6 @@ impl Default for Settings {
 fn default_trusted() -> Vec<String> {
     vec!["actions".to_owned(), "github".to_owned()]
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "trusted-owners": {
-      "type": "array",
-      "items": { "type": "string", "pattern": "^[A-Za-z0-9-_.]+$" },
-      "default": ["actions", "github"],
-      "description": "Owners whose actions may be referenced by tag or branch. Set to [] to require SHAs everywhere."
-    }
-  }
-}"#;
 
 const FIX: &str =
     "Pin to the full commit SHA of the release, and keep the version in a comment for people and update bots:
@@ -102,7 +89,7 @@ impl Policy for PinnedActions {
                 )
                 .references(REFERENCES),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

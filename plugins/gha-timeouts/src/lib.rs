@@ -20,12 +20,13 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct Timeouts;
 
-/// Settings, from `[plugins.gha-timeouts]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.gha-timeouts]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// The longest timeout a job may set, in minutes.
+    /// The longest `timeout-minutes` a job may set.
     #[serde(default = "default_max")]
+    #[schemars(range(min = 1, max = 4320))]
     pub max_timeout_minutes: u64,
 }
 
@@ -38,21 +39,6 @@ impl Default for Settings {
 fn default_max() -> u64 {
     120
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "max-timeout-minutes": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 4320,
-      "default": 120,
-      "description": "The longest timeout-minutes a job may set."
-    }
-  }
-}"#;
 
 const FIX: &str = "Set a timeout a little above the job's normal duration:
 ```yaml
@@ -94,7 +80,7 @@ impl Policy for Timeouts {
                 .fix(FIX)
                 .references(REFERENCES),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -21,27 +21,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule
 /// The plugin.
 pub struct PinnedImages;
 
-/// Settings, from `[plugins.gitlab-pinned-images]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.gitlab-pinned-images]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Require an `@sha256:` digest on every image.
+    /// Require every job and service image to be pinned by digest.
     #[serde(default)]
     pub require_digest: bool,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-digest": {
-      "type": "boolean",
-      "default": false,
-      "description": "Require every job and service image to be pinned by digest."
-    }
-  }
-}"#;
 
 const FIX: &str = "Pin the job's toolchain image:
 ```yaml
@@ -94,7 +81,7 @@ impl Policy for PinnedImages {
                     "Tags can be moved; only a digest fixes the bytes the pipeline runs.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

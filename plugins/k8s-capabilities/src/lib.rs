@@ -27,12 +27,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct Capabilities;
 
-/// Settings, from `[plugins.k8s-capabilities]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.k8s-capabilities]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Capabilities containers may add, without the `CAP_` prefix.
+    /// Capabilities that containers may add, e.g. ["NET_BIND_SERVICE", "NET_ADMIN"] for a CNI
+    /// agent; names with or without the `CAP_` prefix.
     #[serde(default = "default_allowed")]
+    #[schemars(inner(regex(pattern = r"^[A-Za-z_]+$")))]
     pub allowed_capabilities: Vec<String>,
 }
 
@@ -45,20 +47,6 @@ impl Default for Settings {
 fn default_allowed() -> Vec<String> {
     vec!["NET_BIND_SERVICE".to_owned()]
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "allowed-capabilities": {
-      "type": "array",
-      "items": { "type": "string", "pattern": "^[A-Za-z_]+$" },
-      "default": ["NET_BIND_SERVICE"],
-      "description": "Capabilities that containers may add, e.g. [\"NET_BIND_SERVICE\", \"NET_ADMIN\"] for a CNI agent. Names with or without the CAP_ prefix."
-    }
-  }
-}"#;
 
 /// What an attacker gets from the capabilities most often added, for the
 /// message. Anything else added is still reported, without a note.
@@ -127,7 +115,7 @@ impl Policy for Capabilities {
                     .fix(FIX)
                     .references(REFERENCES),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -27,29 +27,16 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct HostIsolation;
 
-/// Settings, from `[plugins.k8s-host-isolation]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.k8s-host-isolation]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Host paths (or parent directories of them) that `hostPath` volumes
-    /// may mount, e.g. `/var/log` for a log shipper.
+    /// Absolute host paths that hostPath volumes may mount, with everything below them, e.g.
+    /// ["/var/log"]. Never list `/` or a container runtime socket.
     #[serde(default)]
+    #[schemars(inner(regex(pattern = r"^/")))]
     pub allowed_host_paths: Vec<String>,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "allowed-host-paths": {
-      "type": "array",
-      "items": { "type": "string", "pattern": "^/" },
-      "default": [],
-      "description": "Absolute host paths that hostPath volumes may mount, with everything below them, e.g. [\"/var/log\"]. Never list / or a container runtime socket."
-    }
-  }
-}"#;
 
 const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
@@ -130,7 +117,7 @@ impl Policy for HostIsolation {
                      allows one such pod per node, which silently blocks scheduling and rollouts.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

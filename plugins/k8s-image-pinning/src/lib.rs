@@ -23,27 +23,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct ImagePinning;
 
-/// Settings, from `[plugins.k8s-image-pinning]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.k8s-image-pinning]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Require an `@sha256:` digest on every image.
+    /// Require every image to be pinned by digest (`image:tag@sha256:...`), not only by tag.
     #[serde(default)]
     pub require_digest: bool,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-digest": {
-      "type": "boolean",
-      "default": false,
-      "description": "Require every image to be pinned by digest (image:tag@sha256:...), not only by tag."
-    }
-  }
-}"#;
 
 const FIX: &str = "Name an exact version, and pin the digest where supply-chain integrity matters:
 ```yaml
@@ -106,7 +93,7 @@ impl Policy for ImagePinning {
                      replicas on different nodes run different code.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

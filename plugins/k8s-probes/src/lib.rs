@@ -30,11 +30,12 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct Probes;
 
-/// Settings, from `[plugins.k8s-probes]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.k8s-probes]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Require a liveness probe. Some teams prefer none to a bad one.
+    /// Require a liveness probe on long-running containers. Set to false if your platform prefers
+    /// no liveness probe to a poorly chosen one.
     #[serde(default = "yes")]
     pub require_liveness_probe: bool,
 }
@@ -48,19 +49,6 @@ impl Default for Settings {
 fn yes() -> bool {
     true
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-liveness-probe": {
-      "type": "boolean",
-      "default": true,
-      "description": "Require a liveness probe on long-running containers. Set to false if your platform prefers no liveness probe to a poorly chosen one."
-    }
-  }
-}"#;
 
 const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/",
@@ -122,7 +110,7 @@ impl Policy for Probes {
                      the kubelet restarts every replica at once and a slowdown becomes an outage.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

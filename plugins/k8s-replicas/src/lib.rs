@@ -27,12 +27,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct Replicas;
 
-/// Settings, from `[plugins.k8s-replicas]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.k8s-replicas]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// The fewest replicas a Deployment or StatefulSet may run.
+    /// The fewest replicas a Deployment or StatefulSet (or the minimum of the autoscaler that
+    /// targets it) may have.
     #[serde(default = "default_min")]
+    #[schemars(range(min = 1))]
     pub min_replicas: u64,
 }
 
@@ -45,20 +47,6 @@ impl Default for Settings {
 fn default_min() -> u64 {
     2
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "min-replicas": {
-      "type": "integer",
-      "minimum": 1,
-      "default": 2,
-      "description": "The fewest replicas a Deployment or StatefulSet (or the minimum of the autoscaler that targets it) may have."
-    }
-  }
-}"#;
 
 const FIX: &str = "Run at least two replicas, or let an autoscaler keep at least two:
 ```yaml
@@ -158,7 +146,7 @@ impl Policy for Replicas {
                 .fix(FIX)
                 .references(REFERENCES),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -24,27 +24,15 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct ResourceLimits;
 
-/// Settings, from `[plugins.k8s-resource-limits]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// Settings, from `[settings.k8s-resource-limits]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Also require `resources.limits.cpu`.
+    /// Also require a CPU limit on every container. Off by default: CPU limits throttle
+    /// latency-sensitive services even on idle nodes.
     #[serde(default)]
     pub require_cpu_limit: bool,
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "require-cpu-limit": {
-      "type": "boolean",
-      "default": false,
-      "description": "Also require a CPU limit on every container. Off by default: CPU limits throttle latency-sensitive services even on idle nodes."
-    }
-  }
-}"#;
 
 const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
@@ -131,7 +119,7 @@ impl Policy for ResourceLimits {
                      idle nodes.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

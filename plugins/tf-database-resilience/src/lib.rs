@@ -31,18 +31,20 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, 
 /// The plugin.
 pub struct DatabaseResilience;
 
-/// Settings, from `[plugins.tf-database-resilience]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.tf-database-resilience]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// The shortest backup retention allowed, in days.
+    /// The shortest automated backup retention allowed, in days.
     #[serde(default = "default_min_backup_days")]
+    #[schemars(range(min = 1, max = 35))]
     pub min_backup_days: u64,
-    /// Treat every RDS instance as production and require Multi-AZ.
+    /// Require `multi_az` on every RDS instance, not only those tagged as production.
     #[serde(default)]
     pub require_multi_az: bool,
-    /// Tags (`key=value`) that mark an RDS instance as production.
+    /// Tags (`key=value`, case-insensitive) that mark an RDS instance as production.
     #[serde(default = "default_production_tags")]
+    #[schemars(inner(regex(pattern = r"^[^=]+=.+$")))]
     pub production_tags: Vec<String>,
 }
 
@@ -63,21 +65,6 @@ fn default_min_backup_days() -> u64 {
 fn default_production_tags() -> Vec<String> {
     ["environment=production", "environment=prod", "env=production", "env=prod"].map(str::to_owned).to_vec()
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "min-backup-days": { "type": "integer", "minimum": 1, "maximum": 35, "default": 7,
-      "description": "The shortest automated backup retention allowed, in days." },
-    "require-multi-az": { "type": "boolean", "default": false,
-      "description": "Require multi_az on every RDS instance, not only those tagged as production." },
-    "production-tags": { "type": "array", "items": { "type": "string", "pattern": "^[^=]+=.+$" },
-      "default": ["environment=production", "environment=prod", "env=production", "env=prod"],
-      "description": "Tags (key=value, case-insensitive) that mark an RDS instance as production." }
-  }
-}"#;
 
 const FIX: &str = "```hcl
 resource \"aws_db_instance\" \"orders\" {
@@ -156,7 +143,7 @@ impl Policy for DatabaseResilience {
                     "Unencrypted storage and its snapshots can be read by anyone able to copy or share a snapshot.",
                 ),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -23,14 +23,15 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule
 /// The plugin.
 pub struct NetworkExposure;
 
-/// Settings, from `[plugins.tf-network-exposure]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.tf-network-exposure]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Ports that must never be open to the internet.
+    /// Ports that must never be reachable from a public CIDR. The default covers SSH, RDP, SMB,
+    /// databases, caches, search, brokers, the Docker and etcd APIs and the kubelet.
     #[serde(default = "default_ports")]
     pub ports: Vec<u16>,
-    /// CIDRs that count as "the internet".
+    /// CIDRs that count as the whole internet. Add ranges you treat the same way.
     #[serde(default = "default_public_cidrs")]
     pub public_cidrs: Vec<String>,
 }
@@ -51,25 +52,6 @@ fn default_ports() -> Vec<u16> {
 fn default_public_cidrs() -> Vec<String> {
     vec!["0.0.0.0/0".to_owned(), "::/0".to_owned()]
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "ports": {
-      "type": "array",
-      "items": { "type": "integer", "minimum": 0, "maximum": 65535 },
-      "description": "Ports that must never be reachable from a public CIDR. The default covers SSH, RDP, SMB, databases, caches, search, brokers, the Docker and etcd APIs and the kubelet."
-    },
-    "public-cidrs": {
-      "type": "array",
-      "items": { "type": "string" },
-      "default": ["0.0.0.0/0", "::/0"],
-      "description": "CIDRs that count as the whole internet. Add ranges you treat the same way."
-    }
-  }
-}"#;
 
 /// Well-known names for the message.
 fn service(port: u16) -> &'static str {
@@ -190,7 +172,7 @@ For administration, use SSM Session Manager or a VPN instead of opening SSH or R
                     "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-13",
                 ]),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 

@@ -23,12 +23,14 @@ use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule
 /// The plugin.
 pub struct OwnershipTags;
 
-/// Settings, from `[plugins.tf-ownership-tags]` in `tenken.toml`.
-#[derive(Debug, Deserialize)]
+/// Settings, from `[settings.tf-ownership-tags]` in `tenken.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Settings {
-    /// Tag keys every taggable resource must carry (case-insensitive).
+    /// Tag keys every taggable AWS resource must carry, directly or through provider default_tags
+    /// (case-insensitive).
     #[serde(default = "default_required")]
+    #[schemars(length(min = 1), inner(length(min = 1)))]
     pub required_tags: Vec<String>,
 }
 
@@ -41,21 +43,6 @@ impl Default for Settings {
 fn default_required() -> Vec<String> {
     vec!["owner".to_owned(), "service".to_owned()]
 }
-
-const SETTINGS_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "required-tags": {
-      "type": "array",
-      "items": { "type": "string", "minLength": 1 },
-      "minItems": 1,
-      "default": ["owner", "service"],
-      "description": "Tag keys every taggable AWS resource must carry, directly or through provider default_tags."
-    }
-  }
-}"#;
 
 /// Types that are taggable and are worth owning. Resources with a `tags`
 /// argument are checked whatever their type.
@@ -154,7 +141,7 @@ provider \"aws\" {
                     "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/resource-tagging",
                 ]),
             ],
-            settings_schema: Some(SETTINGS_SCHEMA.to_owned()),
+            settings_schema: None,
         }
     }
 
