@@ -101,6 +101,10 @@ pub struct PluginNewArgs {
     /// Where to create the project directory.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+
+    /// The language of the plugin.
+    #[arg(long, value_enum, default_value = "rust")]
+    pub lang: crate::scaffold::Language,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ pub mod plugins;
 mod progress;
 mod redact;
 mod rule_docs;
-mod scaffold;
+pub mod scaffold;
 mod select;
 mod suppress;
 

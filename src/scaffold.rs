@@ -31,11 +31,109 @@ const CONTRACT: &str = include_str!("../wit/tenken-plugin.wit");
 
 /// Writes the project and returns its directory.
 pub(crate) fn run(args: &PluginNewArgs) -> anyhow::Result<u8> {
-    let project = create(&args.name, &args.dir)?;
+    let (project, build) = match args.lang {
+        Language::Rust => (create(&args.name, &args.dir)?, "cargo build --release --target wasm32-wasip2"),
+        Language::Python => (
+            create_python(&args.name, &args.dir)?,
+            "componentize-py -d wit -w plugin componentize --stub-wasi app -o dist/plugin.wasm",
+        ),
+        Language::Js => (create_js(&args.name, &args.dir)?, "npm ci && npm run build"),
+    };
     println!("created {}", project.display());
-    println!("build:  cd {} && cargo build --release --target wasm32-wasip2", project.display());
+    println!("build:  cd {} && {build}", project.display());
     println!("test:   tenken plugin test {}", project.display());
     Ok(0)
+}
+
+/// The languages `tenken plugin new` writes projects in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Language {
+    /// Rust, with the tenken SDK.
+    Rust,
+    /// Python, built with componentize-py.
+    Python,
+    /// JavaScript, built with jco (componentize-js).
+    Js,
+}
+
+/// The example plugins in other languages, which CI builds and tests; new
+/// projects start as copies of them under the new name.
+const PYTHON_APP: &str = include_str!("../examples/plugins/python-owner-label/app.py");
+const JS_APP: &str = include_str!("../examples/plugins/js-owner-label/app.js");
+const JS_PACKAGE: &str = include_str!("../examples/plugins/js-owner-label/package.json");
+const JS_LOCK: &str = include_str!("../examples/plugins/js-owner-label/package-lock.json");
+const JS_NPMRC: &str = include_str!("../examples/plugins/js-owner-label/.npmrc");
+
+/// Writes `files` under a new directory `parent/name`.
+fn write_project(name: &str, parent: &Path, files: Vec<(PathBuf, String)>) -> anyhow::Result<PathBuf> {
+    if !valid_name(name) {
+        bail!("`{name}` is not a valid plugin name: use kebab-case, e.g. `owner-label`");
+    }
+    let project = parent.join(name);
+    if project.exists() {
+        bail!("{} already exists", project.display());
+    }
+    for (path, text) in files {
+        let target = project.join(path);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+    }
+    Ok(project)
+}
+
+fn create_python(name: &str, parent: &Path) -> anyhow::Result<PathBuf> {
+    let readme = format!(
+        "# {name}\n\nA tenken policy plugin in Python. `app.py` is the practice; `tests/fixtures/` holds\n\
+         annotated configs it must (and must not) flag; `wit/` is the plugin contract.\n\n\
+         ```sh\n\
+         python3 -m venv .venv && .venv/bin/pip install componentize-py==0.25.1\n\
+         .venv/bin/componentize-py -d wit -w plugin componentize --stub-wasi app -o dist/plugin.wasm\n\
+         tenken plugin test .\n\
+         ```\n"
+    );
+    write_project(
+        name,
+        parent,
+        vec![
+            (PathBuf::from("app.py"), PYTHON_APP.replace("python-owner-label", name)),
+            (PathBuf::from("tests/fixtures/deployments.yaml"), FIXTURE.to_owned()),
+            (PathBuf::from("wit/tenken-plugin.wit"), CONTRACT.to_owned()),
+            (PathBuf::from("README.md"), readme),
+            (PathBuf::from(".gitignore"), "/dist/\n/.venv/\n__pycache__/\n".to_owned()),
+        ],
+    )
+}
+
+fn create_js(name: &str, parent: &Path) -> anyhow::Result<PathBuf> {
+    let package = JS_PACKAGE
+        .replace("js-owner-label", name)
+        .replace("--wit ../../../wit", "--wit wit")
+        .replace("dist/js_owner_label.wasm", "dist/plugin.wasm");
+    let readme = format!(
+        "# {name}\n\nA tenken policy plugin in JavaScript. `app.js` is the practice; `tests/fixtures/` holds\n\
+         annotated configs it must (and must not) flag; `wit/` is the plugin contract.\n\n\
+         ```sh\n\
+         npm ci\n\
+         npm run build          # dist/plugin.wasm\n\
+         tenken plugin test .\n\
+         ```\n"
+    );
+    write_project(
+        name,
+        parent,
+        vec![
+            (PathBuf::from("app.js"), JS_APP.replace("js-owner-label", name)),
+            (PathBuf::from("package.json"), package),
+            (PathBuf::from("package-lock.json"), JS_LOCK.replace("js-owner-label", name)),
+            (PathBuf::from(".npmrc"), JS_NPMRC.to_owned()),
+            (PathBuf::from("tests/fixtures/deployments.yaml"), FIXTURE.to_owned()),
+            (PathBuf::from("wit/tenken-plugin.wit"), CONTRACT.to_owned()),
+            (PathBuf::from("README.md"), readme),
+            (PathBuf::from(".gitignore"), "/dist/\n/node_modules/\n".to_owned()),
+        ],
+    )
 }
 
 /// Whether `name` can be a plugin id and a crate name: kebab-case ASCII.
@@ -48,13 +146,6 @@ fn valid_name(name: &str) -> bool {
 }
 
 pub(crate) fn create(name: &str, parent: &Path) -> anyhow::Result<PathBuf> {
-    if !valid_name(name) {
-        bail!("`{name}` is not a valid plugin name: use kebab-case, e.g. `owner-label`");
-    }
-    let project = parent.join(name);
-    if project.exists() {
-        bail!("{} already exists", project.display());
-    }
     let sdk_lib = SDK_FILES[0].1.replace("path: \"../../wit\"", "path: \"wit\"");
     let mut files: Vec<(PathBuf, String)> = vec![
         (PathBuf::from("Cargo.toml"), cargo_toml(name)),
@@ -67,14 +158,7 @@ pub(crate) fn create(name: &str, parent: &Path) -> anyhow::Result<PathBuf> {
         (PathBuf::from("tenken-sdk/src/lib.rs"), sdk_lib),
     ];
     files.extend(SDK_FILES[1..].iter().map(|(path, text)| (Path::new("tenken-sdk").join(path), (*text).to_owned())));
-    for (path, text) in files {
-        let target = project.join(path);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
-    }
-    Ok(project)
+    write_project(name, parent, files)
 }
 
 fn cargo_toml(name: &str) -> String {

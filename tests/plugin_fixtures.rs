@@ -143,3 +143,36 @@ fn the_rule_reference_in_docs_is_up_to_date() {
     let run = common::tenken(&["plugin", "docs", "docs/rules", "--check"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
+
+#[test]
+fn plugin_new_writes_python_and_javascript_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, name, files) in [
+        (
+            "python",
+            "py-owner",
+            &["app.py", "wit/tenken-plugin.wit", "tests/fixtures/deployments.yaml", "README.md"][..],
+        ),
+        (
+            "js",
+            "js-owner",
+            &[
+                "app.js",
+                "package.json",
+                "package-lock.json",
+                "wit/tenken-plugin.wit",
+                "tests/fixtures/deployments.yaml",
+            ][..],
+        ),
+    ] {
+        let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "new", name, "--lang", lang]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for file in files {
+            assert!(dir.path().join(name).join(file).is_file(), "{lang}: {file} missing");
+        }
+    }
+    let app = std::fs::read_to_string(dir.path().join("py-owner/app.py")).unwrap();
+    assert!(app.contains("id=\"py-owner\"") && !app.contains("python-owner-label"), "{app}");
+    let package = std::fs::read_to_string(dir.path().join("js-owner/package.json")).unwrap();
+    assert!(package.contains("\"name\": \"js-owner\"") && package.contains("--wit wit"), "{package}");
+}
