@@ -403,7 +403,7 @@ fn read_context(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Option<Fi
 }
 
 fn applies_to(plugin: &LoadedPlugin, kind: &str) -> bool {
-    plugin.info.kinds.iter().any(|wanted| wanted == kind)
+    plugin.info.applies_to(kind)
 }
 
 fn document_input<'a>(parsed: &'a ParsedFile, document: &'a Document, tree: &'a str) -> DocumentInput<'a> {

@@ -83,10 +83,8 @@ fn starter(kinds: &BTreeMap<&'static str, usize>, plugins: &[tenken_host::Loaded
          \n# [per-path-ignores]\n\
          # \"examples/**\" = [\"k8s-image-pinning\"]\n",
     );
-    let applicable: Vec<&tenken_host::LoadedPlugin> = plugins
-        .iter()
-        .filter(|plugin| plugin.info.kinds.iter().any(|kind| kinds.contains_key(kind.as_str())))
-        .collect();
+    let applicable: Vec<&tenken_host::LoadedPlugin> =
+        plugins.iter().filter(|plugin| kinds.keys().any(|kind| plugin.info.applies_to(kind))).collect();
     if !applicable.is_empty() {
         let _ = writeln!(out, "\n# The practices that apply to what is here:");
         for plugin in &applicable {

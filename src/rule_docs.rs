@@ -81,7 +81,7 @@ fn pages(plugins: &[LoadedPlugin]) -> BTreeMap<String, String> {
         let _ = writeln!(
             index,
             "| [{id}]({id}.md) | {} | {} | {} |",
-            info.kinds.join(", "),
+            kinds(plugin),
             info.title,
             info.rules.len(),
             id = info.id
@@ -92,6 +92,15 @@ fn pages(plugins: &[LoadedPlugin]) -> BTreeMap<String, String> {
     pages
 }
 
+/// The kinds a plugin reads, for people: `*` is every kind.
+fn kinds(plugin: &LoadedPlugin) -> String {
+    if plugin.info.kinds.iter().any(|kind| kind == "*") {
+        "every kind".to_owned()
+    } else {
+        plugin.info.kinds.join(", ")
+    }
+}
+
 fn page(plugin: &LoadedPlugin) -> String {
     let info = &plugin.info;
     let mut out = String::new();
@@ -100,7 +109,7 @@ fn page(plugin: &LoadedPlugin) -> String {
         tenken_host::Scope::File => "each file on its own",
         tenken_host::Scope::Project => "the whole project at once (it relates documents to each other)",
     };
-    let _ = writeln!(out, "- Applies to: {}\n- Reads: {scope}\n", info.kinds.join(", "));
+    let _ = writeln!(out, "- Applies to: {}\n- Reads: {scope}\n", kinds(plugin));
     let _ = writeln!(out, "| rule | severity | category | what it asks |\n|---|---|---|---|");
     for rule in &info.rules {
         let _ = writeln!(

@@ -20,7 +20,7 @@ pub struct PluginInfo {
     pub title: String,
     /// What the practice is and why it is checked.
     pub summary: String,
-    /// Document kinds the plugin applies to.
+    /// Document kinds the plugin applies to; `*` means every kind.
     pub kinds: Vec<String>,
     /// How documents are grouped into calls.
     pub scope: Scope,
@@ -31,6 +31,11 @@ pub struct PluginInfo {
 }
 
 impl PluginInfo {
+    /// Whether the plugin reads documents of `kind`.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|wanted| wanted == "*" || wanted == kind)
+    }
+
     /// The rule with local id `id`.
     pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
         self.rules.iter().find(|rule| rule.id == id)

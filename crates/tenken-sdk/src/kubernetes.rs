@@ -229,6 +229,16 @@ impl Container<'_> {
     }
 }
 
+/// Whether two objects' namespaces are the same, for relating objects across
+/// documents. An unset namespace matches any: manifests often get theirs
+/// from kubectl or Kustomize at deploy time.
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects
 /// an object with `labels`. An empty selector selects everything, as in
 /// `policy/v1` PodDisruptionBudgets; a selector that is not an object, or

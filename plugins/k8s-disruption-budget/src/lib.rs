@@ -18,7 +18,7 @@
 //! deletes pods by hand, blocking upgrades and security patches.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, objects, selector_matches};
+use tenken_sdk::kubernetes::{Object, objects, same_namespace, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -44,13 +44,6 @@ const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/",
     "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
 ];
-
-fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
 
 /// A workload's replica count, if it is a plain number.
 fn replicas(workload: &Object<'_>) -> Option<u64> {

@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, objects};
+use tenken_sdk::kubernetes::{Object, objects, same_namespace};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -98,13 +98,6 @@ fn autoscaler(document: usize, object: Object<'_>) -> Option<Autoscaler<'_>> {
     let target_name = target.get("name").and_then(Value::as_str)?;
     let min = object.value.get("spec").and_then(|spec| spec.get(min_field)).and_then(Value::as_u64);
     Some(Autoscaler { document, object, target_kind, target_name, min: min.unwrap_or(min_default), min_field })
-}
-
-fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
 }
 
 impl Policy for Replicas {

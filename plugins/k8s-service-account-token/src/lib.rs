@@ -20,7 +20,7 @@
 //! cannot be stolen.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{PodSpec, objects};
+use tenken_sdk::kubernetes::{PodSpec, objects, same_namespace};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -30,15 +30,6 @@ pub struct ServiceAccountToken;
 struct OptedOut {
     namespace: Option<String>,
     name: String,
-}
-
-/// Namespaces match when equal, or when either is unset: manifests often
-/// get their namespace from kubectl or Kustomize at deploy time.
-fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
 }
 
 impl Policy for ServiceAccountToken {

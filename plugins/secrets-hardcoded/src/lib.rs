@@ -33,31 +33,6 @@ use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, R
 /// The plugin.
 pub struct HardcodedSecrets;
 
-/// Every kind tenken classifies: secrets can be anywhere.
-const ALL_KINDS: &[&str] = &[
-    "kubernetes",
-    "kustomization",
-    "helm-chart",
-    "helm-values",
-    "compose",
-    "github-workflow",
-    "github-action",
-    "gitlab-ci",
-    "terraform",
-    "terraform-vars",
-    "terraform-plan",
-    "cloudformation",
-    "dockerfile",
-    "spring-config",
-    "env",
-    "yaml",
-    "json",
-    "toml",
-    "hcl",
-    "properties",
-    "ini",
-];
-
 /// Kinds whose own practices already judge secrets by their name.
 const NAMED_ELSEWHERE: &[&str] = &["kubernetes", "dockerfile", "github-workflow", "github-action", "gitlab-ci"];
 
@@ -183,7 +158,7 @@ impl Policy for HardcodedSecrets {
             summary: "No cloud key, private key, platform token, JWT or real-looking password is written into a \
                       config file of any kind. Findings never show the value."
                 .to_owned(),
-            kinds: ALL_KINDS.iter().map(|kind| (*kind).to_owned()).collect(),
+            kinds: vec!["*".to_owned()],
             scope: Scope::File,
             rules: vec![
                 Rule::new("credential-pattern", Category::Security, Severity::Critical, "Do not commit credentials")

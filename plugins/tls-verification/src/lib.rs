@@ -27,27 +27,6 @@ use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, R
 /// The plugin.
 pub struct TlsVerification;
 
-/// Kinds that carry such settings.
-const KINDS: &[&str] = &[
-    "kubernetes",
-    "helm-values",
-    "compose",
-    "github-workflow",
-    "github-action",
-    "gitlab-ci",
-    "terraform",
-    "terraform-vars",
-    "cloudformation",
-    "spring-config",
-    "env",
-    "yaml",
-    "json",
-    "toml",
-    "hcl",
-    "properties",
-    "ini",
-];
-
 /// Settings that disable verification when true.
 const SKIP_WHEN_TRUE: &[&str] = &["insecureskipverify", "tlsskipverify", "skiptlsverify", "sslskipverify", "insecure"];
 
@@ -147,7 +126,7 @@ impl Policy for TlsVerification {
             summary: "No config turns off certificate verification, which would let anyone on the network path \
                       read and alter supposedly encrypted traffic."
                 .to_owned(),
-            kinds: KINDS.iter().map(|kind| (*kind).to_owned()).collect(),
+            kinds: vec!["*".to_owned()],
             scope: Scope::File,
             rules: vec![
                 Rule::new(
