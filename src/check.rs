@@ -46,6 +46,8 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let kinds = KindMap::new(&kind_mappings)?;
     let mut runtime = args.runtime.clone();
     runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
+    // --plugin-settings are applied after tenken.toml's, below, so they win.
+    let command_line_settings = std::mem::take(&mut runtime.plugin_settings);
     let mut plugins = plugins::load(&runtime)?;
 
     let rules: Vec<(String, String, &'static str, &'static str)> = plugins
@@ -74,6 +76,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if !config_errors.is_empty() {
         return Ok(report_config_errors(&config_errors));
     }
+    plugins::configure(&mut plugins.loaded, &command_line_settings)?;
     // Every plugin runs and deselected findings are dropped afterwards, so
     // that exceptions for deselected rules are not mistaken for unused ones.
     let selection = select::Selection::new(&config);

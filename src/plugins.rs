@@ -133,7 +133,7 @@ fn extra_plugin_files(paths: &[PathBuf], failed: &mut Vec<(String, String)>) -> 
 /// Applies `--plugin-settings`. Settings a plugin rejects, or settings for
 /// a plugin that is not loaded, are configuration errors: the run stops
 /// before checking anything rather than check with the wrong settings.
-fn configure(plugins: &mut [LoadedPlugin], settings: &[(String, serde_json::Value)]) -> anyhow::Result<()> {
+pub(crate) fn configure(plugins: &mut [LoadedPlugin], settings: &[(String, serde_json::Value)]) -> anyhow::Result<()> {
     for (id, value) in settings {
         let Some(plugin) = plugins.iter_mut().find(|plugin| &plugin.info.id == id) else {
             anyhow::bail!("--plugin-settings names plugin `{id}`, which is not loaded");

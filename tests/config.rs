@@ -106,3 +106,15 @@ fn init_writes_a_starter_config_that_fits_the_repository() {
     assert_eq!(again.code, 2);
     assert!(again.stderr.contains("already exists; use --force"), "{}", again.stderr);
 }
+
+#[test]
+fn command_line_plugin_settings_win_over_the_config() {
+    // The config asks for 3 replicas (org) then 2 (platform); the command
+    // line asks for 4, so the two-replica Deployments are reported.
+    let run = tenken_in(
+        &fixtures().join("app"),
+        &common::shared_cache(),
+        &["check", "k8s", "--format", "concise", "--plugin-settings", r#"k8s-replicas={"min-replicas": 4}"#],
+    );
+    assert!(run.stdout.contains("k8s-replicas/too-few-replicas"), "{}{}", run.stdout, run.stderr);
+}
