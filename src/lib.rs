@@ -2,6 +2,8 @@
 //! can drive the same code the binary runs.
 
 mod baseline;
+#[doc(hidden)]
+pub mod bench;
 mod changed;
 mod check;
 pub mod cli;

@@ -6,6 +6,12 @@
 //! compatibility fingerprint, so a different tenken build or engine setting
 //! never loads an artifact it cannot use. wasmtime's own cache was measured
 //! 12× slower on a hit (it hashes and decompresses) and pulls in zstd.
+//!
+//! Next to each artifact the cache keeps the plugin's validated info as
+//! JSON. A warm run then knows every plugin's kinds and rules without
+//! touching its component, and links only the plugins that the checked
+//! files need: with dozens of bundled plugins, that is most of the time of
+//! a one-file pre-commit run.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -13,11 +19,13 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::Component;
 
 use crate::LoadError;
+use crate::plugin::PluginInfo;
 
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheOutcome {
-    /// Loaded from a precompiled artifact; no Cranelift work.
+    /// Found in the cache: the info at once, the precompiled artifact when
+    /// the plugin is first called. No Cranelift work.
     Hit,
     /// Compiled now, and stored for next time.
     Compiled,
@@ -45,6 +53,27 @@ impl CompileCache {
 
     fn artifact_path(&self, sha256: &str) -> Option<PathBuf> {
         self.dir.as_ref().map(|dir| dir.join(format!("{sha256}-{}.cwasm", self.fingerprint)))
+    }
+
+    fn info_path(&self, sha256: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|dir| dir.join(format!("{sha256}-{}.info.json", self.fingerprint)))
+    }
+
+    /// The info stored for the component with digest `sha256`, if any. An
+    /// entry that does not parse is a miss: the plugin is asked again.
+    pub(crate) fn load_info(&self, sha256: &str) -> Option<PluginInfo> {
+        let text = std::fs::read(self.info_path(sha256)?).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Stores `info` for the component with digest `sha256`. Best effort: a
+    /// cache that cannot be written only costs the next run some time.
+    pub(crate) fn store_info(&self, sha256: &str, info: &PluginInfo) {
+        if let Some(path) = self.info_path(sha256)
+            && let Ok(text) = serde_json::to_vec(info)
+        {
+            let _ = store(&path, &text);
+        }
     }
 
     /// Loads the component with digest `sha256` from the cache, or compiles

@@ -111,6 +111,10 @@ pub enum PluginError {
     /// The plugin returned findings that break the contract.
     #[error("returned a malformed finding: {0}")]
     Malformed(String),
+    /// The plugin was described from the cache, but its component could not
+    /// be compiled or linked when it was first needed.
+    #[error("could not be loaded: {0}")]
+    Load(String),
 }
 
 fn stderr_suffix(stderr: &str) -> String {
@@ -139,11 +143,18 @@ pub struct HostConfig {
 /// The engine, the linker and the compile cache, shared by every plugin of
 /// a run.
 pub struct Host {
-    engine: wasmtime::Engine,
-    linker: Linker<HostState>,
-    cache: cache::CompileCache,
-    limits: SandboxLimits,
-    ticker: Arc<EpochTicker>,
+    shared: Arc<Shared>,
+}
+
+/// What every plugin of a host needs to be linked and called, at load time
+/// or later.
+pub(crate) struct Shared {
+    pub(crate) engine: wasmtime::Engine,
+    pub(crate) linker: Linker<HostState>,
+    pub(crate) cache: cache::CompileCache,
+    pub(crate) limits: SandboxLimits,
+    /// Keeps deadlines firing for as long as any plugin can be called.
+    pub(crate) _ticker: EpochTicker,
 }
 
 impl Host {
@@ -156,22 +167,29 @@ impl Host {
         // grants nothing; see sandbox::new_store.
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|err| LoadError::Engine(format!("{err:#}")))?;
         let cache = cache::CompileCache::new(&engine, config.cache_dir);
-        let ticker = Arc::new(EpochTicker::start(&engine)?);
-        Ok(Self { engine, linker, cache, limits: config.limits, ticker })
+        let ticker = EpochTicker::start(&engine)?;
+        Ok(Self { shared: Arc::new(Shared { engine, linker, cache, limits: config.limits, _ticker: ticker }) })
     }
 
-    /// Compiles (or loads from the cache), checks the contract version,
-    /// links, and reads the plugin's info.
+    /// Describes a plugin. With the plugin's info in the cache this reads
+    /// one small file, and the component is compiled (or mapped from the
+    /// cache) and linked only when the plugin is first called. Otherwise
+    /// the component is compiled, its contract version checked, and it is
+    /// linked and asked for its info, which is then cached.
     pub fn load(&self, source: &PluginSource) -> Result<LoadedPlugin, LoadError> {
         let sha256 = source.sha256.clone().unwrap_or_else(|| sha256_hex(&source.bytes));
-        let (component, outcome) = self.cache.load(&self.engine, &source.bytes, &sha256)?;
-        contract::check_compatible(&self.engine, &component)?;
-        LoadedPlugin::link(&self.engine, &self.ticker, &self.linker, &component, source, sha256, outcome, &self.limits)
+        if let Some(info) = self.shared.cache.load_info(&sha256) {
+            return Ok(LoadedPlugin::described(&self.shared, source, sha256, info));
+        }
+        let (pre, outcome) = plugin::compile_and_link(&self.shared, &source.bytes, &sha256)?;
+        let plugin = LoadedPlugin::linked(&self.shared, source, sha256, outcome, pre)?;
+        self.shared.cache.store_info(&plugin.sha256, &plugin.info);
+        Ok(plugin)
     }
 
     /// The limits every call runs under.
     pub fn limits(&self) -> &SandboxLimits {
-        &self.limits
+        &self.shared.limits
     }
 }
 

@@ -1,16 +1,17 @@
 //! A loaded plugin: its validated info, its settings, and calls into it.
 
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
 use tenken_report::{Category, Severity};
-use wasmtime::component::Linker;
 
 use crate::bindings::{self, PluginPre};
 use crate::cache::CacheOutcome;
-use crate::engine::EpochTicker;
-use crate::sandbox::{self, CapturedOutput, HostState, SandboxLimits};
-use crate::{LoadError, PluginError, PluginSource};
+use crate::sandbox::{self, CapturedOutput, HostState};
+use crate::{LoadError, PluginError, PluginSource, Shared, contract};
 
 /// What a plugin says about itself, validated.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PluginInfo {
     /// Stable kebab-case id.
     pub id: String,
@@ -43,7 +44,7 @@ impl PluginInfo {
 }
 
 /// One rule of a plugin.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RuleInfo {
     /// Kebab-case id, unique within the plugin.
     pub id: String,
@@ -64,7 +65,7 @@ pub struct RuleInfo {
 }
 
 /// How the host groups documents into one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// One call per file.
@@ -115,7 +116,9 @@ pub struct CheckOutput {
     pub stderr: String,
 }
 
-/// A plugin, compiled, linked and described, ready to be called.
+/// A described plugin, ready to be called. Its component is linked on the
+/// first call (see [`crate::Host::load`]), once, whichever thread gets
+/// there first.
 #[derive(Clone)]
 pub struct LoadedPlugin {
     /// The plugin's validated description.
@@ -127,11 +130,10 @@ pub struct LoadedPlugin {
     /// Whether loading hit the compile cache.
     pub cache: CacheOutcome,
     settings: String,
-    pre: PluginPre<HostState>,
-    engine: wasmtime::Engine,
-    /// Keeps deadlines firing for as long as any plugin can be called.
-    _ticker: std::sync::Arc<EpochTicker>,
-    limits: SandboxLimits,
+    bytes: Cow<'static, [u8]>,
+    shared: Arc<Shared>,
+    /// The linked component, or why linking failed.
+    pre: Arc<OnceLock<Result<PluginPre<HostState>, String>>>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -140,36 +142,71 @@ impl std::fmt::Debug for LoadedPlugin {
     }
 }
 
+/// Compiles `bytes` (or maps them from the compile cache), checks the
+/// contract version and links the component into the sandbox.
+pub(crate) fn compile_and_link(
+    shared: &Shared,
+    bytes: &[u8],
+    sha256: &str,
+) -> Result<(PluginPre<HostState>, CacheOutcome), LoadError> {
+    let (component, outcome) = shared.cache.load(&shared.engine, bytes, sha256)?;
+    contract::check_compatible(&shared.engine, &component)?;
+    let instance_pre = shared.linker.instantiate_pre(&component).map_err(|err| LoadError::Link(format!("{err:#}")))?;
+    let pre = PluginPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
+    Ok((pre, outcome))
+}
+
 impl LoadedPlugin {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn link(
-        engine: &wasmtime::Engine,
-        ticker: &std::sync::Arc<EpochTicker>,
-        linker: &Linker<HostState>,
-        component: &wasmtime::component::Component,
+    /// A plugin whose info came from the cache; linked on first call.
+    pub(crate) fn described(shared: &Arc<Shared>, source: &PluginSource, sha256: String, info: PluginInfo) -> Self {
+        Self {
+            info,
+            origin: source.origin.clone(),
+            sha256,
+            cache: CacheOutcome::Hit,
+            settings: "{}".to_owned(),
+            bytes: source.bytes.clone(),
+            shared: Arc::clone(shared),
+            pre: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// A plugin linked now, asked for its info.
+    pub(crate) fn linked(
+        shared: &Arc<Shared>,
         source: &PluginSource,
         sha256: String,
         cache: CacheOutcome,
-        limits: &SandboxLimits,
+        pre: PluginPre<HostState>,
     ) -> Result<Self, LoadError> {
-        let instance_pre = linker.instantiate_pre(component).map_err(|err| LoadError::Link(format!("{err:#}")))?;
-        let pre = PluginPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
         let mut plugin = Self {
             info: placeholder_info(),
             origin: source.origin.clone(),
             sha256,
             cache,
             settings: "{}".to_owned(),
-            pre,
-            engine: engine.clone(),
-            _ticker: std::sync::Arc::clone(ticker),
-            limits: limits.clone(),
+            bytes: source.bytes.clone(),
+            shared: Arc::clone(shared),
+            pre: Arc::new(OnceLock::from(Ok(pre))),
         };
         let info = plugin
             .call(|plugin, store| plugin.tenken_plugin_policy().call_info(store))
             .map_err(|err| LoadError::Info(err.to_string()))?;
         plugin.info = validate_info(info)?;
         Ok(plugin)
+    }
+
+    /// Whether the component has been linked in this run.
+    pub fn is_linked(&self) -> bool {
+        self.pre.get().is_some()
+    }
+
+    /// The linked component, linking it now if no call has yet.
+    fn pre(&self) -> Result<&PluginPre<HostState>, PluginError> {
+        let linked = self.pre.get_or_init(|| {
+            compile_and_link(&self.shared, &self.bytes, &self.sha256).map(|(pre, _)| pre).map_err(|err| err.to_string())
+        });
+        linked.as_ref().map_err(|message| PluginError::Load(message.clone()))
     }
 
     /// Validates `settings` with the plugin's `configure` and keeps them for
@@ -185,7 +222,7 @@ impl LoadedPlugin {
     /// Checks `documents` in a fresh sandbox.
     pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
         let request = self.request(documents);
-        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         let result =
             self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
         let findings = result?.map_err(PluginError::Rejected)?;
@@ -207,12 +244,12 @@ impl LoadedPlugin {
         iterations: usize,
     ) -> Result<usize, PluginError> {
         let request = self.request(documents);
-        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         self.call_in(store, &output, |plugin, store| {
             let mut findings = 0;
             for _ in 0..iterations {
                 // Each call gets its own deadline, as a fresh store would.
-                store.set_epoch_deadline(crate::engine::deadline_ticks(self.limits.deadline));
+                store.set_epoch_deadline(crate::engine::deadline_ticks(self.shared.limits.deadline));
                 findings = match plugin.tenken_plugin_policy().call_check(&mut *store, &request)? {
                     Ok(list) => list.len(),
                     Err(_) => 0,
@@ -262,7 +299,7 @@ impl LoadedPlugin {
         &self,
         f: impl FnOnce(&bindings::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let (store, output) = sandbox::new_store(&self.engine, &self.limits);
+        let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         self.call_in(store, &output, f)
     }
 
@@ -274,12 +311,13 @@ impl LoadedPlugin {
         output: &CapturedOutput,
         f: impl FnOnce(&bindings::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
+        let pre = self.pre()?;
+        let result = pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
         result.map_err(|err| {
             if sandbox::memory_was_denied(&store) {
-                PluginError::MemoryLimit { limit_bytes: self.limits.memory_bytes }
+                PluginError::MemoryLimit { limit_bytes: self.shared.limits.memory_bytes }
             } else if err.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
-                PluginError::Deadline { limit: self.limits.deadline }
+                PluginError::Deadline { limit: self.shared.limits.deadline }
             } else {
                 PluginError::Trap { message: trap_message(&err), stderr: output.stderr() }
             }

@@ -69,6 +69,58 @@ fn second_load_hits_the_compile_cache() {
 }
 
 #[test]
+fn a_plugin_described_from_the_cache_is_linked_only_when_first_called() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = || HostConfig { cache_dir: Some(cache.path().to_owned()), limits: SandboxLimits::default() };
+    let first = Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    assert!(first.is_linked(), "a first load links to ask the plugin for its info");
+
+    let host = Host::new(config()).unwrap();
+    let mut second = host.load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    assert!(!second.is_linked());
+    assert_eq!(second.info.rules.len(), first.info.rules.len());
+    assert_eq!(second.info.settings_schema, first.info.settings_schema);
+    second.configure(&json!({ "mode": "echo" })).unwrap();
+    assert!(second.is_linked());
+    assert_eq!(second.check(&[document()]).unwrap().findings.len(), 1);
+}
+
+#[test]
+fn cached_info_without_its_artifact_compiles_on_first_call() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = || HostConfig { cache_dir: Some(cache.path().to_owned()), limits: SandboxLimits::default() };
+    Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|extension| extension == "cwasm") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let mut plugin = Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    plugin.configure(&json!({ "mode": "echo" })).unwrap();
+    assert_eq!(plugin.check(&[document()]).unwrap().findings.len(), 1);
+}
+
+#[test]
+fn unreadable_cached_info_is_a_miss() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = || HostConfig { cache_dir: Some(cache.path().to_owned()), limits: SandboxLimits::default() };
+    Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    let mut corrupted = 0;
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".info.json") {
+            std::fs::write(path, b"{\"id\": \"truncated").unwrap();
+            corrupted += 1;
+        }
+    }
+    assert_eq!(corrupted, 1);
+    let plugin = Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    assert!(plugin.is_linked(), "the plugin was asked for its info again");
+    assert_eq!(plugin.info.id, "hostile");
+}
+
+#[test]
 fn an_endless_loop_is_stopped_at_the_deadline_and_the_plugin_stays_usable() {
     let limits = SandboxLimits { deadline: Duration::from_millis(100), ..SandboxLimits::default() };
     let host = host(limits);
