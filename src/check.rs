@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use rayon::prelude::*;
 use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip};
-use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, Scope};
+use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
 use tenken_report::{
     DocumentSummary, FileOutcome, FileStatus, Finding, PluginSummary, Problem, ProblemKind, RenderOptions, Report,
     RuleDescriptor,
@@ -148,7 +148,7 @@ struct FileResult {
     findings: Vec<Finding>,
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
-    /// Kept only when a project-scoped plugin needs the file's documents.
+    /// The documents project-scoped plugins read, if the file has any.
     retained: Option<Retained>,
     /// A sibling read only as context for project-scoped plugins: not an
     /// input, so it is neither listed nor reported on.
@@ -158,11 +158,44 @@ struct FileResult {
     log: Vec<String>,
 }
 
-/// A parsed file with each document's tree serialized once, shared by
-/// every plugin that reads it.
+/// What project-scoped plugins need of a file until every file is parsed:
+/// the documents of their kinds, as the JSON text they receive. The parsed
+/// file itself is dropped, so memory grows with those documents alone; the
+/// few files a project finding lands in are parsed again to locate it.
 struct Retained {
-    parsed: ParsedFile,
-    trees: Vec<String>,
+    file: InputFile,
+    documents: Vec<RetainedDocument>,
+}
+
+struct RetainedDocument {
+    /// Position in the parsed file's documents.
+    position: usize,
+    kind: &'static str,
+    format: &'static str,
+    index: u32,
+    tree: String,
+}
+
+impl Retained {
+    /// Keeps the documents of `parsed` that some project-scoped plugin
+    /// reads, or nothing if there are none.
+    fn of(file: &InputFile, parsed: &ParsedFile, trees: Vec<String>, project: &[&LoadedPlugin]) -> Option<Self> {
+        let documents: Vec<RetainedDocument> = parsed
+            .documents
+            .iter()
+            .zip(trees)
+            .enumerate()
+            .filter(|(_, (document, _))| project.iter().any(|plugin| applies_to(plugin, document.kind)))
+            .map(|(position, (document, tree))| RetainedDocument {
+                position,
+                kind: document.kind,
+                format: document.format.as_str(),
+                index: document.index,
+                tree,
+            })
+            .collect();
+        (!documents.is_empty()).then(|| Self { file: file.clone(), documents })
+    }
 }
 
 /// Which files, besides the inputs, project-scoped plugins see.
@@ -184,25 +217,36 @@ pub(crate) fn check_paths(
 ) -> Report {
     let (files, walk_errors) = discover(paths);
     let limits = Limits::default();
-    let needs_retention = plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::Project);
+    let project: Vec<&LoadedPlugin> =
+        plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
     let progress = Progress::start(files.len());
+    let batch = Batch {
+        plugins: &plugins.loaded,
+        project: &project,
+        kinds,
+        limits: &limits,
+        call_bytes: plugins.project_call_bytes,
+    };
     let mut results: Vec<FileResult> = files
-        .par_iter()
-        .map(|file| {
-            let result = check_file(file, &plugins.loaded, kinds, &limits, needs_retention);
-            progress.advance();
-            result
+        .par_chunks(FILES_PER_BATCH)
+        .flat_map_iter(|chunk| {
+            let results = batch.check(chunk);
+            for _ in chunk {
+                progress.advance();
+            }
+            results
         })
         .collect();
     progress.finish();
-    if needs_retention && context == Context::Siblings {
+    if !project.is_empty() && context == Context::Siblings {
         let context = discover::sibling_context(paths, &files);
-        results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits)));
+        results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits, &project)));
     }
 
     let mut report = Report::default();
-    let project_findings = run_project_plugins(&plugins.loaded, &mut results, &mut report);
+    let reader = Reader { kinds, limits: &limits };
+    let project_findings = run_project_plugins(&project, plugins.project_call_bytes, &mut results, reader, &mut report);
     report.findings.extend(project_findings);
 
     for (origin, message) in &plugins.failed {
@@ -294,13 +338,9 @@ fn problem(kind: ProblemKind, path: &str, line: Option<u32>, column: Option<u32>
     Problem { kind, path: path.to_owned(), line, column, plugin: None, message, excerpt: None }
 }
 
-fn check_file(
-    file: &InputFile,
-    plugins: &[LoadedPlugin],
-    kinds: &KindMap,
-    limits: &Limits,
-    retain: bool,
-) -> FileResult {
+/// Reads and parses one input. Without a parsed file, the result already
+/// says why (skipped, or an error).
+fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult, Option<OpenFile>) {
     let mut result = FileResult::default();
     let outcome = |status, format: Option<&str>, documents| FileOutcome {
         path: file.display.clone(),
@@ -310,11 +350,11 @@ fn check_file(
     };
     if let Some(reason) = file.not_regular {
         result.outcome = Some(outcome(FileStatus::Skipped { reason: reason.to_owned() }, None, vec![]));
-        return result;
+        return (result, None);
     }
     let Some(format) = kinds.format(file) else {
         result.outcome = Some(outcome(FileStatus::Skipped { reason: "not a config file".to_owned() }, None, vec![]));
-        return result;
+        return (result, None);
     };
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
@@ -327,7 +367,7 @@ fn check_file(
                 format!("could not read: {error}"),
             ));
             result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
-            return result;
+            return (result, None);
         }
     };
     let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)) {
@@ -335,12 +375,12 @@ fn check_file(
         Err(skip @ Skip::InvalidUtf8 { line, column }) => {
             result.errors.push(problem(ProblemKind::Read, &file.display, Some(line), Some(column), skip.to_string()));
             result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
-            return result;
+            return (result, None);
         }
         Err(skip) => {
             result.outcome =
                 Some(outcome(FileStatus::Skipped { reason: skip.to_string() }, Some(format.as_str()), vec![]));
-            return result;
+            return (result, None);
         }
     };
 
@@ -359,50 +399,182 @@ fn check_file(
     }
 
     result.exceptions = suppress::collect(&parsed);
-
     // Serialize each tree once; every plugin reads the same text.
-    let trees: Vec<String> = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
-    for plugin in plugins.iter().filter(|plugin| plugin.info.scope == Scope::File) {
-        let selected: Vec<usize> =
-            (0..parsed.documents.len()).filter(|&index| applies_to(plugin, parsed.documents[index].kind)).collect();
-        if selected.is_empty() {
-            continue;
+    let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+    (result, Some(OpenFile { parsed, trees, format: format.as_str() }))
+}
+
+/// A parsed input, its trees serialized once for every plugin.
+struct OpenFile {
+    parsed: ParsedFile,
+    trees: Vec<String>,
+    format: &'static str,
+}
+
+/// Files are checked in batches: each file-scoped plugin is called once per
+/// batch with the documents of every file in it, rather than once per file.
+/// A call costs a fresh instance, and on a corpus most of the time went to
+/// setting instances up and tearing them down. Findings name their
+/// document, so each still lands in its own file.
+const FILES_PER_BATCH: usize = 32;
+
+/// What checking a batch of files needs.
+struct Batch<'a> {
+    plugins: &'a [LoadedPlugin],
+    project: &'a [&'a LoadedPlugin],
+    kinds: &'a KindMap,
+    limits: &'a Limits,
+    /// The most document text one call carries; a batch over it is split.
+    call_bytes: usize,
+}
+
+impl Batch<'_> {
+    fn check(&self, files: &[InputFile]) -> Vec<FileResult> {
+        let mut opened: Vec<(FileResult, Option<OpenFile>)> =
+            files.iter().map(|file| open_file(file, self.kinds, self.limits)).collect();
+        for plugin in self.plugins.iter().filter(|plugin| plugin.info.scope == Scope::File) {
+            // (file in the batch, document) of every document the plugin
+            // reads, in file order.
+            let selected: Vec<(usize, usize)> = opened
+                .iter()
+                .enumerate()
+                .filter_map(|(position, (_, open))| open.as_ref().map(|open| (position, open)))
+                .flat_map(|(position, open)| {
+                    open.parsed
+                        .documents
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, document)| applies_to(plugin, document.kind))
+                        .map(move |(index, _)| (position, index))
+                })
+                .collect();
+            for call in pack_whole_files(&selected, &opened, self.call_bytes) {
+                call_file_plugin(plugin, &call, &mut opened);
+            }
         }
-        let inputs: Vec<DocumentInput<'_>> =
-            selected.iter().map(|&index| document_input(&parsed, &parsed.documents[index], &trees[index])).collect();
-        match plugin.check(&inputs) {
-            Ok(output) => {
-                log_output(&mut result.log, plugin, &file.display, &output);
-                for raw in output.findings {
-                    let document = &parsed.documents[selected[raw.document]];
-                    result.findings.push(finding(plugin, &parsed, document, raw));
+        files
+            .iter()
+            .zip(opened)
+            .map(|(file, (mut result, open))| {
+                let Some(open) = open else { return result };
+                let status = if result.errors.is_empty() { FileStatus::Checked } else { FileStatus::Error };
+                let documents = open
+                    .parsed
+                    .documents
+                    .iter()
+                    .map(|document| DocumentSummary { index: document.index, kind: document.kind.to_owned() })
+                    .collect();
+                result.outcome = Some(FileOutcome {
+                    path: file.display.clone(),
+                    status,
+                    format: Some(open.format.to_owned()),
+                    documents,
+                });
+                result.retained = Retained::of(file, &open.parsed, open.trees, self.project);
+                result
+            })
+            .collect()
+    }
+}
+
+/// Groups `selected` documents into calls of whole files, each up to
+/// `budget` bytes of trees (a single larger file is a call of its own).
+fn pack_whole_files(
+    selected: &[(usize, usize)],
+    opened: &[(FileResult, Option<OpenFile>)],
+    budget: usize,
+) -> Vec<Vec<(usize, usize)>> {
+    let tree_bytes =
+        |&(file, document): &(usize, usize)| opened[file].1.as_ref().map_or(0, |open| open.trees[document].len());
+    let mut calls = Vec::new();
+    let mut call: Vec<(usize, usize)> = Vec::new();
+    let mut bytes = 0;
+    for file in selected.chunk_by(|a, b| a.0 == b.0) {
+        let file_bytes: usize = file.iter().map(tree_bytes).sum();
+        if !call.is_empty() && bytes + file_bytes > budget {
+            calls.push(std::mem::take(&mut call));
+            bytes = 0;
+        }
+        call.extend_from_slice(file);
+        bytes += file_bytes;
+    }
+    if !call.is_empty() {
+        calls.push(call);
+    }
+    calls
+}
+
+/// Calls a file-scoped plugin with the documents of `call`, which may span
+/// several files, and files each finding with its own file. If a call over
+/// several files fails, each file is called again on its own, so that the
+/// error is reported against the file that caused it and the other files
+/// still get their findings.
+fn call_file_plugin(plugin: &LoadedPlugin, call: &[(usize, usize)], opened: &mut [(FileResult, Option<OpenFile>)]) {
+    let inputs: Vec<DocumentInput<'_>> = call
+        .iter()
+        .filter_map(|&(file, document)| {
+            let open = opened[file].1.as_ref()?;
+            Some(document_input(&open.parsed, &open.parsed.documents[document], &open.trees[document]))
+        })
+        .collect();
+    let outcome = plugin.check(&inputs);
+    drop(inputs);
+    let spans_files = call.first().is_some_and(|first| call.iter().any(|other| other.0 != first.0));
+    match outcome {
+        Ok(output) => {
+            let first = call[0].0;
+            let label = match call.iter().filter(|entry| entry.0 != first).count() {
+                0 => path_of(opened, first),
+                _ => format!("{} and the rest of its batch", path_of(opened, first)),
+            };
+            log_output(&mut opened[first].0.log, plugin, &label, &output);
+            for raw in output.findings {
+                let (file, document) = call[raw.document];
+                let (result, open) = &mut opened[file];
+                if let Some(open) = open {
+                    result.findings.push(finding(plugin, &open.parsed, &open.parsed.documents[document], raw));
                 }
             }
-            Err(error) => result.errors.push(plugin_problem(plugin, &file.display, &error)),
+        }
+        Err(_) if spans_files => {
+            for file in call.chunk_by(|a, b| a.0 == b.0) {
+                call_file_plugin(plugin, file, opened);
+            }
+        }
+        Err(error) => {
+            let file = call[0].0;
+            let path = path_of(opened, file);
+            opened[file].0.errors.push(plugin_problem(plugin, &path, &error));
         }
     }
+}
 
-    let status = if result.errors.is_empty() { FileStatus::Checked } else { FileStatus::Error };
-    let documents = parsed
-        .documents
-        .iter()
-        .map(|document| DocumentSummary { index: document.index, kind: document.kind.to_owned() })
-        .collect();
-    result.outcome = Some(outcome(status, Some(format.as_str()), documents));
-    if retain {
-        result.retained = Some(Retained { parsed, trees });
-    }
-    result
+fn path_of(opened: &[(FileResult, Option<OpenFile>)], file: usize) -> String {
+    opened[file].1.as_ref().map_or_else(String::new, |open| open.parsed.source.path.clone())
 }
 
 /// Parses a context file for project-scoped plugins. Context is best
 /// effort: a sibling that cannot be read or parsed is simply not context.
-fn read_context(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Option<FileResult> {
-    let format = kinds.format(file)?;
-    let bytes = std::fs::read(&file.path).ok()?;
-    let parsed = tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)).ok()?;
+fn read_context(file: &InputFile, kinds: &KindMap, limits: &Limits, project: &[&LoadedPlugin]) -> Option<FileResult> {
+    let parsed = Reader { kinds, limits }.parse(file)?;
     let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
-    Some(FileResult { retained: Some(Retained { parsed, trees }), context: true, ..FileResult::default() })
+    let retained = Retained::of(file, &parsed, trees, project)?;
+    Some(FileResult { retained: Some(retained), context: true, ..FileResult::default() })
+}
+
+/// Reads and parses a file the way the first pass did.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    kinds: &'a KindMap,
+    limits: &'a Limits,
+}
+
+impl Reader<'_> {
+    fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
+        let format = self.kinds.format(file)?;
+        let bytes = std::fs::read(&file.path).ok()?;
+        tenken_formats::parse_file(&file.display, &bytes, format, self.limits, &self.kinds.hints(file)).ok()
+    }
 }
 
 fn applies_to(plugin: &LoadedPlugin, kind: &str) -> bool {
@@ -439,65 +611,242 @@ fn plugin_problem(plugin: &LoadedPlugin, path: &str, error: &PluginError) -> Pro
     }
 }
 
-/// Calls each project-scoped plugin once with every document of its kinds.
-fn run_project_plugins(plugins: &[LoadedPlugin], results: &mut [FileResult], report: &mut Report) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for plugin in plugins.iter().filter(|plugin| plugin.info.scope == Scope::Project) {
-        // (file result index, document index) of every selected document.
+/// A project finding waiting to be located: the file is parsed again.
+struct Pending<'p> {
+    plugin: &'p LoadedPlugin,
+    file: usize,
+    /// Index into the file's retained documents.
+    document: usize,
+    raw: RawFinding,
+}
+
+/// Calls each project-scoped plugin with every document of its kinds, in
+/// as few calls as its memory allows (see [`project_calls`]), then locates
+/// the findings.
+fn run_project_plugins<'p>(
+    plugins: &[&'p LoadedPlugin],
+    call_bytes: usize,
+    results: &mut [FileResult],
+    reader: Reader<'_>,
+    report: &mut Report,
+) -> Vec<Finding> {
+    let mut pending: Vec<Pending<'p>> = Vec::new();
+    for &plugin in plugins {
+        // (file result index, retained document index) of every selected
+        // document, inputs and context alike, by path and then position.
         let mut selected = Vec::new();
         for (file_index, result) in results.iter().enumerate() {
             let Some(retained) = &result.retained else { continue };
-            for (document_index, document) in retained.parsed.documents.iter().enumerate() {
+            for (document_index, document) in retained.documents.iter().enumerate() {
                 if applies_to(plugin, document.kind) {
                     selected.push((file_index, document_index));
                 }
             }
         }
-        if selected.is_empty() {
-            continue;
-        }
-        // Inputs and context files in one order: by path, then position.
+        let retained = |file: usize| results[file].retained.as_ref().expect("selected files are retained");
         selected.sort_by(|&(a_file, a_doc), &(b_file, b_doc)| {
-            let path = |file: usize| results[file].retained.as_ref().map(|r| r.parsed.source.path.as_str());
-            (path(a_file), a_doc).cmp(&(path(b_file), b_doc))
+            (retained(a_file).file.display.as_str(), a_doc).cmp(&(retained(b_file).file.display.as_str(), b_doc))
         });
-        let inputs: Vec<DocumentInput<'_>> = selected
+        let sized: Vec<(&str, usize)> = selected
             .iter()
-            .filter_map(|&(file_index, document_index)| {
-                let retained = results[file_index].retained.as_ref()?;
-                let document = &retained.parsed.documents[document_index];
-                Some(document_input(&retained.parsed, document, &retained.trees[document_index]))
+            .map(|&(file, document)| {
+                (retained(file).file.display.as_str(), retained(file).documents[document].tree.len())
             })
             .collect();
-        match plugin.check(&inputs) {
-            Ok(output) => {
-                for raw in output.findings {
-                    let (file_index, document_index) = selected[raw.document];
-                    if results[file_index].context {
-                        continue;
+        let mut failed_files = BTreeSet::new();
+        for call in project_calls(&sized, call_bytes) {
+            let call: Vec<(usize, usize)> = call.iter().map(|&position| selected[position]).collect();
+            let inputs: Vec<DocumentInput<'_>> = call
+                .iter()
+                .map(|&(file, document)| {
+                    let retained = retained(file);
+                    let document = &retained.documents[document];
+                    DocumentInput {
+                        path: &retained.file.display,
+                        kind: document.kind,
+                        format: document.format,
+                        index: document.index,
+                        tree: &document.tree,
                     }
-                    if let Some(retained) = &results[file_index].retained {
-                        let document = &retained.parsed.documents[document_index];
-                        findings.push(finding(plugin, &retained.parsed, document, raw));
+                })
+                .collect();
+            match plugin.check(&inputs) {
+                Ok(output) => {
+                    for raw in output.findings {
+                        let (file, document) = call[raw.document];
+                        if !results[file].context {
+                            pending.push(Pending { plugin, file, document, raw });
+                        }
                     }
+                }
+                Err(error) => {
+                    let paths: BTreeSet<&str> = call
+                        .iter()
+                        .filter_map(|&(file, _)| results[file].outcome.as_ref().map(|o| o.path.as_str()))
+                        .collect();
+                    for path in paths {
+                        report.errors.push(plugin_problem(plugin, path, &error));
+                    }
+                    failed_files.extend(call.iter().map(|&(file, _)| file));
                 }
             }
-            Err(error) => {
-                let paths: BTreeSet<&str> = selected
-                    .iter()
-                    .filter_map(|&(file_index, _)| results[file_index].outcome.as_ref().map(|o| o.path.as_str()))
-                    .collect();
-                for path in paths {
-                    report.errors.push(plugin_problem(plugin, path, &error));
-                }
-                // The files were not fully checked.
-                for &(file_index, _) in &selected {
-                    if let Some(outcome) = results[file_index].outcome.as_mut() {
-                        outcome.status = FileStatus::Error;
-                    }
-                }
+        }
+        // The files were not fully checked.
+        for file in failed_files {
+            if let Some(outcome) = results[file].outcome.as_mut() {
+                outcome.status = FileStatus::Error;
             }
         }
     }
+    locate_pending(pending, results, reader, report)
+}
+
+/// Parses each file with project findings once more and locates them.
+fn locate_pending(
+    mut pending: Vec<Pending<'_>>,
+    results: &mut [FileResult],
+    reader: Reader<'_>,
+    report: &mut Report,
+) -> Vec<Finding> {
+    pending.sort_by_key(|finding| finding.file);
+    let mut findings = Vec::with_capacity(pending.len());
+    for group in pending.chunk_by(|a, b| a.file == b.file) {
+        let file = group[0].file;
+        let Some(retained) = results[file].retained.as_ref() else { continue };
+        let parsed = reader.parse(&retained.file).filter(|parsed| {
+            retained.documents.iter().all(|document| {
+                let now = parsed.documents.get(document.position);
+                now.and_then(|now| serde_json::to_string(&now.tree).ok()).as_deref() == Some(document.tree.as_str())
+            })
+        });
+        let Some(parsed) = parsed else {
+            let message = "changed while it was being checked; project-wide findings for it were dropped".to_owned();
+            report.errors.push(problem(ProblemKind::Read, &retained.file.display, None, None, message));
+            if let Some(outcome) = results[file].outcome.as_mut() {
+                outcome.status = FileStatus::Error;
+            }
+            continue;
+        };
+        for pending in group {
+            let position = retained.documents[pending.document].position;
+            findings.push(finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw.clone()));
+        }
+    }
     findings
+}
+
+/// Splits a project's documents, given as (path, tree bytes) in path order,
+/// into calls of at most `budget` bytes, along directory lines: all of a
+/// directory's documents go into one call if they fit, else the files
+/// directly in it form one call and each subdirectory is split the same
+/// way. A small repository is one call; a monorepo becomes one call per
+/// service, not an out-of-memory trap. A single file over the budget is
+/// still one call, since a document cannot be split.
+fn project_calls(documents: &[(&str, usize)], budget: usize) -> Vec<Vec<usize>> {
+    let mut calls = Vec::new();
+    split_directory(documents, (0..documents.len()).collect(), 0, budget, &mut calls);
+    calls
+}
+
+fn split_directory(
+    documents: &[(&str, usize)],
+    members: Vec<usize>,
+    depth: usize,
+    budget: usize,
+    calls: &mut Vec<Vec<usize>>,
+) {
+    if members.is_empty() {
+        return;
+    }
+    let bytes: usize = members.iter().map(|&member| documents[member].1).sum();
+    let one_file = members.iter().all(|&member| documents[member].0 == documents[members[0]].0);
+    if bytes <= budget || one_file {
+        calls.push(members);
+        return;
+    }
+    // Group by the path component below this directory; files directly in
+    // it (no further component) share the empty key. BTreeMap keeps the
+    // calls in path order, so output does not depend on thread timing.
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for member in members {
+        let components: Vec<&str> = documents[member].0.split('/').collect();
+        let key = if components.len() > depth + 1 { components[depth] } else { "" };
+        groups.entry(key).or_default().push(member);
+    }
+    for (key, group) in groups {
+        if key.is_empty() {
+            split_files(documents, group, budget, calls);
+        } else {
+            split_directory(documents, group, depth + 1, budget, calls);
+        }
+    }
+}
+
+/// The files directly in one directory: together if they fit, else in
+/// runs of whole files up to the budget.
+fn split_files(documents: &[(&str, usize)], members: Vec<usize>, budget: usize, calls: &mut Vec<Vec<usize>>) {
+    let mut call: Vec<usize> = Vec::new();
+    let mut bytes = 0;
+    for group in members.chunk_by(|&a, &b| documents[a].0 == documents[b].0) {
+        let group_bytes: usize = group.iter().map(|&member| documents[member].1).sum();
+        if !call.is_empty() && bytes + group_bytes > budget {
+            calls.push(std::mem::take(&mut call));
+            bytes = 0;
+        }
+        call.extend_from_slice(group);
+        bytes += group_bytes;
+    }
+    if !call.is_empty() {
+        calls.push(call);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_calls;
+
+    fn calls(documents: &[(&str, usize)], budget: usize) -> Vec<Vec<&'static str>> {
+        let names: Vec<&'static str> =
+            documents.iter().map(|(path, _)| &*Box::leak(path.to_string().into_boxed_str())).collect();
+        project_calls(documents, budget)
+            .into_iter()
+            .map(|call| call.into_iter().map(|index| names[index]).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_project_that_fits_is_one_call() {
+        let documents = [("a/deploy.yaml", 10), ("a/pdb.yaml", 5), ("b/x.yaml", 10)];
+        assert_eq!(calls(&documents, 100), vec![vec!["a/deploy.yaml", "a/pdb.yaml", "b/x.yaml"]]);
+    }
+
+    #[test]
+    fn an_oversized_project_splits_along_directories() {
+        let documents = [
+            ("repo/services/a/k8s/deploy.yaml", 40),
+            ("repo/services/a/k8s/deploy.yaml", 10),
+            ("repo/services/a/k8s/pdb.yaml", 10),
+            ("repo/services/b/k8s/deploy.yaml", 50),
+            ("repo/top.yaml", 5),
+        ];
+        assert_eq!(
+            calls(&documents, 70),
+            vec![
+                // A directory's own files come before its subdirectories.
+                vec!["repo/top.yaml"],
+                vec![
+                    "repo/services/a/k8s/deploy.yaml",
+                    "repo/services/a/k8s/deploy.yaml",
+                    "repo/services/a/k8s/pdb.yaml"
+                ],
+                vec!["repo/services/b/k8s/deploy.yaml"],
+            ]
+        );
+    }
+
+    #[test]
+    fn files_of_one_directory_are_packed_whole_and_one_file_is_never_split() {
+        let documents = [("d/a.yaml", 30), ("d/a.yaml", 30), ("d/b.yaml", 30), ("d/c.yaml", 200)];
+        assert_eq!(calls(&documents, 70), vec![vec!["d/a.yaml", "d/a.yaml"], vec!["d/b.yaml"], vec!["d/c.yaml"]]);
+    }
 }

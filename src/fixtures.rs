@@ -196,7 +196,12 @@ pub fn run_fixtures(runtime: &RuntimeArgs, source: &PluginSource, fixtures: &Pat
     if cases.is_empty() {
         bail!("no fixture files in {}", fixtures.display());
     }
-    let mut plugins = Plugins { loaded: vec![plugin], failed: vec![], load_log: vec![] };
+    let mut plugins = Plugins {
+        loaded: vec![plugin],
+        failed: vec![],
+        load_log: vec![],
+        project_call_bytes: crate::plugins::project_call_bytes(runtime),
+    };
     let mut results = Vec::with_capacity(cases.len());
     for case in cases {
         results.push(run_case(&mut plugins, fixtures, &case));

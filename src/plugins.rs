@@ -30,6 +30,15 @@ pub struct Plugins {
     pub failed: Vec<(String, String)>,
     /// One line per plugin: how it was loaded and how long it took.
     pub load_log: Vec<String>,
+    /// The most document text one project-scoped call may carry; see
+    /// `check::project_calls`.
+    pub project_call_bytes: usize,
+}
+
+/// A sixteenth of a plugin's memory: a guest holds the request, its parsed
+/// trees (several times the JSON text) and its findings at once.
+pub(crate) fn project_call_bytes(runtime: &RuntimeArgs) -> usize {
+    runtime.plugin_memory.saturating_mul(1024 * 1024) / 16
 }
 
 /// Creates the host and loads every plugin, in parallel (a cold start
@@ -65,7 +74,8 @@ pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
         })
         .collect();
 
-    let mut plugins = Plugins { loaded: Vec::new(), failed, load_log: Vec::new() };
+    let mut plugins =
+        Plugins { loaded: Vec::new(), failed, load_log: Vec::new(), project_call_bytes: project_call_bytes(runtime) };
     for (origin, result, elapsed) in results {
         match result {
             Ok(plugin) => {
