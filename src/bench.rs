@@ -8,6 +8,9 @@ use tenken_formats::Limits;
 use crate::discover::discover;
 use crate::kinds::KindMap;
 
+/// How many files share one call of a file-scoped plugin.
+pub const FILES_PER_BATCH: usize = crate::check::FILES_PER_BATCH;
+
 /// What the parse-only floor went through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseFloor {

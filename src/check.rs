@@ -416,7 +416,7 @@ struct OpenFile {
 /// A call costs a fresh instance, and on a corpus most of the time went to
 /// setting instances up and tearing them down. Findings name their
 /// document, so each still lands in its own file.
-const FILES_PER_BATCH: usize = 32;
+pub(crate) const FILES_PER_BATCH: usize = 32;
 
 /// What checking a batch of files needs.
 struct Batch<'a> {
