@@ -164,6 +164,8 @@ struct FileResult {
 /// few files a project finding lands in are parsed again to locate it.
 struct Retained {
     file: InputFile,
+    /// [`text_hash`] of the file's text as parsed.
+    text_hash: u64,
     documents: Vec<RetainedDocument>,
 }
 
@@ -194,7 +196,11 @@ impl Retained {
                 tree,
             })
             .collect();
-        (!documents.is_empty()).then(|| Self { file: file.clone(), documents })
+        (!documents.is_empty()).then(|| Self {
+            file: file.clone(),
+            text_hash: text_hash(&parsed.source.text),
+            documents,
+        })
     }
 }
 
@@ -630,7 +636,11 @@ fn run_project_plugins<'p>(
     reader: Reader<'_>,
     report: &mut Report,
 ) -> Vec<Finding> {
-    let mut pending: Vec<Pending<'p>> = Vec::new();
+    let retained = |file: usize| results[file].retained.as_ref().expect("selected files are retained");
+    // Every (plugin, call) of the run, planned first and then made in
+    // parallel: the calls are independent, and the results are applied in
+    // plan order, so the report does not depend on the thread count.
+    let mut planned: Vec<(&'p LoadedPlugin, Vec<(usize, usize)>)> = Vec::new();
     for &plugin in plugins {
         // (file result index, retained document index) of every selected
         // document, inputs and context alike, by path and then position.
@@ -643,7 +653,6 @@ fn run_project_plugins<'p>(
                 }
             }
         }
-        let retained = |file: usize| results[file].retained.as_ref().expect("selected files are retained");
         selected.sort_by(|&(a_file, a_doc), &(b_file, b_doc)| {
             (retained(a_file).file.display.as_str(), a_doc).cmp(&(retained(b_file).file.display.as_str(), b_doc))
         });
@@ -653,9 +662,13 @@ fn run_project_plugins<'p>(
                 (retained(file).file.display.as_str(), retained(file).documents[document].tree.len())
             })
             .collect();
-        let mut failed_files = BTreeSet::new();
         for call in project_calls(&sized, call_bytes) {
-            let call: Vec<(usize, usize)> = call.iter().map(|&position| selected[position]).collect();
+            planned.push((plugin, call.iter().map(|&position| selected[position]).collect()));
+        }
+    }
+    let outcomes: Vec<Result<CheckOutput, PluginError>> = planned
+        .par_iter()
+        .map(|(plugin, call)| {
             let inputs: Vec<DocumentInput<'_>> = call
                 .iter()
                 .map(|&(file, document)| {
@@ -670,32 +683,38 @@ fn run_project_plugins<'p>(
                     }
                 })
                 .collect();
-            match plugin.check(&inputs) {
-                Ok(output) => {
-                    for raw in output.findings {
-                        let (file, document) = call[raw.document];
-                        if !results[file].context {
-                            pending.push(Pending { plugin, file, document, raw });
-                        }
+            plugin.check(&inputs)
+        })
+        .collect();
+
+    let mut pending: Vec<Pending<'p>> = Vec::new();
+    let mut failed_files = BTreeSet::new();
+    for ((plugin, call), outcome) in planned.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(output) => {
+                for raw in output.findings {
+                    let (file, document) = call[raw.document];
+                    if !results[file].context {
+                        pending.push(Pending { plugin, file, document, raw });
                     }
                 }
-                Err(error) => {
-                    let paths: BTreeSet<&str> = call
-                        .iter()
-                        .filter_map(|&(file, _)| results[file].outcome.as_ref().map(|o| o.path.as_str()))
-                        .collect();
-                    for path in paths {
-                        report.errors.push(plugin_problem(plugin, path, &error));
-                    }
-                    failed_files.extend(call.iter().map(|&(file, _)| file));
+            }
+            Err(error) => {
+                let paths: BTreeSet<&str> = call
+                    .iter()
+                    .filter_map(|&(file, _)| results[file].outcome.as_ref().map(|o| o.path.as_str()))
+                    .collect();
+                for path in paths {
+                    report.errors.push(plugin_problem(plugin, path, &error));
                 }
+                failed_files.extend(call.iter().map(|&(file, _)| file));
             }
         }
-        // The files were not fully checked.
-        for file in failed_files {
-            if let Some(outcome) = results[file].outcome.as_mut() {
-                outcome.status = FileStatus::Error;
-            }
+    }
+    // The files were not fully checked.
+    for file in failed_files {
+        if let Some(outcome) = results[file].outcome.as_mut() {
+            outcome.status = FileStatus::Error;
         }
     }
     locate_pending(pending, results, reader, report)
@@ -709,30 +728,49 @@ fn locate_pending(
     report: &mut Report,
 ) -> Vec<Finding> {
     pending.sort_by_key(|finding| finding.file);
+    let groups: Vec<&[Pending<'_>]> = pending.chunk_by(|a, b| a.file == b.file).collect();
+    let located: Vec<Result<Vec<Finding>, usize>> = groups
+        .par_iter()
+        .map(|group| {
+            let file = group[0].file;
+            let Some(retained) = results[file].retained.as_ref() else { return Ok(Vec::new()) };
+            let parsed =
+                reader.parse(&retained.file).filter(|parsed| text_hash(&parsed.source.text) == retained.text_hash);
+            let Some(parsed) = parsed else { return Err(file) };
+            Ok(group
+                .iter()
+                .map(|pending| {
+                    let position = retained.documents[pending.document].position;
+                    finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw.clone())
+                })
+                .collect())
+        })
+        .collect();
     let mut findings = Vec::with_capacity(pending.len());
-    for group in pending.chunk_by(|a, b| a.file == b.file) {
-        let file = group[0].file;
-        let Some(retained) = results[file].retained.as_ref() else { continue };
-        let parsed = reader.parse(&retained.file).filter(|parsed| {
-            retained.documents.iter().all(|document| {
-                let now = parsed.documents.get(document.position);
-                now.and_then(|now| serde_json::to_string(&now.tree).ok()).as_deref() == Some(document.tree.as_str())
-            })
-        });
-        let Some(parsed) = parsed else {
-            let message = "changed while it was being checked; project-wide findings for it were dropped".to_owned();
-            report.errors.push(problem(ProblemKind::Read, &retained.file.display, None, None, message));
-            if let Some(outcome) = results[file].outcome.as_mut() {
-                outcome.status = FileStatus::Error;
+    for outcome in located {
+        match outcome {
+            Ok(located) => findings.extend(located),
+            Err(file) => {
+                let message =
+                    "changed while it was being checked; project-wide findings for it were dropped".to_owned();
+                let path = results[file].retained.as_ref().map_or_else(String::new, |r| r.file.display.clone());
+                report.errors.push(problem(ProblemKind::Read, &path, None, None, message));
+                if let Some(outcome) = results[file].outcome.as_mut() {
+                    outcome.status = FileStatus::Error;
+                }
             }
-            continue;
-        };
-        for pending in group {
-            let position = retained.documents[pending.document].position;
-            findings.push(finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw.clone()));
         }
     }
     findings
+}
+
+/// Identifies a file's text, to notice that it changed between the first
+/// parse and the one that locates project findings.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Splits a project's documents, given as (path, tree bytes) in path order,

@@ -91,6 +91,60 @@ fn a_crashing_plugin_is_an_error_and_other_plugins_still_report() {
 }
 
 #[test]
+fn a_plugin_that_fails_on_one_file_of_a_batch_still_checks_the_others() {
+    // File-scoped plugins get the documents of many files in one call. When
+    // that call fails, each file is checked on its own, so the error lands
+    // on the one file that causes it.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c", "d"] {
+        let marker = if name == "c" { "poison" } else { "fine" };
+        let manifest = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  note: {marker}\n");
+        std::fs::write(dir.path().join(format!("{name}.yaml")), manifest).unwrap();
+    }
+    let run = tenken(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--plugin",
+        tenken_test_guests::HOSTILE,
+        "--plugin-settings",
+        r#"hostile={"mode":"panic-on-message","message":"poison"}"#,
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["plugin"], "hostile");
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("c.yaml"), "{errors:?}");
+    let checked: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["plugin"] == "hostile")
+        .map(|finding| finding["path"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(checked, ["a.yaml", "b.yaml", "d.yaml"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    // More files than one batch, every kind, and project-scoped plugins.
+    let dir = tempfile::tempdir().unwrap();
+    xtask::corpus::generate(&dir.path().join("corpus"), 120, 11).unwrap();
+    let corpus = dir.path().join("corpus");
+    let corpus = corpus.to_str().unwrap();
+    let one = tenken(&["check", corpus, "--format", "json", "--jobs", "1"]);
+    let two = tenken(&["check", corpus, "--format", "json", "--jobs", "2"]);
+    let three = tenken(&["check", corpus, "--format", "sarif", "--jobs", "3"]);
+    let one_sarif = tenken(&["check", corpus, "--format", "sarif", "--jobs", "1"]);
+    assert_eq!(one.code, 1, "{}", one.stderr);
+    assert!(one.stdout.len() > 10_000, "the corpus has findings");
+    assert!(one.stdout == two.stdout, "JSON differs between one and two threads");
+    assert!(one_sarif.stdout == three.stdout, "SARIF differs between one and three threads");
+}
+
+#[test]
 fn a_looping_plugin_is_stopped_and_reported() {
     let run = tenken(&[
         "check",

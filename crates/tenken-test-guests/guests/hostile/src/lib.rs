@@ -66,10 +66,30 @@ impl Guest for Hostile {
 
     fn check(request: CheckRequest) -> Result<Vec<Finding>, String> {
         let settings = settings(&request.settings)?;
-        let document = &request.documents[0];
+        // One finding per document, as a well-behaved plugin reports: a call
+        // may carry the documents of several files.
+        let per_document = |message: &dyn Fn(&tenken_sdk::bindings::tenken::plugin::types::Document) -> String| {
+            let findings = request.documents.iter().enumerate();
+            findings.map(|(index, document)| Finding { document: index as u32, ..finding(message(document)) }).collect()
+        };
+        match settings.mode.as_str() {
+            "say" => return Ok(per_document(&|_| settings.message.clone())),
+            "echo" => {
+                return Ok(per_document(&|document| {
+                    format!("{} #{} is {} with tree {}", document.path, document.index, document.kind, document.tree)
+                }));
+            }
+            // Crashes when any document contains `message`, else says
+            // "checked" for each: a plugin that fails on one file only.
+            "panic-on-message" => {
+                if request.documents.iter().any(|document| document.tree.contains(&settings.message)) {
+                    panic!("deliberate panic on a document containing the message");
+                }
+                return Ok(per_document(&|_| "checked".to_owned()));
+            }
+            _ => {}
+        }
         let observed = match settings.mode.as_str() {
-            "say" => settings.message.clone(),
-            "echo" => format!("{} #{} is {} with tree {}", document.path, document.index, document.kind, document.tree),
             "loop" => {
                 let mut counter: u64 = 0;
                 loop {
