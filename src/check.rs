@@ -98,12 +98,16 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let version = env!("CARGO_PKG_VERSION");
     for (format, path) in &args.outputs {
         // Files never get colour codes.
-        let text = tenken_report::render(&report, (*format).into(), RenderOptions::default(), version);
-        std::fs::write(path, text).with_context(|| format!("cannot write the report to {}", path.display()))?;
+        let written = std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            tenken_report::write(&report, (*format).into(), RenderOptions::default(), version, &mut out)?;
+            out.flush()
+        });
+        written.with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(tenken_report::render(&report, args.format.into(), options, version).as_bytes())?;
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    tenken_report::write(&report, args.format.into(), options, version, &mut out)?;
     out.flush()?;
 
     let code = report.exit_code(args.fail_on.into());

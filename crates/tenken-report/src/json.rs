@@ -48,6 +48,16 @@ struct Summary {
 
 /// Renders `report` as pretty-printed JSON, ending in a newline.
 pub fn render(report: &Report, tool_version: &str) -> String {
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, tool_version, &mut text);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Writes `report` as pretty-printed JSON, ending in a newline, straight to
+/// `out`: a report with hundreds of thousands of findings is never held
+/// in memory a second time as text.
+pub fn write(report: &Report, tool_version: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let (checked, skipped, errored) = report.file_counts();
     let by_severity =
         Severity::ALL.iter().map(|severity| (severity.as_str().to_owned(), report.count(*severity).into())).collect();
@@ -71,10 +81,6 @@ pub fn render(report: &Report, tool_version: &str) -> String {
         files: &report.files,
         plugins: &report.plugins,
     };
-    // These types always serialize; the fallback keeps the output valid JSON
-    // even if that ever changed.
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|err| serde_json::json!({ "error": err.to_string() }).to_string());
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }

@@ -410,6 +410,21 @@ pub fn render(report: &Report, format: OutputFormat, options: RenderOptions, too
     }
 }
 
+/// Writes `report` in `format` to `out`. JSON is streamed; the other
+/// formats are rendered first.
+pub fn write(
+    report: &Report,
+    format: OutputFormat,
+    options: RenderOptions,
+    tool_version: &str,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => json::write(report, tool_version, out),
+        _ => out.write_all(render(report, format, options, tool_version).as_bytes()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
