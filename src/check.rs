@@ -442,6 +442,11 @@ impl Batch<'_> {
     fn check(&self, files: &[InputFile]) -> Vec<FileResult> {
         let mut opened: Vec<(FileResult, Option<OpenFile>)> =
             files.iter().map(|file| open_file(file, self.kinds, self.limits)).collect();
+        // Every (plugin, call) of the batch, planned, then made in parallel:
+        // for a one-file pre-commit run that links and runs a dozen plugins
+        // on every core rather than one after the other. Outcomes are
+        // applied in plan order, so the report does not depend on timing.
+        let mut planned: Vec<(&LoadedPlugin, Vec<(usize, usize)>)> = Vec::new();
         for plugin in self.plugins.iter().filter(|plugin| plugin.info.scope == Scope::File) {
             // (file in the batch, document) of every document the plugin
             // reads, in file order.
@@ -459,7 +464,14 @@ impl Batch<'_> {
                 })
                 .collect();
             for call in pack_whole_files(&selected, &opened, self.call_bytes) {
-                call_file_plugin(plugin, &call, &mut opened);
+                planned.push((plugin, call));
+            }
+        }
+        let outcomes: Vec<Vec<CallOutcome>> =
+            planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call.clone(), &opened)).collect();
+        for ((plugin, _), outcomes) in planned.iter().zip(outcomes) {
+            for outcome in outcomes {
+                apply_call_outcome(plugin, outcome, &mut opened);
             }
         }
         files
@@ -496,30 +508,52 @@ fn pack_whole_files(
 ) -> Vec<Vec<(usize, usize)>> {
     let tree_bytes =
         |&(file, document): &(usize, usize)| opened[file].1.as_ref().map_or(0, |open| open.trees[document].len());
-    let mut calls = Vec::new();
-    let mut call: Vec<(usize, usize)> = Vec::new();
+    pack_whole_files_by(selected, |a, b| a.0 == b.0, tree_bytes, budget)
+}
+
+/// Packs `items` (in file order; `same_file` tells runs of one file apart)
+/// into groups of whole files, each up to `budget` bytes, except a single
+/// file over the budget, which is a group of its own.
+fn pack_whole_files_by<T: Copy>(
+    items: &[T],
+    same_file: impl Fn(&T, &T) -> bool,
+    bytes_of: impl Fn(&T) -> usize,
+    budget: usize,
+) -> Vec<Vec<T>> {
+    let mut groups = Vec::new();
+    let mut group: Vec<T> = Vec::new();
     let mut bytes = 0;
-    for file in selected.chunk_by(|a, b| a.0 == b.0) {
-        let file_bytes: usize = file.iter().map(tree_bytes).sum();
-        if !call.is_empty() && bytes + file_bytes > budget {
-            calls.push(std::mem::take(&mut call));
+    for file in items.chunk_by(|a, b| same_file(a, b)) {
+        let file_bytes: usize = file.iter().map(&bytes_of).sum();
+        if !group.is_empty() && bytes + file_bytes > budget {
+            groups.push(std::mem::take(&mut group));
             bytes = 0;
         }
-        call.extend_from_slice(file);
+        group.extend_from_slice(file);
         bytes += file_bytes;
     }
-    if !call.is_empty() {
-        calls.push(call);
+    if !group.is_empty() {
+        groups.push(group);
     }
-    calls
+    groups
+}
+
+/// One call of a file-scoped plugin: the documents it covered and what
+/// came back.
+struct CallOutcome {
+    call: Vec<(usize, usize)>,
+    result: Result<CheckOutput, PluginError>,
 }
 
 /// Calls a file-scoped plugin with the documents of `call`, which may span
-/// several files, and files each finding with its own file. If a call over
-/// several files fails, each file is called again on its own, so that the
-/// error is reported against the file that caused it and the other files
-/// still get their findings.
-fn call_file_plugin(plugin: &LoadedPlugin, call: &[(usize, usize)], opened: &mut [(FileResult, Option<OpenFile>)]) {
+/// several files. If a call over several files fails, each file is called
+/// again on its own, so that the error is reported against the file that
+/// caused it and the other files still get their findings.
+fn call_file_plugin(
+    plugin: &LoadedPlugin,
+    call: Vec<(usize, usize)>,
+    opened: &[(FileResult, Option<OpenFile>)],
+) -> Vec<CallOutcome> {
     let inputs: Vec<DocumentInput<'_>> = call
         .iter()
         .filter_map(|&(file, document)| {
@@ -527,12 +561,24 @@ fn call_file_plugin(plugin: &LoadedPlugin, call: &[(usize, usize)], opened: &mut
             Some(document_input(&open.parsed, &open.parsed.documents[document], &open.trees[document]))
         })
         .collect();
-    let outcome = plugin.check(&inputs);
-    drop(inputs);
+    let result = plugin.check(&inputs);
     let spans_files = call.first().is_some_and(|first| call.iter().any(|other| other.0 != first.0));
-    match outcome {
+    if result.is_err() && spans_files {
+        return call
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|file| call_file_plugin(plugin, file.to_vec(), opened))
+            .collect();
+    }
+    vec![CallOutcome { call, result }]
+}
+
+/// Files each finding of a call with its own file, or the error with the
+/// (single) file of a failed call.
+fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome, opened: &mut [(FileResult, Option<OpenFile>)]) {
+    let CallOutcome { call, result } = outcome;
+    let first = call[0].0;
+    match result {
         Ok(output) => {
-            let first = call[0].0;
             let label = match call.iter().filter(|entry| entry.0 != first).count() {
                 0 => path_of(opened, first),
                 _ => format!("{} and the rest of its batch", path_of(opened, first)),
@@ -546,15 +592,9 @@ fn call_file_plugin(plugin: &LoadedPlugin, call: &[(usize, usize)], opened: &mut
                 }
             }
         }
-        Err(_) if spans_files => {
-            for file in call.chunk_by(|a, b| a.0 == b.0) {
-                call_file_plugin(plugin, file, opened);
-            }
-        }
         Err(error) => {
-            let file = call[0].0;
-            let path = path_of(opened, file);
-            opened[file].0.errors.push(plugin_problem(plugin, &path, &error));
+            let path = path_of(opened, first);
+            opened[first].0.errors.push(plugin_problem(plugin, &path, &error));
         }
     }
 }
@@ -827,20 +867,8 @@ fn split_directory(
 /// The files directly in one directory: together if they fit, else in
 /// runs of whole files up to the budget.
 fn split_files(documents: &[(&str, usize)], members: Vec<usize>, budget: usize, calls: &mut Vec<Vec<usize>>) {
-    let mut call: Vec<usize> = Vec::new();
-    let mut bytes = 0;
-    for group in members.chunk_by(|&a, &b| documents[a].0 == documents[b].0) {
-        let group_bytes: usize = group.iter().map(|&member| documents[member].1).sum();
-        if !call.is_empty() && bytes + group_bytes > budget {
-            calls.push(std::mem::take(&mut call));
-            bytes = 0;
-        }
-        call.extend_from_slice(group);
-        bytes += group_bytes;
-    }
-    if !call.is_empty() {
-        calls.push(call);
-    }
+    let same_file = |&a: &usize, &b: &usize| documents[a].0 == documents[b].0;
+    calls.extend(pack_whole_files_by(&members, same_file, |&member| documents[member].1, budget));
 }
 
 #[cfg(test)]
