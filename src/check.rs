@@ -116,7 +116,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
 /// Prints configuration errors, all of them, and returns the exit code for
 /// a configuration error.
-fn report_config_errors(errors: &[config::ConfigError]) -> u8 {
+pub(crate) fn report_config_errors(errors: &[config::ConfigError]) -> u8 {
     let mut errors = errors.to_vec();
     errors.sort_by(|a, b| (&a.origin.file, a.origin.line, a.column).cmp(&(&b.origin.file, b.origin.line, b.column)));
     for error in &errors {
@@ -231,13 +231,8 @@ pub(crate) fn check_paths(
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
     let progress = Progress::start(files.len());
-    let batch = Batch {
-        plugins: &plugins.loaded,
-        project: &project,
-        kinds,
-        limits: &limits,
-        call_bytes: plugins.project_call_bytes,
-    };
+    let batch =
+        Batch { plugins: &plugins.loaded, project: &project, kinds, limits: &limits, call_bytes: plugins.call_bytes };
     let mut results: Vec<FileResult> = files
         .par_chunks(FILES_PER_BATCH)
         .flat_map_iter(|chunk| {
@@ -256,7 +251,7 @@ pub(crate) fn check_paths(
 
     let mut report = Report::default();
     let reader = Reader { kinds, limits: &limits };
-    let project_findings = run_project_plugins(&project, plugins.project_call_bytes, &mut results, reader, &mut report);
+    let project_findings = run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &mut report);
     report.findings.extend(project_findings);
 
     for (origin, message) in &plugins.failed {

@@ -5,13 +5,30 @@ use std::fmt::Write as _;
 
 use tenken_host::{LoadedPlugin, RuleInfo};
 
-use crate::cli::{ExplainArgs, ListFormat, PluginArgs};
+use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RuntimeArgs};
+use crate::config;
 use crate::plugins;
 use crate::suppress;
 
+/// The runtime with the plugins that `tenken.toml` adds, found from the
+/// current directory as `tenken check` finds it, so that a team's own
+/// plugins are listed and explained too. Errors in the config are printed
+/// and become the exit code.
+fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<RuntimeArgs, u8> {
+    let mut runtime = runtime.clone();
+    let Some(path) = config::find(None, &[]) else { return Ok(runtime) };
+    let (config, _sources, mut errors) = config::load(&path);
+    runtime.plugins.extend(config::plugin_paths(&config, &mut errors));
+    if errors.is_empty() { Ok(runtime) } else { Err(crate::check::report_config_errors(&errors)) }
+}
+
 /// Lists plugins, their kinds and rules.
 pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
-    let plugins = plugins::load(&args.runtime)?;
+    let runtime = match with_configured_plugins(&args.runtime) {
+        Ok(runtime) => runtime,
+        Err(code) => return Ok(code),
+    };
+    let plugins = plugins::load(&runtime)?;
     let mut out = String::new();
     match args.format {
         ListFormat::Json => {
@@ -85,7 +102,11 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         print!("{out}");
         return Ok(0);
     }
-    let plugins = plugins::load(&args.runtime)?;
+    let runtime = match with_configured_plugins(&args.runtime) {
+        Ok(runtime) => runtime,
+        Err(code) => return Ok(code),
+    };
+    let plugins = plugins::load(&runtime)?;
     let (plugin_id, rule_id) = match args.rule.split_once('/') {
         Some((plugin, rule)) => (plugin, Some(rule)),
         None => (args.rule.as_str(), None),

@@ -200,7 +200,7 @@ pub fn run_fixtures(runtime: &RuntimeArgs, source: &PluginSource, fixtures: &Pat
         loaded: vec![plugin],
         failed: vec![],
         load_log: vec![],
-        project_call_bytes: crate::plugins::project_call_bytes(runtime),
+        call_bytes: crate::plugins::call_bytes(runtime),
     };
     let mut results = Vec::with_capacity(cases.len());
     for case in cases {

@@ -30,14 +30,14 @@ pub struct Plugins {
     pub failed: Vec<(String, String)>,
     /// One line per plugin: how it was loaded and how long it took.
     pub load_log: Vec<String>,
-    /// The most document text one project-scoped call may carry; see
-    /// `check::project_calls`.
-    pub project_call_bytes: usize,
+    /// The most document text one plugin call carries: a batch of files
+    /// or a project is split to stay under it (see `check::project_calls`).
+    pub call_bytes: usize,
 }
 
 /// A sixteenth of a plugin's memory: a guest holds the request, its parsed
 /// trees (several times the JSON text) and its findings at once.
-pub(crate) fn project_call_bytes(runtime: &RuntimeArgs) -> usize {
+pub(crate) fn call_bytes(runtime: &RuntimeArgs) -> usize {
     runtime.plugin_memory.saturating_mul(1024 * 1024) / 16
 }
 
@@ -74,8 +74,7 @@ pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
         })
         .collect();
 
-    let mut plugins =
-        Plugins { loaded: Vec::new(), failed, load_log: Vec::new(), project_call_bytes: project_call_bytes(runtime) };
+    let mut plugins = Plugins { loaded: Vec::new(), failed, load_log: Vec::new(), call_bytes: call_bytes(runtime) };
     for (origin, result, elapsed) in results {
         match result {
             Ok(plugin) => {

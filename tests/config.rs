@@ -84,6 +84,18 @@ fn pinned_plugins_load_only_with_the_pinned_hash() {
     .unwrap();
     let run = tenken_in(dir.path(), &common::shared_cache(), &["check", ".", "--format", "concise"]);
     assert!(run.stdout.contains("project-echo/seen"), "{}{}", run.stdout, run.stderr);
+
+    // The configured plugin is listed and explained like a bundled one.
+    let listed = tenken_in(dir.path(), &common::shared_cache(), &["plugins"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.contains("project-echo 0.1.0 (") && listed.stdout.contains("echo.wasm, sha256"),
+        "{}",
+        listed.stdout
+    );
+    let explained = tenken_in(dir.path(), &common::shared_cache(), &["explain", "project-echo/seen"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(explained.stdout.contains("project-echo/seen"), "{}", explained.stdout);
 }
 
 #[test]
