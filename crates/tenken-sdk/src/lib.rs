@@ -49,7 +49,8 @@ pub mod bindings {
 
 pub use bindings::tenken::plugin::types::{Category, PluginInfo, Rule, Scope, Severity};
 
-use bindings::tenken::plugin::types::{CheckRequest, Finding};
+use bindings::tenken::plugin::types::CheckRequest;
+pub use bindings::tenken::plugin::types::Finding;
 use serde::de::DeserializeOwned;
 
 impl Rule {
@@ -257,6 +258,30 @@ pub fn check_tree<P: Policy>(kind: &str, tree: serde_json::Value) -> Vec<(String
     let mut findings = Findings::default();
     P::check_all(std::slice::from_ref(&document), &P::Settings::default(), &mut findings);
     findings.summary()
+}
+
+/// [`check_tree`] without the messages: the (rule, pointer) of each
+/// finding, for tests that assert where findings land.
+pub fn check_pointers<P: Policy>(kind: &str, tree: serde_json::Value) -> Vec<(String, String)> {
+    check_tree::<P>(kind, tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+}
+
+/// Runs a plugin natively over several documents of `kind` in one call, as
+/// the host calls a project-scoped plugin, for unit tests of practices that
+/// relate documents. Each document is a (path, tree); a finding's
+/// `document` is its index in `documents`.
+pub fn check_documents<P: Policy>(
+    kind: &str,
+    documents: Vec<(String, serde_json::Value)>,
+    settings: &P::Settings,
+) -> Vec<Finding> {
+    let documents: Vec<Document> = documents
+        .into_iter()
+        .map(|(path, tree)| Document { path, kind: kind.to_owned(), format: "test".to_owned(), index: 0, tree })
+        .collect();
+    let mut findings = Findings::default();
+    P::check_all(&documents, settings, &mut findings);
+    findings.into_inner()
 }
 
 /// Exports a [`Policy`] implementation as the plugin's `policy` interface.

@@ -139,7 +139,7 @@ tenken_sdk::export_policy!(ComposeHealthcheck);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn conditions_are_matched_with_health_checks() {
@@ -148,10 +148,7 @@ mod tests {
             "cache": {},
             "api": {"depends_on": {"db": {"condition": "service_healthy"}, "cache": {"condition": "service_healthy"}}},
             "worker": {"depends_on": ["db", "cache", "elsewhere"]}}});
-        let found: Vec<(String, String)> = check_tree::<ComposeHealthcheck>("compose", compose)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<ComposeHealthcheck>("compose", compose);
         assert_eq!(
             found,
             vec![

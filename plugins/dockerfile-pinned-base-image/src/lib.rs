@@ -123,7 +123,7 @@ tenken_sdk::export_policy!(PinnedBaseImage);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::{check_pointers, check_tree};
 
     fn stage(name: Option<&str>, image: &str) -> serde_json::Value {
         json!({"name": name, "from": {"instruction": "FROM", "image": image}, "instructions": []})
@@ -139,10 +139,7 @@ mod tests {
     #[test]
     fn latest_and_untagged_are_reported_at_the_image() {
         let tree = json!({"stages": [stage(None, "node"), stage(None, "python:latest")]});
-        let found: Vec<(String, String)> = check_tree::<PinnedBaseImage>("dockerfile", tree)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<PinnedBaseImage>("dockerfile", tree);
         assert_eq!(
             found,
             vec![

@@ -152,7 +152,7 @@ tenken_sdk::export_policy!(PinnedActions);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn pins_third_party_actions_and_trusts_first_party_tags() {
@@ -163,10 +163,7 @@ mod tests {
             {"uses": "./.github/actions/setup"},
             {"uses": "docker://alpine:3.20"}]},
             "call": {"uses": "org/shared/.github/workflows/deploy.yml@main"}}});
-        let found: Vec<(String, String)> = check_tree::<PinnedActions>("github-workflow", workflow)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<PinnedActions>("github-workflow", workflow);
         assert_eq!(
             found,
             vec![

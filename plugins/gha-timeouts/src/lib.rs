@@ -128,7 +128,7 @@ tenken_sdk::export_policy!(Timeouts);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn jobs_need_a_reasonable_timeout() {
@@ -138,10 +138,7 @@ mod tests {
             "c": {"timeout-minutes": 600, "steps": []},
             "d": {"timeout-minutes": "${{ inputs.minutes }}", "steps": []},
             "e": {"uses": "org/repo/.github/workflows/x.yml@v1"}}});
-        let found: Vec<(String, String)> = check_tree::<Timeouts>("github-workflow", workflow)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<Timeouts>("github-workflow", workflow);
         assert_eq!(
             found,
             vec![

@@ -122,7 +122,7 @@ tenken_sdk::export_policy!(JobLimits);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::{check_pointers, check_tree};
 
     #[test]
     fn defaults_cover_jobs_and_deploys_may_finish() {
@@ -131,8 +131,7 @@ mod tests {
         assert!(check_tree::<JobLimits>("gitlab-ci", config).is_empty());
         let bare =
             json!({"test": {"script": ["x"]}, "release": {"script": ["x"]}, ".tpl": {}, "child": {"trigger": "a.yml"}});
-        let found: Vec<(String, String)> =
-            check_tree::<JobLimits>("gitlab-ci", bare).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect();
+        let found: Vec<(String, String)> = check_pointers::<JobLimits>("gitlab-ci", bare);
         assert_eq!(
             found,
             vec![

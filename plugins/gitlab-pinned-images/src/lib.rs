@@ -144,16 +144,13 @@ tenken_sdk::export_policy!(PinnedImages);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn checks_every_place_an_image_can_be() {
         let config = json!({"image": "alpine", "default": {"image": {"name": "node:latest"}},
             "test": {"image": "$CI_REGISTRY_IMAGE/builder", "services": ["postgres:16.4", {"name": "redis"}]}});
-        let found: Vec<(String, String)> = check_tree::<PinnedImages>("gitlab-ci", config)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<PinnedImages>("gitlab-ci", config);
         assert_eq!(
             found,
             vec![

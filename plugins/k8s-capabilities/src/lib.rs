@@ -186,10 +186,10 @@ tenken_sdk::export_policy!(Capabilities);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     fn rules(tree: Value) -> Vec<(String, String)> {
-        check_tree::<Capabilities>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+        check_pointers::<Capabilities>("kubernetes", tree)
     }
 
     #[test]

@@ -190,15 +190,12 @@ tenken_sdk::export_policy!(DisruptionBudget);
 mod tests {
     use super::*;
     use serde_json::json;
+    use tenken_sdk::check_documents;
 
     fn run(trees: Vec<Value>) -> Vec<(String, usize, String)> {
-        let documents: Vec<Document> = trees
-            .into_iter()
-            .map(|tree| Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree })
-            .collect();
-        let mut findings = Findings::default();
-        DisruptionBudget::check_all(&documents, &NoSettings::default(), &mut findings);
-        findings.into_inner().into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
+        let documents = trees.into_iter().map(|tree| ("p".to_owned(), tree)).collect();
+        let findings = check_documents::<DisruptionBudget>("kubernetes", documents, &NoSettings::default());
+        findings.into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
     }
 
     fn deployment(replicas: u64) -> Value {

@@ -195,10 +195,10 @@ tenken_sdk::export_policy!(HostIsolation);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     fn rules(tree: Value) -> Vec<(String, String)> {
-        check_tree::<HostIsolation>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+        check_pointers::<HostIsolation>("kubernetes", tree)
     }
 
     #[test]

@@ -123,10 +123,10 @@ tenken_sdk::export_policy!(NoPrivileged);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     fn rules(tree: Value) -> Vec<(String, String)> {
-        check_tree::<NoPrivileged>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+        check_pointers::<NoPrivileged>("kubernetes", tree)
     }
 
     #[test]

@@ -135,10 +135,10 @@ tenken_sdk::export_policy!(NonRoot);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     fn rules(tree: Value) -> Vec<(String, String)> {
-        check_tree::<NonRoot>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+        check_pointers::<NonRoot>("kubernetes", tree)
     }
 
     #[test]

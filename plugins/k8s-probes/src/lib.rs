@@ -176,10 +176,10 @@ tenken_sdk::export_policy!(Probes);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     fn rules(tree: Value) -> Vec<(String, String)> {
-        check_tree::<Probes>("kubernetes", tree).into_iter().map(|(rule, pointer, _)| (rule, pointer)).collect()
+        check_pointers::<Probes>("kubernetes", tree)
     }
 
     fn deployment(containers: Value) -> Value {

@@ -99,7 +99,7 @@ tenken_sdk::export_policy!(ReadOnlyRootFs);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn flags_writable_roots_but_not_debug_containers() {
@@ -108,10 +108,7 @@ mod tests {
                            {"name": "b", "securityContext": {"readOnlyRootFilesystem": false}}],
             "initContainers": [{"name": "c"}],
             "ephemeralContainers": [{"name": "debug"}]}});
-        let found: Vec<(String, String)> = check_tree::<ReadOnlyRootFs>("kubernetes", pod)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<ReadOnlyRootFs>("kubernetes", pod);
         assert_eq!(
             found,
             vec![

@@ -219,15 +219,12 @@ tenken_sdk::export_policy!(Replicas);
 mod tests {
     use super::*;
     use serde_json::json;
+    use tenken_sdk::check_documents;
 
     fn run(trees: Vec<Value>) -> Vec<(String, usize, String)> {
-        let documents: Vec<Document> = trees
-            .into_iter()
-            .map(|tree| Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree })
-            .collect();
-        let mut findings = Findings::default();
-        Replicas::check_all(&documents, &Settings::default(), &mut findings);
-        findings.into_inner().into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
+        let documents = trees.into_iter().map(|tree| ("p".to_owned(), tree)).collect();
+        let findings = check_documents::<Replicas>("kubernetes", documents, &Settings::default());
+        findings.into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
     }
 
     #[test]

@@ -127,22 +127,12 @@ tenken_sdk::export_policy!(ServiceAccountToken);
 mod tests {
     use super::*;
     use serde_json::json;
+    use tenken_sdk::check_documents;
 
     fn run(trees: Vec<Value>) -> Vec<(usize, String)> {
-        let documents: Vec<Document> = trees
-            .into_iter()
-            .enumerate()
-            .map(|(index, tree)| Document {
-                path: format!("{index}.yaml"),
-                kind: "kubernetes".into(),
-                format: "yaml".into(),
-                index: 0,
-                tree,
-            })
-            .collect();
-        let mut findings = Findings::default();
-        ServiceAccountToken::check_all(&documents, &NoSettings::default(), &mut findings);
-        findings.into_inner().into_iter().map(|f| (f.document as usize, f.pointer)).collect()
+        let documents = trees.into_iter().enumerate().map(|(index, tree)| (format!("{index}.yaml"), tree)).collect();
+        let findings = check_documents::<ServiceAccountToken>("kubernetes", documents, &NoSettings::default());
+        findings.into_iter().map(|f| (f.document as usize, f.pointer)).collect()
     }
 
     #[test]

@@ -208,7 +208,7 @@ tenken_sdk::export_policy!(DatabaseResilience);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::{check_pointers, check_tree};
 
     #[test]
     fn a_resilient_production_instance_passes() {
@@ -222,10 +222,7 @@ mod tests {
         let tree = json!({"resource": {"aws_db_instance": {"orders": {"backup_retention_period": 1,
             "storage_encrypted": "${var.encrypt}", "tags": {"env": "prod"}}},
             "aws_rds_cluster": {"analytics": {"deletion_protection": true, "storage_encrypted": true, "backup_retention_period": 7}}}});
-        let found: Vec<(String, String)> = check_tree::<DatabaseResilience>("terraform", tree)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<DatabaseResilience>("terraform", tree);
         assert_eq!(
             found,
             vec![

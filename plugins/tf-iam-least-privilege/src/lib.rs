@@ -179,7 +179,7 @@ tenken_sdk::export_policy!(IamLeastPrivilege);
 mod tests {
     use super::*;
     use serde_json::json;
-    use tenken_sdk::check_tree;
+    use tenken_sdk::check_pointers;
 
     #[test]
     fn judges_statements() {
@@ -196,10 +196,7 @@ mod tests {
             "resource": {"aws_iam_policy": {"admin": {"policy": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}"}},
                          "aws_iam_role": {"ci": {"inline_policy": [{"policy": "${data.aws_iam_policy_document.ci.json}"}]}}},
             "data": {"aws_iam_policy_document": {"ci": {"statement": [{"actions": ["iam:*"], "resources": ["*"]}]}}}});
-        let found: Vec<(String, String)> = check_tree::<IamLeastPrivilege>("terraform", tree)
-            .into_iter()
-            .map(|(rule, pointer, _)| (rule, pointer))
-            .collect();
+        let found: Vec<(String, String)> = check_pointers::<IamLeastPrivilege>("terraform", tree);
         assert_eq!(
             found,
             vec![

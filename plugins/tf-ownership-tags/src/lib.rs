@@ -204,21 +204,12 @@ tenken_sdk::export_policy!(OwnershipTags);
 mod tests {
     use super::*;
     use serde_json::json;
+    use tenken_sdk::check_documents;
 
     fn run(trees: Vec<(&str, Value)>) -> Vec<String> {
-        let documents: Vec<Document> = trees
-            .into_iter()
-            .map(|(path, tree)| Document {
-                path: path.into(),
-                kind: "terraform".into(),
-                format: "hcl".into(),
-                index: 0,
-                tree,
-            })
-            .collect();
-        let mut findings = Findings::default();
-        OwnershipTags::check_all(&documents, &Settings::default(), &mut findings);
-        findings.into_inner().into_iter().map(|f| f.message).collect()
+        let documents = trees.into_iter().map(|(path, tree)| (path.to_owned(), tree)).collect();
+        let findings = check_documents::<OwnershipTags>("terraform", documents, &Settings::default());
+        findings.into_iter().map(|f| f.message).collect()
     }
 
     #[test]

@@ -203,21 +203,12 @@ tenken_sdk::export_policy!(S3DataProtection);
 mod tests {
     use super::*;
     use serde_json::json;
+    use tenken_sdk::check_documents;
 
     fn run(trees: Vec<(&str, Value)>) -> Vec<(String, usize)> {
-        let documents: Vec<Document> = trees
-            .into_iter()
-            .map(|(path, tree)| Document {
-                path: path.into(),
-                kind: "terraform".into(),
-                format: "hcl".into(),
-                index: 0,
-                tree,
-            })
-            .collect();
-        let mut findings = Findings::default();
-        S3DataProtection::check_all(&documents, &NoSettings::default(), &mut findings);
-        findings.into_inner().into_iter().map(|f| (f.rule, f.document as usize)).collect()
+        let documents = trees.into_iter().map(|(path, tree)| (path.to_owned(), tree)).collect();
+        let findings = check_documents::<S3DataProtection>("terraform", documents, &NoSettings::default());
+        findings.into_iter().map(|f| (f.rule, f.document as usize)).collect()
     }
 
     #[test]
