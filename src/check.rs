@@ -48,7 +48,10 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
     // --plugin-settings are applied after tenken.toml's, below, so they win.
     let command_line_settings = std::mem::take(&mut runtime.plugin_settings);
-    let mut plugins = plugins::load(&runtime)?;
+    // One pool for loading and checking: a second one would start its own
+    // threads, which a one-file pre-commit run notices.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
+    let mut plugins = pool.install(|| plugins::load(&runtime))?;
 
     let rules: Vec<(String, String, &'static str, &'static str)> = plugins
         .loaded
@@ -81,7 +84,6 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // that exceptions for deselected rules are not mistaken for unused ones.
     let selection = select::Selection::new(&config);
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
     selection.apply(&mut report);
     if let Some(path) = &args.baseline {
