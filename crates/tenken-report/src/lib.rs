@@ -302,7 +302,10 @@ impl Report {
     /// Puts findings, files and problems into a stable order, so output is
     /// identical whatever the thread count.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
+        // The key orders every field a reader can tell findings apart by, so
+        // an unstable sort gives the same output, without the stable sort's
+        // buffer of half the findings.
+        self.findings.sort_unstable_by(|a, b| {
             (&a.location, &a.rule, &a.pointer, &a.message).cmp(&(&b.location, &b.rule, &b.pointer, &b.message))
         });
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
