@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use tenken_formats::Limits;
 
+use crate::check::Reader;
 use crate::discover::discover;
 use crate::kinds::KindMap;
 
@@ -30,15 +31,14 @@ pub fn parse_floor(paths: &[PathBuf], threads: usize) -> anyhow::Result<ParseFlo
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let kinds = KindMap::empty();
     let limits = Limits::default();
+    let reader = Reader { kinds: &kinds, limits: &limits };
     let (files, _errors) = discover(paths);
     let (documents, tree_bytes) = pool.install(|| {
         files
             .par_iter()
             .filter_map(|file| {
-                let format = kinds.format(file)?;
-                let bytes = std::fs::read(&file.path).ok()?;
-                let parsed =
-                    tenken_formats::parse_file(&file.display, &bytes, format, &limits, &kinds.hints(file)).ok()?;
+                // The same read and parse as a check's, to the byte.
+                let parsed = reader.parse(file)?;
                 let tree_bytes: usize = parsed.documents.iter().map(|document| document.tree.to_string().len()).sum();
                 Some((parsed.documents.len(), tree_bytes))
             })

@@ -468,8 +468,8 @@ impl Batch<'_> {
                 planned.push((plugin, call));
             }
         }
-        let outcomes: Vec<Vec<CallOutcome>> =
-            planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call.clone(), &opened)).collect();
+        let outcomes: Vec<Vec<CallOutcome<'_>>> =
+            planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call, &opened)).collect();
         for ((plugin, _), outcomes) in planned.iter().zip(outcomes) {
             for outcome in outcomes {
                 apply_call_outcome(plugin, outcome, &mut opened);
@@ -541,8 +541,8 @@ fn pack_whole_files_by<T: Copy>(
 
 /// One call of a file-scoped plugin: the documents it covered and what
 /// came back.
-struct CallOutcome {
-    call: Vec<(usize, usize)>,
+struct CallOutcome<'c> {
+    call: &'c [(usize, usize)],
     result: Result<CheckOutput, PluginError>,
 }
 
@@ -550,11 +550,11 @@ struct CallOutcome {
 /// several files. If a call over several files fails, each file is called
 /// again on its own, so that the error is reported against the file that
 /// caused it and the other files still get their findings.
-fn call_file_plugin(
+fn call_file_plugin<'c>(
     plugin: &LoadedPlugin,
-    call: Vec<(usize, usize)>,
+    call: &'c [(usize, usize)],
     opened: &[(FileResult, Option<OpenFile>)],
-) -> Vec<CallOutcome> {
+) -> Vec<CallOutcome<'c>> {
     let inputs: Vec<DocumentInput<'_>> = call
         .iter()
         .filter_map(|&(file, document)| {
@@ -565,17 +565,14 @@ fn call_file_plugin(
     let result = plugin.check(&inputs);
     let spans_files = call.first().is_some_and(|first| call.iter().any(|other| other.0 != first.0));
     if result.is_err() && spans_files {
-        return call
-            .chunk_by(|a, b| a.0 == b.0)
-            .flat_map(|file| call_file_plugin(plugin, file.to_vec(), opened))
-            .collect();
+        return call.chunk_by(|a, b| a.0 == b.0).flat_map(|file| call_file_plugin(plugin, file, opened)).collect();
     }
     vec![CallOutcome { call, result }]
 }
 
 /// Files each finding of a call with its own file, or the error with the
 /// (single) file of a failed call.
-fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome, opened: &mut [(FileResult, Option<OpenFile>)]) {
+fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome<'_>, opened: &mut [(FileResult, Option<OpenFile>)]) {
     let CallOutcome { call, result } = outcome;
     let first = call[0].0;
     match result {
@@ -615,13 +612,13 @@ fn read_context(file: &InputFile, kinds: &KindMap, limits: &Limits, project: &[&
 
 /// Reads and parses a file the way the first pass did.
 #[derive(Clone, Copy)]
-struct Reader<'a> {
-    kinds: &'a KindMap,
-    limits: &'a Limits,
+pub(crate) struct Reader<'a> {
+    pub(crate) kinds: &'a KindMap,
+    pub(crate) limits: &'a Limits,
 }
 
 impl Reader<'_> {
-    fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
+    pub(crate) fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
         let format = self.kinds.format(file)?;
         let bytes = std::fs::read(&file.path).ok()?;
         tenken_formats::parse_file(&file.display, &bytes, format, self.limits, &self.kinds.hints(file)).ok()
@@ -773,9 +770,17 @@ fn locate_pending(
     report: &mut Report,
 ) -> Vec<Finding> {
     pending.sort_by_key(|finding| finding.file);
-    let groups: Vec<&[Pending<'_>]> = pending.chunk_by(|a, b| a.file == b.file).collect();
+    let total = pending.len();
+    // One group per file, owned, so each finding moves into its location.
+    let mut groups: Vec<Vec<Pending<'_>>> = Vec::new();
+    for finding in pending {
+        match groups.last_mut() {
+            Some(group) if group[0].file == finding.file => group.push(finding),
+            _ => groups.push(vec![finding]),
+        }
+    }
     let located: Vec<Result<Vec<Finding>, usize>> = groups
-        .par_iter()
+        .into_par_iter()
         .map(|group| {
             let file = group[0].file;
             let Some(retained) = results[file].retained.as_ref() else { return Ok(Vec::new()) };
@@ -783,15 +788,15 @@ fn locate_pending(
                 reader.parse(&retained.file).filter(|parsed| text_hash(&parsed.source.text) == retained.text_hash);
             let Some(parsed) = parsed else { return Err(file) };
             Ok(group
-                .iter()
+                .into_iter()
                 .map(|pending| {
                     let position = retained.documents[pending.document].position;
-                    finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw.clone())
+                    finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw)
                 })
                 .collect())
         })
         .collect();
-    let mut findings = Vec::with_capacity(pending.len());
+    let mut findings = Vec::with_capacity(total);
     for outcome in located {
         match outcome {
             Ok(located) => findings.extend(located),

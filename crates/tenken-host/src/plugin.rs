@@ -159,16 +159,7 @@ pub(crate) fn compile_and_link(
 impl LoadedPlugin {
     /// A plugin whose info came from the cache; linked on first call.
     pub(crate) fn described(shared: &Arc<Shared>, source: &PluginSource, sha256: String, info: PluginInfo) -> Self {
-        Self {
-            info,
-            origin: source.origin.clone(),
-            sha256,
-            cache: CacheOutcome::Hit,
-            settings: "{}".to_owned(),
-            bytes: source.bytes.clone(),
-            shared: Arc::clone(shared),
-            pre: Arc::new(OnceLock::new()),
-        }
+        Self::new(shared, source, sha256, info, CacheOutcome::Hit, OnceLock::new())
     }
 
     /// A plugin linked now, asked for its info.
@@ -179,21 +170,32 @@ impl LoadedPlugin {
         cache: CacheOutcome,
         pre: PluginPre<HostState>,
     ) -> Result<Self, LoadError> {
-        let mut plugin = Self {
-            info: placeholder_info(),
+        let mut plugin = Self::new(shared, source, sha256, placeholder_info(), cache, OnceLock::from(Ok(pre)));
+        let info = plugin
+            .call(|plugin, store| plugin.tenken_plugin_policy().call_info(store))
+            .map_err(|err| LoadError::Info(err.to_string()))?;
+        plugin.info = validate_info(info)?;
+        Ok(plugin)
+    }
+
+    fn new(
+        shared: &Arc<Shared>,
+        source: &PluginSource,
+        sha256: String,
+        info: PluginInfo,
+        cache: CacheOutcome,
+        pre: OnceLock<Result<PluginPre<HostState>, String>>,
+    ) -> Self {
+        Self {
+            info,
             origin: source.origin.clone(),
             sha256,
             cache,
             settings: "{}".to_owned(),
             bytes: source.bytes.clone(),
             shared: Arc::clone(shared),
-            pre: Arc::new(OnceLock::from(Ok(pre))),
-        };
-        let info = plugin
-            .call(|plugin, store| plugin.tenken_plugin_policy().call_info(store))
-            .map_err(|err| LoadError::Info(err.to_string()))?;
-        plugin.info = validate_info(info)?;
-        Ok(plugin)
+            pre: Arc::new(pre),
+        }
     }
 
     /// Whether the component has been linked in this run.
