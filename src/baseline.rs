@@ -43,8 +43,8 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<usize> {
         .active_findings()
         .map(|finding| Entry {
             fingerprint: finding.fingerprint(),
-            rule: finding.rule.clone(),
-            path: finding.location.path.clone(),
+            rule: finding.rule.to_string(),
+            path: finding.location.path.to_string(),
             message: finding.message.clone(),
         })
         .collect();
@@ -77,12 +77,12 @@ pub(crate) fn apply(report: &mut Report, path: &Path) -> anyhow::Result<usize> {
     let source = path.display().to_string();
     for finding in report.findings.iter_mut().filter(|finding| finding.suppressed.is_none()) {
         if take(&mut remaining, finding) {
-            finding.suppressed = Some(Suppression {
+            finding.suppressed = Some(Box::new(Suppression {
                 kind: SuppressionKind::Baseline,
                 reason: "recorded in the baseline".to_owned(),
                 until: None,
                 source: source.clone(),
-            });
+            }));
         }
     }
     Ok(remaining.values().sum())

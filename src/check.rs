@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip};
 use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
 use tenken_report::{
-    DocumentSummary, FileOutcome, FileStatus, Finding, PluginSummary, Problem, ProblemKind, RenderOptions, Report,
-    RuleDescriptor,
+    DocumentSummary, FileOutcome, FileStatus, Finding, OutputFormat, PluginSummary, Problem, ProblemKind,
+    RenderOptions, Report, RuleDescriptor,
 };
 
 use crate::baseline;
@@ -20,7 +20,7 @@ use crate::cli::{CheckArgs, ColorChoice};
 use crate::config;
 use crate::discover::{self, InputFile, discover};
 use crate::kinds::KindMap;
-use crate::locate::{excerpt, finding};
+use crate::locate::{Locator, excerpt};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
 use crate::redact;
@@ -84,7 +84,13 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // that exceptions for deselected rules are not mistaken for unused ones.
     let selection = select::Selection::new(&config);
 
-    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose));
+    // Code frames cost memory in every finding; make them only when an
+    // output shows them.
+    let code_frames = std::iter::once(args.format.into())
+        .chain(args.outputs.iter().map(|(format, _)| (*format).into()))
+        .any(OutputFormat::shows_code_frames);
+    let mut report =
+        pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose, code_frames));
     selection.apply(&mut report);
     if let Some(path) = &args.baseline {
         report.baseline_unmatched = Some(baseline::apply(&mut report, path)?);
@@ -155,7 +161,7 @@ struct FileResult {
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
     /// The documents project-scoped plugins read, if the file has any.
-    retained: Option<Retained>,
+    retained: Option<Box<Retained>>,
     /// A sibling read only as context for project-scoped plugins: not an
     /// input, so it is neither listed nor reported on.
     context: bool,
@@ -168,11 +174,14 @@ struct FileResult {
 /// the documents of their kinds, as the JSON text they receive. The parsed
 /// file itself is dropped, so memory grows with those documents alone; the
 /// few files a project finding lands in are parsed again to locate it.
+/// The JSON is kept LZ4-compressed: at 50,000 files it would otherwise be
+/// the largest thing in memory, and it compresses about sixfold for a
+/// small fraction of the time a parse takes.
 struct Retained {
     file: InputFile,
     /// [`text_hash`] of the file's text as parsed.
     text_hash: u64,
-    documents: Vec<RetainedDocument>,
+    documents: Box<[RetainedDocument]>,
 }
 
 struct RetainedDocument {
@@ -181,14 +190,26 @@ struct RetainedDocument {
     kind: &'static str,
     format: &'static str,
     index: u32,
-    tree: String,
+    /// Length of the JSON text, which sizes project calls.
+    tree_len: usize,
+    /// The JSON text, LZ4-compressed. Boxed, so the compressor's
+    /// worst-case buffer is shrunk to fit.
+    compressed_tree: Box<[u8]>,
+}
+
+impl RetainedDocument {
+    fn tree(&self) -> String {
+        let bytes = lz4_flex::block::decompress_size_prepended(&self.compressed_tree)
+            .expect("tenken compressed this tree itself");
+        String::from_utf8(bytes).expect("tenken compressed this tree from a string")
+    }
 }
 
 impl Retained {
     /// Keeps the documents of `parsed` that some project-scoped plugin
     /// reads, or nothing if there are none.
-    fn of(file: &InputFile, parsed: &ParsedFile, trees: Vec<String>, project: &[&LoadedPlugin]) -> Option<Self> {
-        let documents: Vec<RetainedDocument> = parsed
+    fn of(file: &InputFile, parsed: &ParsedFile, trees: Vec<String>, project: &[&LoadedPlugin]) -> Option<Box<Self>> {
+        let documents: Box<[RetainedDocument]> = parsed
             .documents
             .iter()
             .zip(trees)
@@ -199,14 +220,12 @@ impl Retained {
                 kind: document.kind,
                 format: document.format.as_str(),
                 index: document.index,
-                tree,
+                tree_len: tree.len(),
+                compressed_tree: lz4_flex::block::compress_prepend_size(tree.as_bytes()).into_boxed_slice(),
             })
             .collect();
-        (!documents.is_empty()).then(|| Self {
-            file: file.clone(),
-            text_hash: text_hash(&parsed.source.text),
-            documents,
-        })
+        (!documents.is_empty())
+            .then(|| Box::new(Self { file: file.clone(), text_hash: text_hash(&parsed.source.text), documents }))
     }
 }
 
@@ -226,6 +245,7 @@ pub(crate) fn check_paths(
     kinds: &KindMap,
     context: Context,
     verbose: bool,
+    code_frames: bool,
 ) -> Report {
     let (files, walk_errors) = discover(paths);
     let limits = Limits::default();
@@ -233,12 +253,29 @@ pub(crate) fn check_paths(
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
     let progress = Progress::start(files.len());
-    let batch =
-        Batch { plugins: &plugins.loaded, project: &project, kinds, limits: &limits, call_bytes: plugins.call_bytes };
+    let locator = Locator::new(&plugins.loaded, code_frames);
+    let batch = Batch {
+        plugins: &plugins.loaded,
+        project: &project,
+        kinds,
+        limits: &limits,
+        call_bytes: plugins.call_bytes,
+        locator: &locator,
+    };
+    // Findings go into one vector as each batch finishes, in whatever order
+    // batches finish: the report is sorted by a total order at the end. One
+    // growing vector is reallocated in place by the allocator, where moving
+    // per-file vectors into it at the end would hold every finding twice.
+    let findings = std::sync::Mutex::new(Vec::new());
     let mut results: Vec<FileResult> = files
         .par_chunks(FILES_PER_BATCH)
         .flat_map_iter(|chunk| {
-            let results = batch.check(chunk);
+            let mut results = batch.check(chunk);
+            let mut sink = findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for result in &mut results {
+                sink.extend(std::mem::take(&mut result.findings));
+            }
+            drop(sink);
             for _ in chunk {
                 progress.advance();
             }
@@ -251,13 +288,13 @@ pub(crate) fn check_paths(
         results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits, &project)));
     }
 
-    let mut report = Report::default();
+    let mut report = Report {
+        findings: findings.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
+        ..Report::default()
+    };
     let reader = Reader { kinds, limits: &limits };
-    let project_findings = run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &mut report);
-    // Sized once: growing by doubling would hold up to twice the findings'
-    // slots, and briefly three times while moving them.
-    let file_findings: usize = results.iter().map(|result| result.findings.len()).sum();
-    report.findings.reserve_exact(file_findings + project_findings.len());
+    let project_findings =
+        run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &locator, &mut report);
     report.findings.extend(project_findings);
 
     for (origin, message) in &plugins.failed {
@@ -276,7 +313,6 @@ pub(crate) fn check_paths(
     let mut exceptions = Vec::new();
     for result in results {
         exceptions.extend(result.exceptions);
-        report.findings.extend(result.findings);
         report.errors.extend(result.errors);
         report.warnings.extend(result.warnings);
         report.files.extend(result.outcome);
@@ -437,6 +473,7 @@ struct Batch<'a> {
     limits: &'a Limits,
     /// The most document text one call carries; a batch over it is split.
     call_bytes: usize,
+    locator: &'a Locator,
 }
 
 impl Batch<'_> {
@@ -472,7 +509,7 @@ impl Batch<'_> {
             planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call, &opened)).collect();
         for ((plugin, _), outcomes) in planned.iter().zip(outcomes) {
             for outcome in outcomes {
-                apply_call_outcome(plugin, outcome, &mut opened);
+                apply_call_outcome(self.locator, plugin, outcome, &mut opened);
             }
         }
         files
@@ -572,7 +609,12 @@ fn call_file_plugin<'c>(
 
 /// Files each finding of a call with its own file, or the error with the
 /// (single) file of a failed call.
-fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome<'_>, opened: &mut [(FileResult, Option<OpenFile>)]) {
+fn apply_call_outcome(
+    locator: &Locator,
+    plugin: &LoadedPlugin,
+    outcome: CallOutcome<'_>,
+    opened: &mut [(FileResult, Option<OpenFile>)],
+) {
     let CallOutcome { call, result } = outcome;
     let first = call[0].0;
     match result {
@@ -586,7 +628,7 @@ fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome<'_>, opened: &
                 let (file, document) = call[raw.document];
                 let (result, open) = &mut opened[file];
                 if let Some(open) = open {
-                    result.findings.push(finding(plugin, &open.parsed, &open.parsed.documents[document], raw));
+                    result.findings.push(locator.finding(plugin, &open.parsed, &open.parsed.documents[document], raw));
                 }
             }
         }
@@ -598,7 +640,7 @@ fn apply_call_outcome(plugin: &LoadedPlugin, outcome: CallOutcome<'_>, opened: &
 }
 
 fn path_of(opened: &[(FileResult, Option<OpenFile>)], file: usize) -> String {
-    opened[file].1.as_ref().map_or_else(String::new, |open| open.parsed.source.path.clone())
+    opened[file].1.as_ref().map_or_else(String::new, |open| open.parsed.source.path.to_string())
 }
 
 /// Parses a context file for project-scoped plugins. Context is best
@@ -676,6 +718,7 @@ fn run_project_plugins<'p>(
     call_bytes: usize,
     results: &mut [FileResult],
     reader: Reader<'_>,
+    locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
     let retained = |file: usize| results[file].retained.as_ref().expect("selected files are retained");
@@ -701,7 +744,7 @@ fn run_project_plugins<'p>(
         let sized: Vec<(&str, usize)> = selected
             .iter()
             .map(|&(file, document)| {
-                (retained(file).file.display.as_str(), retained(file).documents[document].tree.len())
+                (retained(file).file.display.as_str(), retained(file).documents[document].tree_len)
             })
             .collect();
         for call in project_calls(&sized, call_bytes) {
@@ -711,9 +754,12 @@ fn run_project_plugins<'p>(
     let outcomes: Vec<Result<CheckOutput, PluginError>> = planned
         .par_iter()
         .map(|(plugin, call)| {
+            let trees: Vec<String> =
+                call.iter().map(|&(file, document)| retained(file).documents[document].tree()).collect();
             let inputs: Vec<DocumentInput<'_>> = call
                 .iter()
-                .map(|&(file, document)| {
+                .zip(&trees)
+                .map(|(&(file, document), tree)| {
                     let retained = retained(file);
                     let document = &retained.documents[document];
                     DocumentInput {
@@ -721,7 +767,7 @@ fn run_project_plugins<'p>(
                         kind: document.kind,
                         format: document.format,
                         index: document.index,
-                        tree: &document.tree,
+                        tree,
                     }
                 })
                 .collect();
@@ -759,7 +805,7 @@ fn run_project_plugins<'p>(
             outcome.status = FileStatus::Error;
         }
     }
-    locate_pending(pending, results, reader, report)
+    locate_pending(pending, results, reader, locator, report)
 }
 
 /// Parses each file with project findings once more and locates them.
@@ -767,6 +813,7 @@ fn locate_pending(
     mut pending: Vec<Pending<'_>>,
     results: &mut [FileResult],
     reader: Reader<'_>,
+    locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
     pending.sort_by_key(|finding| finding.file);
@@ -791,7 +838,7 @@ fn locate_pending(
                 .into_iter()
                 .map(|pending| {
                     let position = retained.documents[pending.document].position;
-                    finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw)
+                    locator.finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw)
                 })
                 .collect())
         })

@@ -285,7 +285,7 @@ fn run_case(plugins: &mut Plugins, fixtures: &Path, case: &Path) -> CaseResult {
             return result;
         }
     };
-    let report = check_paths(&[case.to_path_buf()], plugins, &kinds, Context::InputsOnly, false);
+    let report = check_paths(&[case.to_path_buf()], plugins, &kinds, Context::InputsOnly, false, true);
     result.errors.extend(report.errors.iter().map(|problem| describe_problem(fixtures, problem)));
     for outcome in &report.files {
         if let tenken_report::FileStatus::Skipped { reason } = &outcome.status {
@@ -294,12 +294,13 @@ fn run_case(plugins: &mut Plugins, fixtures: &Path, case: &Path) -> CaseResult {
     }
     let plugin_id = plugins.loaded[0].info.id.clone();
     for (path, parsed) in &annotations {
-        let findings: Vec<&Finding> = report.findings.iter().filter(|finding| &finding.location.path == path).collect();
+        let findings: Vec<&Finding> =
+            report.findings.iter().filter(|finding| *finding.location.path == **path).collect();
         result.mismatches.extend(compare(&relative(fixtures, path), &plugin_id, parsed, &findings));
     }
     result.findings = report.findings;
     for finding in &mut result.findings {
-        finding.location.path = relative(fixtures, &finding.location.path);
+        finding.location.path = relative(fixtures, &finding.location.path).into();
     }
     result
 }

@@ -1,38 +1,110 @@
 //! From a plugin's finding (rule, document, JSON pointer) to what a user
 //! sees: a rule id with severity, file:line:column, and a code frame.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use tenken_formats::span::{Span, resolve_pointer};
 use tenken_formats::{Document, ParsedFile};
 use tenken_host::{LoadedPlugin, RawFinding};
-use tenken_report::{Excerpt, Finding, Location};
+use tenken_report::{Category, Excerpt, Finding, Location, Severity};
 
-/// Turns a plugin's finding into a located one.
-pub(crate) fn finding(plugin: &LoadedPlugin, parsed: &ParsedFile, document: &Document, raw: RawFinding) -> Finding {
-    // The rule exists: the host validated every finding against the info.
-    let rule = plugin.info.rule(&raw.rule);
-    let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
-    let source = &parsed.source;
-    let start = source.lines.line_column(&source.text, resolved.span.start);
-    let end = source.lines.line_column(&source.text, resolved.span.end);
-    Finding {
-        rule: format!("{}/{}", plugin.info.id, raw.rule),
-        plugin: plugin.info.id.clone(),
-        severity: rule.map_or(tenken_report::Severity::Medium, |rule| rule.default_severity),
-        category: rule.map_or(tenken_report::Category::Reliability, |rule| rule.category),
-        message: raw.message,
-        location: Location {
-            path: source.path.clone(),
-            line: start.line,
-            column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-        },
-        document: document.index,
-        pointer: raw.pointer,
-        help: rule.map(|rule| rule.title.clone()).unwrap_or_default(),
-        excerpt: Some(excerpt(parsed, resolved.span)),
-        suppressed: None,
-        note: None,
+/// Turns plugins' findings into located ones for one run.
+///
+/// What every finding of a rule repeats (its full id, its plugin and its
+/// title) is made once per run and shared by the findings, which a large
+/// run has hundreds of thousands of.
+pub(crate) struct Locator {
+    /// Per plugin id, its rules by their id within the plugin.
+    by_plugin: HashMap<String, HashMap<String, RuleLabel>>,
+    /// Whether findings get code frames. Only the text and SARIF outputs
+    /// show them.
+    code_frames: bool,
+}
+
+#[derive(Clone)]
+struct RuleLabel {
+    rule: Arc<str>,
+    plugin: Arc<str>,
+    help: Arc<str>,
+    severity: Severity,
+    category: Category,
+}
+
+impl Locator {
+    pub(crate) fn new(plugins: &[LoadedPlugin], code_frames: bool) -> Self {
+        let by_plugin = plugins
+            .iter()
+            .map(|plugin| {
+                let plugin_id: Arc<str> = plugin.info.id.as_str().into();
+                let rules = plugin
+                    .info
+                    .rules
+                    .iter()
+                    .map(|rule| {
+                        let label = RuleLabel {
+                            rule: format!("{}/{}", plugin.info.id, rule.id).into(),
+                            plugin: plugin_id.clone(),
+                            help: rule.title.as_str().into(),
+                            severity: rule.default_severity,
+                            category: rule.category,
+                        };
+                        (rule.id.clone(), label)
+                    })
+                    .collect();
+                (plugin.info.id.clone(), rules)
+            })
+            .collect();
+        Self { by_plugin, code_frames }
+    }
+
+    /// The label of `rule` of `plugin`. The host validated every finding's
+    /// rule against the plugin's info, so the fallback, a label made on the
+    /// spot, is there only so that a mismatch cannot panic.
+    fn label(&self, plugin: &LoadedPlugin, rule: &str) -> RuleLabel {
+        let known = self.by_plugin.get(&plugin.info.id).and_then(|rules| rules.get(rule));
+        known.cloned().unwrap_or_else(|| RuleLabel {
+            rule: format!("{}/{rule}", plugin.info.id).into(),
+            plugin: plugin.info.id.as_str().into(),
+            help: "".into(),
+            severity: Severity::Medium,
+            category: Category::Reliability,
+        })
+    }
+
+    /// Turns a plugin's finding into a located one.
+    pub(crate) fn finding(
+        &self,
+        plugin: &LoadedPlugin,
+        parsed: &ParsedFile,
+        document: &Document,
+        raw: RawFinding,
+    ) -> Finding {
+        let label = self.label(plugin, &raw.rule);
+        let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
+        let source = &parsed.source;
+        let start = source.lines.line_column(&source.text, resolved.span.start);
+        let end = source.lines.line_column(&source.text, resolved.span.end);
+        Finding {
+            rule: label.rule,
+            plugin: label.plugin,
+            severity: label.severity,
+            category: label.category,
+            message: raw.message,
+            location: Location {
+                path: source.path.clone(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+            },
+            document: document.index,
+            pointer: raw.pointer,
+            help: label.help,
+            excerpt: self.code_frames.then(|| Box::new(excerpt(parsed, resolved.span))),
+            suppressed: None,
+            note: None,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! excerpt happens to include that line.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tenken_report::{Excerpt, Finding};
 
@@ -14,7 +15,7 @@ type Region = (u32, u32, u32);
 /// Masks the regions that sensitive findings point at, in every excerpt of
 /// the same file. `is_sensitive` says whether a rule id is sensitive.
 pub(crate) fn redact(findings: &mut [Finding], is_sensitive: impl Fn(&str) -> bool) {
-    let mut regions: BTreeMap<String, Vec<Region>> = BTreeMap::new();
+    let mut regions: BTreeMap<Arc<str>, Vec<Region>> = BTreeMap::new();
     for finding in findings.iter().filter(|finding| is_sensitive(&finding.rule)) {
         let location = &finding.location;
         let end = if location.end_line == location.line { location.end_column } else { u32::MAX };

@@ -23,6 +23,8 @@
 //! suppressed with the reason. Exceptions that are malformed, or that cover
 //! nothing, become findings of their own.
 
+use std::collections::HashMap;
+
 use tenken_formats::span::{LineIndex, SpanNode, resolve_pointer};
 use tenken_formats::{Format, ParsedFile};
 use tenken_report::{Category, Excerpt, Finding, Location, RuleDescriptor, Severity, Suppression, SuppressionKind};
@@ -280,7 +282,7 @@ fn annotated_mappings(value: &serde_json::Value, pointer: String, found: &mut Ve
 
 impl Exception {
     fn names(&self, finding: &Finding) -> bool {
-        self.rules.iter().any(|rule| *rule == finding.rule || *rule == finding.plugin)
+        self.rules.iter().any(|rule| **rule == *finding.rule || **rule == *finding.plugin)
     }
 
     fn covers(&self, finding: &Finding) -> bool {
@@ -305,16 +307,16 @@ impl Exception {
 
     fn meta_finding(&self, rule: &str, severity: Severity, message: String, help: &str) -> Finding {
         Finding {
-            rule: rule.to_owned(),
-            plugin: "tenken".to_owned(),
+            rule: rule.into(),
+            plugin: "tenken".into(),
             severity,
             category: Category::Reliability,
             message,
             location: self.origin.clone(),
             document: 0,
             pointer: String::new(),
-            help: help.to_owned(),
-            excerpt: self.origin_excerpt.clone(),
+            help: help.into(),
+            excerpt: self.origin_excerpt.clone().map(Box::new),
             suppressed: None,
             note: None,
         }
@@ -335,27 +337,38 @@ pub(crate) fn apply(
 ) -> Vec<Finding> {
     let mut meta = Vec::new();
     let mut used = vec![false; exceptions.len()];
+    // An exception only covers findings in its own file: look up the file's
+    // exceptions rather than testing every exception against every finding.
+    let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, exception) in exceptions.iter().enumerate() {
+        by_path.entry(&exception.origin.path).or_default().push(index);
+    }
     for finding in findings.iter_mut() {
-        for (index, exception) in exceptions.iter().enumerate() {
+        let Some(candidates) = by_path.get(&*finding.location.path) else { continue };
+        for &index in candidates {
+            let exception = &exceptions[index];
             if exception.invalid.is_some() || !exception.covers(finding) {
                 continue;
             }
             used[index] = true;
             match exception.until {
                 Some(until) if until < today => {
-                    finding.note = Some(format!(
-                        "an exception for this expired on {until} ({}): {}",
-                        exception.source(),
-                        exception.reason
-                    ));
+                    finding.note = Some(
+                        format!(
+                            "an exception for this expired on {until} ({}): {}",
+                            exception.source(),
+                            exception.reason
+                        )
+                        .into(),
+                    );
                 }
                 _ => {
-                    finding.suppressed = Some(Suppression {
+                    finding.suppressed = Some(Box::new(Suppression {
                         kind: exception.kind,
                         reason: exception.reason.clone(),
                         until: exception.until.map(|until| until.to_string()),
                         source: exception.source(),
-                    });
+                    }));
                     break;
                 }
             }
@@ -369,7 +382,7 @@ pub(crate) fn apply(
                 format!("this exception {problem}; it suppresses nothing until fixed"),
                 "Give every exception a rule and a reason",
             ));
-        } else if !used && !unreliable.contains(&exception.origin.path) {
+        } else if !used && !unreliable.iter().any(|path| **path == *exception.origin.path) {
             let unknown: Vec<&str> =
                 exception.rules.iter().map(String::as_str).filter(|rule| !known_rule(rule)).collect();
             let message = if unknown.is_empty() {

@@ -168,6 +168,14 @@ fn several_outputs_at_once() {
     assert!(run.stdout.contains("k8s-resource-limits/missing-memory-limit"));
     let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
+    // Code frames are made only when some output shows them: concise on
+    // stdout does not, but the SARIF written beside it has every snippet.
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        let snippet = &result["locations"][0]["physicalLocation"]["region"]["snippet"]["text"];
+        assert!(snippet.is_string(), "no snippet: {result}");
+    }
     assert!(std::fs::read_to_string(junit).unwrap().contains("<testsuites"));
 }
 

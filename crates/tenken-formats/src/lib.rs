@@ -148,8 +148,8 @@ pub struct Document {
 /// The text of one file, with its line index.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Display path, `/`-separated.
-    pub path: String,
+    /// Display path, `/`-separated. Shared with the findings in the file.
+    pub path: std::sync::Arc<str>,
     /// The decoded text (a byte-order mark removed).
     pub text: String,
     /// Line starts of `text`.
@@ -280,7 +280,7 @@ pub fn parse_file(
             Document { index, kind, format, tree: parsed.tree, spans: parsed.spans }
         })
         .collect();
-    let source = SourceFile { path: path.to_owned(), text, lines };
+    let source = SourceFile { path: path.into(), text, lines };
     Ok(ParsedFile { source, format, documents, diagnostics })
 }
 

@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
     let mut junit = JunitReport::new("tenken");
     for plugin in &report.plugins {
         let mut suite = TestSuite::new(plugin.id.as_str());
-        let findings: Vec<_> = report.active_findings().filter(|finding| finding.plugin == plugin.id).collect();
+        let findings: Vec<_> = report.active_findings().filter(|finding| *finding.plugin == *plugin.id).collect();
         for finding in &findings {
             let at = &finding.location;
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
                 at.path, at.line, at.column, finding.severity, finding.message, finding.help, finding.rule
             ));
             let mut case = TestCase::new(format!("{}:{}:{}", at.path, at.line, at.column), status);
-            case.set_classname(finding.rule.as_str());
+            case.set_classname(&*finding.rule);
             suite.add_test_case(case);
         }
         if findings.is_empty() {

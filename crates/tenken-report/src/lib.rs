@@ -13,6 +13,7 @@ pub mod junit;
 pub mod sarif;
 pub mod text;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -71,8 +72,8 @@ pub enum Category {
 /// end is exclusive.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
-    /// Display path, `/`-separated.
-    pub path: String,
+    /// Display path, `/`-separated. Shared by every finding in the file.
+    pub path: Arc<str>,
     /// First line.
     pub line: u32,
     /// First column.
@@ -95,12 +96,16 @@ pub struct Excerpt {
 }
 
 /// A violation of one rule.
+///
+/// A large run holds hundreds of thousands of these, so the strings every
+/// finding of a rule or a file repeats are shared, not copied, and the
+/// rare parts are boxed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// Full rule id: `<plugin>/<rule>`.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The plugin that reported it.
-    pub plugin: String,
+    pub plugin: Arc<str>,
     /// Effective severity.
     pub severity: Severity,
     /// Reliability or security.
@@ -115,18 +120,18 @@ pub struct Finding {
     /// The JSON pointer the plugin reported.
     pub pointer: String,
     /// The rule's title: what to do, in one line.
-    pub help: String,
-    /// Source lines for a code frame.
+    pub help: Arc<str>,
+    /// Source lines for a code frame, for the outputs that show one.
     #[serde(skip)]
-    pub excerpt: Option<Excerpt>,
+    pub excerpt: Option<Box<Excerpt>>,
     /// The exception that keeps this finding from counting, if any.
     /// Suppressed findings are reported, never dropped, but do not fail the
     /// run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<Suppression>,
+    pub suppressed: Option<Box<Suppression>>,
     /// Something the reader should know, such as an exception that expired.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
 }
 
 /// Where an exception was written down.
@@ -369,7 +374,7 @@ impl Finding {
     /// does not change it.
     pub fn fingerprint(&self) -> String {
         let mut hasher = Sha256::new();
-        for part in [&self.rule, &self.location.path, &self.pointer, &self.message] {
+        for part in [&*self.rule, &*self.location.path, &self.pointer, &self.message] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
@@ -392,6 +397,14 @@ pub enum OutputFormat {
     Junit,
     /// GitHub Actions workflow commands (annotations).
     Github,
+}
+
+impl OutputFormat {
+    /// Whether the format shows source lines around findings: code frames
+    /// in text, snippets in SARIF.
+    pub fn shows_code_frames(self) -> bool {
+        matches!(self, OutputFormat::Text | OutputFormat::Sarif)
+    }
 }
 
 /// Options that affect rendering.
@@ -442,7 +455,7 @@ mod tests {
             location: Location { path: "a".into(), line: 1, column: 1, end_line: 1, end_column: 2 },
             document: 0,
             pointer: String::new(),
-            help: String::new(),
+            help: "".into(),
             excerpt: None,
             suppressed: None,
             note: None,
@@ -472,12 +485,12 @@ mod tests {
         assert_eq!(report.exit_code(Severity::High), 0);
         // A suppressed finding is reported but does not fail the run.
         let mut excepted = finding(Severity::Critical);
-        excepted.suppressed = Some(Suppression {
+        excepted.suppressed = Some(Box::new(Suppression {
             kind: SuppressionKind::Comment,
             reason: "accepted".into(),
             until: None,
             source: "a:1".into(),
-        });
+        }));
         report.findings.push(excepted);
         assert_eq!(report.exit_code(Severity::High), 0);
         assert_eq!((report.active_count(), report.suppressed_count()), (1, 1));

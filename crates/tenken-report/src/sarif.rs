@@ -125,7 +125,7 @@ fn result(report: &Report, finding: &Finding) -> Value {
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint() },
         "properties": { "severity": finding.severity.as_str(), "pointer": finding.pointer },
     });
-    if let Some(index) = report.rules.iter().position(|rule| rule.id == finding.rule) {
+    if let Some(index) = report.rules.iter().position(|rule| *rule.id == *finding.rule) {
         value["ruleIndex"] = json!(index);
     }
     if let Some(excerpt) = &finding.excerpt {
