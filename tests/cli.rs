@@ -202,6 +202,21 @@ fn a_warm_cache_compiles_nothing() {
 }
 
 #[test]
+fn bundled_plugins_name_no_path_of_the_machine_that_built_them() {
+    // Their sha256 is reported and can be pinned, so it must depend on the
+    // source alone, not on where it was checked out or on the cargo home.
+    let checkout = env!("CARGO_MANIFEST_DIR");
+    let cargo_home =
+        std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
+    for plugin in BUNDLED_PLUGINS {
+        for path in [checkout, cargo_home.as_str()] {
+            let found = plugin.bytes.windows(path.len()).any(|window| window == path.as_bytes());
+            assert!(!found, "{} contains the path {path}", plugin.package);
+        }
+    }
+}
+
+#[test]
 fn output_is_identical_for_any_thread_count() {
     let one = tenken(&["check", "tests/fixtures/skeleton", "examples", "--format", "json", "--jobs", "1"]);
     let two = tenken(&["check", "tests/fixtures/skeleton", "examples", "--format", "json", "--jobs", "2"]);

@@ -54,18 +54,28 @@ pub fn build_workspace(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     // The outer build's settings are meant for the host, not the guests:
-    // wrappers such as clippy-driver, host RUSTFLAGS, or a forced target.
+    // wrappers such as clippy-driver, host RUSTFLAGS (the guests' flags are
+    // set below), or a forced target.
     for var in [
         "RUSTC_WRAPPER",
         "RUSTC_WORKSPACE_WRAPPER",
         "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
         "CARGO_TARGET_DIR",
         "CARGO_BUILD_TARGET",
         "CARGO_PRIMARY_PACKAGE",
     ] {
         command.env_remove(var);
     }
+    // Profile overrides such as CARGO_PROFILE_RELEASE_DEBUG would change the
+    // plugins' bytes, and so their sha256, with the host's build settings.
+    // The plugins' profile is the one in their own workspace.
+    for (var, _) in std::env::vars_os() {
+        if var.to_str().is_some_and(|name| name.starts_with("CARGO_PROFILE_")) {
+            command.env_remove(var);
+        }
+    }
+
+    command.env("CARGO_ENCODED_RUSTFLAGS", remap_path_flags(workspace_dir, extra_inputs).join("\x1f"));
 
     let mut child =
         command.spawn().map_err(|err| format!("could not run cargo to build {}: {err}", workspace_dir.display()))?;
@@ -93,6 +103,25 @@ pub fn build_workspace(
     }
     built.sort_by(|a, b| a.package.cmp(&b.package));
     Ok(built)
+}
+
+/// `--remap-path-prefix` flags that replace the absolute paths rustc would
+/// compile into the components (panic locations name source files) with
+/// fixed ones: each input directory becomes `/<its name>` and the cargo
+/// home `/cargo`. Without them a component's bytes, and so its sha256,
+/// would depend on where the repository was checked out and on the user's
+/// home directory.
+fn remap_path_flags(workspace_dir: &Path, extra_inputs: &[&Path]) -> Vec<String> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let mut flags: Vec<String> =
+        cargo_home.iter().map(|home| format!("--remap-path-prefix={}=/cargo", home.display())).collect();
+    for input in std::iter::once(&workspace_dir).chain(extra_inputs) {
+        let name = input.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+        flags.push(format!("--remap-path-prefix={}=/{name}", input.display()));
+    }
+    flags
 }
 
 /// Fails with a one-line fix when the wasm target's standard library is
