@@ -174,9 +174,10 @@ struct FileResult {
 /// the documents of their kinds, as the JSON text they receive. The parsed
 /// file itself is dropped, so memory grows with those documents alone; the
 /// few files a project finding lands in are parsed again to locate it.
-/// The JSON is kept LZ4-compressed: at 50,000 files it would otherwise be
-/// the largest thing in memory, and it compresses about sixfold for a
-/// small fraction of the time a parse takes.
+/// The JSON is kept LZ4-compressed, which makes it about 1.8 times smaller
+/// (Kubernetes workloads, budgets and autoscalers of the generated corpus)
+/// for a small fraction of the time a parse takes: 10 MB less at 50,000
+/// files.
 struct Retained {
     file: InputFile,
     /// [`text_hash`] of the file's text as parsed.

@@ -203,8 +203,8 @@ fn a_warm_cache_compiles_nothing() {
 
 #[test]
 fn bundled_plugins_name_no_path_of_the_machine_that_built_them() {
-    // Their sha256 is reported and can be pinned, so it must depend on the
-    // source alone, not on where it was checked out or on the cargo home.
+    // Their sha256 is reported and can be pinned, so it should not depend
+    // on where the source was checked out or on the cargo home.
     let checkout = env!("CARGO_MANIFEST_DIR");
     let cargo_home =
         std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap()));
