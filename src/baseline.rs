@@ -45,7 +45,7 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<usize> {
             fingerprint: finding.fingerprint(),
             rule: finding.rule.to_string(),
             path: finding.location.path.to_string(),
-            message: finding.message.clone(),
+            message: finding.message.to_string(),
         })
         .collect();
     findings.sort();

@@ -438,7 +438,7 @@ fn compare(path: &str, plugin_id: &str, annotations: &Annotations, findings: &[&
         finding.rule.strip_prefix(plugin_id).and_then(|rest| rest.strip_prefix('/')).unwrap_or(&finding.rule).to_owned()
     };
     let mut unmatched: Vec<(String, u32, &str)> =
-        findings.iter().map(|finding| (local_rule(finding), finding.location.line, finding.message.as_str())).collect();
+        findings.iter().map(|finding| (local_rule(finding), finding.location.line, &*finding.message)).collect();
     let mut missing = Vec::new();
     for (rule, line) in &annotations.expected {
         match unmatched.iter().position(|(found, at, _)| found == rule && at == line) {

@@ -295,7 +295,7 @@ impl Exception {
             Coverage::Subtree { document, pointer } => {
                 finding.document == *document
                     && (pointer.is_empty()
-                        || finding.pointer == *pointer
+                        || *finding.pointer == **pointer
                         || finding.pointer.strip_prefix(pointer.as_str()).is_some_and(|rest| rest.starts_with('/')))
             }
         }
@@ -311,10 +311,10 @@ impl Exception {
             plugin: "tenken".into(),
             severity,
             category: Category::Reliability,
-            message,
+            message: message.into(),
             location: self.origin.clone(),
             document: 0,
-            pointer: String::new(),
+            pointer: "".into(),
             help: help.into(),
             excerpt: self.origin_excerpt.clone().map(Box::new),
             suppressed: None,

@@ -20,7 +20,7 @@ pub fn render(report: &Report) -> String {
         for finding in &findings {
             let at = &finding.location;
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(finding.message.as_str());
+            status.set_message(&*finding.message);
             status.set_type(finding.severity.as_str());
             status.set_description(format!(
                 "{}:{}:{}: {} {}\n{}\nSee `tenken explain {}`.",

@@ -110,15 +110,16 @@ pub struct Finding {
     pub severity: Severity,
     /// Reliability or security.
     pub category: Category,
-    /// What is wrong at this node.
-    pub message: String,
+    /// What is wrong at this node. Shared between findings that say the
+    /// same thing, as many in a large repository do.
+    pub message: Arc<str>,
     /// Where.
     #[serde(flatten)]
     pub location: Location,
     /// Index of the document within the file.
     pub document: u32,
-    /// The JSON pointer the plugin reported.
-    pub pointer: String,
+    /// The JSON pointer the plugin reported. Shared like the message.
+    pub pointer: Arc<str>,
     /// The rule's title: what to do, in one line.
     pub help: Arc<str>,
     /// Source lines for a code frame, for the outputs that show one.
@@ -374,7 +375,7 @@ impl Finding {
     /// does not change it.
     pub fn fingerprint(&self) -> String {
         let mut hasher = Sha256::new();
-        for part in [&*self.rule, &*self.location.path, &self.pointer, &self.message] {
+        for part in [&*self.rule, &*self.location.path, &*self.pointer, &*self.message] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
@@ -454,7 +455,7 @@ mod tests {
             message: "m".into(),
             location: Location { path: "a".into(), line: 1, column: 1, end_line: 1, end_column: 2 },
             document: 0,
-            pointer: String::new(),
+            pointer: "".into(),
             help: "".into(),
             excerpt: None,
             suppressed: None,

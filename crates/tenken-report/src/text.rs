@@ -55,7 +55,7 @@ fn code_frame<'a>(excerpt: &'a Excerpt, path: &'a str) -> Snippet<'a, annotate_s
 
 fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
     let location = &finding.location;
-    let title = level_of(finding.severity).primary_title(&finding.message).id(&*finding.rule);
+    let title = level_of(finding.severity).primary_title(&*finding.message).id(&*finding.rule);
     let group = match &finding.excerpt {
         Some(excerpt) => title.element(code_frame(excerpt, &location.path)),
         None => title.element(annotate_snippets::Origin::path(&*location.path).line(location.line as usize)),
