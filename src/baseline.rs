@@ -43,7 +43,7 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<usize> {
         .active_findings()
         .map(|finding| Entry {
             fingerprint: finding.fingerprint(),
-            rule: finding.rule.to_string(),
+            rule: finding.rule.id.to_string(),
             path: finding.location.path.to_string(),
             message: finding.message.to_string(),
         })

@@ -157,7 +157,7 @@ impl FixtureReport {
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {} [{}] {}",
-                location.path, location.line, location.column, finding.rule, finding.severity, finding.message
+                location.path, location.line, location.column, finding.rule.id, finding.severity, finding.message
             );
         }
         out
@@ -435,7 +435,13 @@ impl Annotations {
 /// then the same rule on another line (mislocated), then the rest.
 fn compare(path: &str, plugin_id: &str, annotations: &Annotations, findings: &[&Finding]) -> Vec<Mismatch> {
     let local_rule = |finding: &Finding| {
-        finding.rule.strip_prefix(plugin_id).and_then(|rest| rest.strip_prefix('/')).unwrap_or(&finding.rule).to_owned()
+        finding
+            .rule
+            .id
+            .strip_prefix(plugin_id)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&finding.rule.id)
+            .to_owned()
     };
     let mut unmatched: Vec<(String, u32, &str)> =
         findings.iter().map(|finding| (local_rule(finding), finding.location.line, &*finding.message)).collect();

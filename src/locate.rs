@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tenken_formats::span::{Span, resolve_pointer};
 use tenken_formats::{Document, ParsedFile};
 use tenken_host::{LoadedPlugin, RawFinding};
-use tenken_report::{Category, Excerpt, Finding, Location, Severity};
+use tenken_report::{Category, Excerpt, Finding, Location, RuleLabel, Severity};
 
 /// Turns plugins' findings into located ones for one run.
 ///
@@ -16,7 +16,7 @@ use tenken_report::{Category, Excerpt, Finding, Location, Severity};
 /// run has hundreds of thousands of.
 pub(crate) struct Locator {
     /// Per plugin id, its rules by their id within the plugin.
-    by_plugin: HashMap<String, HashMap<String, RuleLabel>>,
+    by_plugin: HashMap<String, HashMap<String, KnownRule>>,
     /// Whether findings get code frames. Only the text and SARIF outputs
     /// show them.
     code_frames: bool,
@@ -25,10 +25,8 @@ pub(crate) struct Locator {
 }
 
 #[derive(Clone)]
-struct RuleLabel {
-    rule: Arc<str>,
-    plugin: Arc<str>,
-    help: Arc<str>,
+struct KnownRule {
+    label: Arc<RuleLabel>,
     severity: Severity,
     category: Category,
 }
@@ -38,20 +36,21 @@ impl Locator {
         let by_plugin = plugins
             .iter()
             .map(|plugin| {
-                let plugin_id: Arc<str> = plugin.info.id.as_str().into();
                 let rules = plugin
                     .info
                     .rules
                     .iter()
                     .map(|rule| {
-                        let label = RuleLabel {
-                            rule: format!("{}/{}", plugin.info.id, rule.id).into(),
-                            plugin: plugin_id.clone(),
-                            help: rule.title.as_str().into(),
+                        let known = KnownRule {
+                            label: RuleLabel::new(
+                                format!("{}/{}", plugin.info.id, rule.id),
+                                plugin.info.id.as_str(),
+                                rule.title.as_str(),
+                            ),
                             severity: rule.default_severity,
                             category: rule.category,
                         };
-                        (rule.id.clone(), label)
+                        (rule.id.clone(), known)
                     })
                     .collect();
                 (plugin.info.id.clone(), rules)
@@ -60,15 +59,13 @@ impl Locator {
         Self { by_plugin, code_frames, texts: Interner::default() }
     }
 
-    /// The label of `rule` of `plugin`. The host validated every finding's
-    /// rule against the plugin's info, so the fallback, a label made on the
+    /// The rule `rule` of `plugin`. The host validated every finding's rule
+    /// against the plugin's info, so the fallback, a label made on the
     /// spot, is there only so that a mismatch cannot panic.
-    fn label(&self, plugin: &LoadedPlugin, rule: &str) -> RuleLabel {
+    fn rule(&self, plugin: &LoadedPlugin, rule: &str) -> KnownRule {
         let known = self.by_plugin.get(&plugin.info.id).and_then(|rules| rules.get(rule));
-        known.cloned().unwrap_or_else(|| RuleLabel {
-            rule: format!("{}/{rule}", plugin.info.id).into(),
-            plugin: plugin.info.id.as_str().into(),
-            help: "".into(),
+        known.cloned().unwrap_or_else(|| KnownRule {
+            label: RuleLabel::new(format!("{}/{rule}", plugin.info.id), plugin.info.id.as_str(), ""),
             severity: Severity::Medium,
             category: Category::Reliability,
         })
@@ -82,16 +79,15 @@ impl Locator {
         document: &Document,
         raw: RawFinding,
     ) -> Finding {
-        let label = self.label(plugin, &raw.rule);
+        let rule = self.rule(plugin, &raw.rule);
         let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
         let source = &parsed.source;
         let start = source.lines.line_column(&source.text, resolved.span.start);
         let end = source.lines.line_column(&source.text, resolved.span.end);
         Finding {
-            rule: label.rule,
-            plugin: label.plugin,
-            severity: label.severity,
-            category: label.category,
+            rule: rule.label,
+            severity: rule.severity,
+            category: rule.category,
             message: self.texts.intern(raw.message),
             location: Location {
                 path: source.path.clone(),
@@ -102,7 +98,6 @@ impl Locator {
             },
             document: document.index,
             pointer: self.texts.intern(raw.pointer),
-            help: label.help,
             excerpt: self.code_frames.then(|| Box::new(excerpt(parsed, resolved.span))),
             suppressed: None,
             note: None,

@@ -16,7 +16,7 @@ type Region = (u32, u32, u32);
 /// the same file. `is_sensitive` says whether a rule id is sensitive.
 pub(crate) fn redact(findings: &mut [Finding], is_sensitive: impl Fn(&str) -> bool) {
     let mut regions: BTreeMap<Arc<str>, Vec<Region>> = BTreeMap::new();
-    for finding in findings.iter().filter(|finding| is_sensitive(&finding.rule)) {
+    for finding in findings.iter().filter(|finding| is_sensitive(&finding.rule.id)) {
         let location = &finding.location;
         let end = if location.end_line == location.line { location.end_column } else { u32::MAX };
         regions.entry(location.path.clone()).or_default().push((location.line, location.column, end));

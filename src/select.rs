@@ -7,7 +7,7 @@
 //! category or severity over `*`); between a select and an ignore equally
 //! specific, the ignore wins.
 
-use tenken_report::{Finding, Report, Severity};
+use tenken_report::{Finding, Report, RuleLabel, Severity};
 
 use crate::config::{Config, ConfigError, Origin};
 
@@ -105,18 +105,22 @@ impl Selection {
     /// Drops findings of rules not selected (or ignored for their path) and
     /// applies severity overrides to the rest and to the rule list.
     pub(crate) fn apply(&self, report: &mut Report) {
-        let facts = |finding: &Finding| {
-            (finding.rule.clone(), finding.plugin.clone(), category_name(finding.category), finding.severity.as_str())
-        };
+        fn facts<'a>(label: &'a RuleLabel, finding: &Finding) -> RuleFacts<'a> {
+            RuleFacts {
+                id: &label.id,
+                plugin: &label.plugin,
+                category: category_name(finding.category),
+                severity: finding.severity.as_str(),
+            }
+        }
         report.findings.retain(|finding| {
-            let (id, plugin, category, severity) = facts(finding);
-            let rule = RuleFacts { id: &id, plugin: &plugin, category, severity };
+            let rule = facts(&finding.rule, finding);
             self.is_selected(&rule) && !self.ignored_at(&finding.location.path, &rule)
         });
         for finding in &mut report.findings {
-            let (id, plugin, category, severity) = facts(finding);
-            let rule = RuleFacts { id: &id, plugin: &plugin, category, severity };
-            finding.severity = self.severity(&rule, finding.severity);
+            let label = finding.rule.clone();
+            let severity = self.severity(&facts(&label, finding), finding.severity);
+            finding.severity = severity;
         }
         for descriptor in &mut report.rules {
             let rule = RuleFacts {

@@ -27,7 +27,9 @@ use std::collections::HashMap;
 
 use tenken_formats::span::{LineIndex, SpanNode, resolve_pointer};
 use tenken_formats::{Format, ParsedFile};
-use tenken_report::{Category, Excerpt, Finding, Location, RuleDescriptor, Severity, Suppression, SuppressionKind};
+use tenken_report::{
+    Category, Excerpt, Finding, Location, RuleDescriptor, RuleLabel, Severity, Suppression, SuppressionKind,
+};
 
 use crate::locate::excerpt;
 
@@ -282,7 +284,7 @@ fn annotated_mappings(value: &serde_json::Value, pointer: String, found: &mut Ve
 
 impl Exception {
     fn names(&self, finding: &Finding) -> bool {
-        self.rules.iter().any(|rule| **rule == *finding.rule || **rule == *finding.plugin)
+        self.rules.iter().any(|rule| **rule == *finding.rule.id || **rule == *finding.rule.plugin)
     }
 
     fn covers(&self, finding: &Finding) -> bool {
@@ -307,15 +309,13 @@ impl Exception {
 
     fn meta_finding(&self, rule: &str, severity: Severity, message: String, help: &str) -> Finding {
         Finding {
-            rule: rule.into(),
-            plugin: "tenken".into(),
+            rule: RuleLabel::new(rule, "tenken", help),
             severity,
             category: Category::Reliability,
             message: message.into(),
             location: self.origin.clone(),
             document: 0,
             pointer: "".into(),
-            help: help.into(),
             excerpt: self.origin_excerpt.clone().map(Box::new),
             suppressed: None,
             note: None,

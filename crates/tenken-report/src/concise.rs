@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
             at.line,
             at.column,
             finding.severity,
-            finding.rule,
+            finding.rule.id,
             one_line(&finding.message)
         );
     }

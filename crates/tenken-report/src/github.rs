@@ -24,8 +24,11 @@ pub fn render(report: &Report) -> String {
             at.column,
             at.end_line,
             at.end_column,
-            escape_property(&format!("{} ({})", finding.rule, finding.severity)),
-            escape_data(&format!("{}\n{}; see `tenken explain {}`", finding.message, finding.help, finding.rule)),
+            escape_property(&format!("{} ({})", finding.rule.id, finding.severity)),
+            escape_data(&format!(
+                "{}\n{}; see `tenken explain {}`",
+                finding.message, finding.rule.title, finding.rule.id
+            )),
         );
     }
     for (kind, problems) in [("error", &report.errors), ("warning", &report.warnings)] {

@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
     let mut junit = JunitReport::new("tenken");
     for plugin in &report.plugins {
         let mut suite = TestSuite::new(plugin.id.as_str());
-        let findings: Vec<_> = report.active_findings().filter(|finding| *finding.plugin == *plugin.id).collect();
+        let findings: Vec<_> = report.active_findings().filter(|finding| *finding.rule.plugin == *plugin.id).collect();
         for finding in &findings {
             let at = &finding.location;
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -24,10 +24,10 @@ pub fn render(report: &Report) -> String {
             status.set_type(finding.severity.as_str());
             status.set_description(format!(
                 "{}:{}:{}: {} {}\n{}\nSee `tenken explain {}`.",
-                at.path, at.line, at.column, finding.severity, finding.message, finding.help, finding.rule
+                at.path, at.line, at.column, finding.severity, finding.message, finding.rule.title, finding.rule.id
             ));
             let mut case = TestCase::new(format!("{}:{}:{}", at.path, at.line, at.column), status);
-            case.set_classname(&*finding.rule);
+            case.set_classname(&*finding.rule.id);
             suite.add_test_case(case);
         }
         if findings.is_empty() {

@@ -118,14 +118,14 @@ fn rule(rule: &RuleDescriptor) -> Value {
 
 fn result(report: &Report, finding: &Finding) -> Value {
     let mut value = json!({
-        "ruleId": finding.rule,
+        "ruleId": finding.rule.id,
         "level": level(finding.severity),
         "message": { "text": finding.message },
         "locations": [{ "physicalLocation": physical_location(&finding.location) }],
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint() },
         "properties": { "severity": finding.severity.as_str(), "pointer": finding.pointer },
     });
-    if let Some(index) = report.rules.iter().position(|rule| *rule.id == *finding.rule) {
+    if let Some(index) = report.rules.iter().position(|rule| *rule.id == *finding.rule.id) {
         value["ruleIndex"] = json!(index);
     }
     if let Some(excerpt) = &finding.excerpt {

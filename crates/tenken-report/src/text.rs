@@ -55,12 +55,12 @@ fn code_frame<'a>(excerpt: &'a Excerpt, path: &'a str) -> Snippet<'a, annotate_s
 
 fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
     let location = &finding.location;
-    let title = level_of(finding.severity).primary_title(&*finding.message).id(&*finding.rule);
+    let title = level_of(finding.severity).primary_title(&*finding.message).id(&*finding.rule.id);
     let group = match &finding.excerpt {
         Some(excerpt) => title.element(code_frame(excerpt, &location.path)),
         None => title.element(annotate_snippets::Origin::path(&*location.path).line(location.line as usize)),
     };
-    let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.help, finding.rule));
+    let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.rule.title, finding.rule.id));
     let mut groups = vec![group];
     if let Some(note) = &finding.note {
         groups.push(Group::with_title(Level::NOTE.secondary_title(&**note)));
