@@ -27,7 +27,7 @@ pub(crate) fn redact(findings: &mut [Finding], is_sensitive: impl Fn(&str) -> bo
     for finding in findings.iter_mut() {
         let Some(file_regions) = regions.get(&finding.location.path) else { continue };
         if let Some(excerpt) = &mut finding.excerpt {
-            mask(excerpt, file_regions);
+            mask(Arc::make_mut(excerpt), file_regions);
         }
     }
 }
@@ -90,5 +90,30 @@ mod tests {
         mask(&mut excerpt, &[(3, 1, 5)]);
         assert_eq!(excerpt.text, "a: 1\nb: 2");
         assert_eq!(excerpt.highlight, 8..9);
+    }
+
+    #[test]
+    fn a_code_frame_shared_with_another_file_is_masked_only_where_the_secret_is() {
+        use tenken_report::{Category, Location, RuleLabel, Severity};
+        // Files made from one template get one shared code frame.
+        let frame = Arc::new(Excerpt { first_line: 1, text: "password: hunter2".to_owned(), highlight: 10..17 });
+        let finding = |path: &str, rule: &str| Finding {
+            rule: RuleLabel::new(rule, "p", ""),
+            severity: Severity::High,
+            category: Category::Security,
+            message: "m".into(),
+            location: Location { path: path.into(), line: 1, column: 11, end_line: 1, end_column: 18 },
+            document: 0,
+            pointer: "/password".into(),
+            excerpt: Some(frame.clone()),
+            suppressed: None,
+            note: None,
+        };
+        let mut findings = [finding("a.yaml", "p/secret"), finding("b.yaml", "p/other")];
+        redact(&mut findings, |rule| rule == "p/secret");
+        let text = |finding: &Finding| finding.excerpt.as_ref().map(|excerpt| excerpt.text.clone());
+        assert_eq!(text(&findings[0]).as_deref(), Some("password: *******"));
+        assert_eq!(text(&findings[1]).as_deref(), Some("password: hunter2"), "b.yaml has no sensitive finding");
+        assert_eq!(frame.text, "password: hunter2", "the shared frame itself is not changed");
     }
 }

@@ -24,6 +24,7 @@
 //! nothing, become findings of their own.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tenken_formats::span::{LineIndex, SpanNode, resolve_pointer};
 use tenken_formats::{Format, ParsedFile};
@@ -316,7 +317,7 @@ impl Exception {
             location: self.origin.clone(),
             document: 0,
             pointer: "".into(),
-            excerpt: self.origin_excerpt.clone().map(Box::new),
+            excerpt: self.origin_excerpt.clone().map(Arc::new),
             suppressed: None,
             note: None,
         }

@@ -1,16 +1,13 @@
 //! One line per finding or error, `path:line:col: severity rule message`,
 //! for grep, editors and quick scans.
 
-use std::fmt::Write as _;
-
 use crate::Report;
 
-/// Renders findings, then errors, then warnings, then the summary.
-pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+/// Writes findings, then errors, then warnings, then the summary.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for finding in report.active_findings() {
         let at = &finding.location;
-        let _ = writeln!(
+        writeln!(
             out,
             "{}:{}:{}: {} {} {}",
             at.path,
@@ -19,7 +16,7 @@ pub fn render(report: &Report) -> String {
             finding.severity,
             finding.rule.id,
             one_line(&finding.message)
-        );
+        )?;
     }
     for (label, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
         for problem in problems {
@@ -28,12 +25,10 @@ pub fn render(report: &Report) -> String {
                 (Some(line), None) => format!(":{line}"),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "{}{position}: {label} {}", problem.path, one_line(&problem.full_message()));
+            writeln!(out, "{}{position}: {label} {}", problem.path, one_line(&problem.full_message()))?;
         }
     }
-    out.push_str(&crate::text::summary(report));
-    out.push('\n');
-    out
+    writeln!(out, "{}", crate::text::summary(report))
 }
 
 /// The first line of a message: one finding must stay one line.

@@ -9,13 +9,12 @@ use std::fmt::Write as _;
 
 use crate::{Report, Severity};
 
-/// Renders one `::error`/`::warning`/`::notice` command per finding and
+/// Writes one `::error`/`::warning`/`::notice` command per finding and
 /// error, then the summary as plain log text.
-pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for finding in report.active_findings() {
         let at = &finding.location;
-        let _ = writeln!(
+        writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             command(finding.severity),
@@ -29,7 +28,7 @@ pub fn render(report: &Report) -> String {
                 "{}\n{}; see `tenken explain {}`",
                 finding.message, finding.rule.title, finding.rule.id
             )),
-        );
+        )?;
     }
     for (kind, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
         for problem in problems {
@@ -40,12 +39,10 @@ pub fn render(report: &Report) -> String {
             if let Some(column) = problem.column {
                 let _ = write!(properties, ",col={column}");
             }
-            let _ = writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&problem.full_message()));
+            writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&problem.full_message()))?;
         }
     }
-    out.push_str(&crate::text::summary(report));
-    out.push('\n');
-    out
+    writeln!(out, "{}", crate::text::summary(report))
 }
 
 fn command(severity: Severity) -> &'static str {

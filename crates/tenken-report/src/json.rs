@@ -46,14 +46,6 @@ struct Summary {
     baseline_unmatched: Option<usize>,
 }
 
-/// Renders `report` as pretty-printed JSON, ending in a newline.
-pub fn render(report: &Report, tool_version: &str) -> String {
-    let mut text = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, tool_version, &mut text);
-    String::from_utf8(text).unwrap_or_default()
-}
-
 /// Writes `report` as pretty-printed JSON, ending in a newline, straight to
 /// `out`: a report with hundreds of thousands of findings is never held
 /// in memory a second time as text.

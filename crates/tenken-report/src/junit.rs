@@ -11,8 +11,9 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 
 use crate::Report;
 
-/// Renders the report as JUnit XML.
-pub fn render(report: &Report) -> String {
+/// Writes the report as JUnit XML. The XML's header counts every case, so
+/// the whole report is built before any of it is written.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut junit = JunitReport::new("tenken");
     for plugin in &report.plugins {
         let mut suite = TestSuite::new(plugin.id.as_str());
@@ -56,5 +57,5 @@ pub fn render(report: &Report) -> String {
         }
         junit.add_test_suite(suite);
     }
-    junit.to_string().unwrap_or_else(|error| format!("<!-- could not render JUnit XML: {error} -->\n"))
+    junit.serialize(out).map_err(std::io::Error::other)
 }

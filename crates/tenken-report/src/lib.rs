@@ -85,7 +85,7 @@ pub struct Location {
 }
 
 /// The lines of source around a location, for code frames.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Excerpt {
     /// Line number of the first line of `text`.
     pub first_line: u32,
@@ -137,7 +137,9 @@ pub struct Finding {
     /// The JSON pointer the plugin reported. Shared like the message.
     pub pointer: Arc<str>,
     /// Source lines for a code frame, for the outputs that show one.
-    pub excerpt: Option<Box<Excerpt>>,
+    /// Shared between findings that show the same lines, as findings on
+    /// one node do, and those in files made from one template.
+    pub excerpt: Option<Arc<Excerpt>>,
     /// The exception that keeps this finding from counting, if any.
     /// Suppressed findings are reported, never dropped, but do not fail the
     /// run.
@@ -467,18 +469,15 @@ pub struct RenderOptions {
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: OutputFormat, options: RenderOptions, tool_version: &str) -> String {
-    match format {
-        OutputFormat::Text => text::render(report, text::TextOptions { color: options.color }),
-        OutputFormat::Concise => concise::render(report),
-        OutputFormat::Json => json::render(report, tool_version),
-        OutputFormat::Sarif => sarif::render(report, tool_version),
-        OutputFormat::Junit => junit::render(report),
-        OutputFormat::Github => github::render(report),
-    }
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, format, options, tool_version, &mut text);
+    String::from_utf8(text).unwrap_or_default()
 }
 
-/// Writes `report` in `format` to `out`. JSON is streamed; the other
-/// formats are rendered first.
+/// Writes `report` in `format` to `out`, as it goes: no format holds the
+/// whole output in memory. JUnit builds its test cases first, since the
+/// XML's header counts them.
 pub fn write(
     report: &Report,
     format: OutputFormat,
@@ -487,8 +486,12 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
+        OutputFormat::Text => text::write(report, text::TextOptions { color: options.color }, out),
+        OutputFormat::Concise => concise::write(report, out),
         OutputFormat::Json => json::write(report, tool_version, out),
-        _ => out.write_all(render(report, format, options, tool_version).as_bytes()),
+        OutputFormat::Sarif => sarif::write(report, tool_version, out),
+        OutputFormat::Junit => junit::write(report, out),
+        OutputFormat::Github => github::write(report, out),
     }
 }
 

@@ -12,7 +12,10 @@
 //!
 //! The output is validated against the SARIF 2.1.0 JSON schema in tests.
 
+use std::collections::HashMap;
+
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{Category, Finding, Location, Problem, Report, RuleDescriptor, Severity, SuppressionKind};
@@ -26,42 +29,83 @@ const PATH_SEGMENT: &AsciiSet =
 /// The `partialFingerprints` key; bump the version if the hash changes.
 const FINGERPRINT_KEY: &str = "tenken/v1";
 
-/// Renders the report as one SARIF run.
-pub fn render(report: &Report, tool_version: &str) -> String {
+/// Writes the report as one SARIF run. Results are made and written one at
+/// a time, so a report with hundreds of thousands of findings is never
+/// held in memory a second time.
+pub fn write(report: &Report, tool_version: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report.rules.iter().map(rule).collect();
-    let results: Vec<Value> = report.findings.iter().map(|finding| result(report, finding)).collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|problem| notification(problem, "error"))
         .chain(report.warnings.iter().map(|problem| notification(problem, "warning")))
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": "tenken",
                     "version": tool_version,
                     "semanticVersion": tool_version,
                     "rules": rules,
                 }
-            },
-            "invocations": [{
+            }),
+            invocations: json!([{
                 "executionSuccessful": report.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": {
+            }]),
+            original_uri_base_ids: json!({
                 "%SRCROOT%": { "description": { "text": "The directory tenken was run from." } }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".to_owned());
-    text.push('\n');
-    text
+            }),
+            column_kind: "unicodeCodePoints",
+            results: Results::new(report),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// The SARIF log, with its fields in the order the format lists them.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+}
+
+/// The findings as SARIF results, each made as it is written.
+struct Results<'a> {
+    report: &'a Report,
+    /// Each rule's index in `tool.driver.rules`.
+    rule_index: HashMap<&'a str, usize>,
+}
+
+impl<'a> Results<'a> {
+    fn new(report: &'a Report) -> Self {
+        let rule_index = report.rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();
+        Self { report, rule_index }
+    }
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.report.findings.iter().map(|finding| result(finding, self.rule_index.get(&*finding.rule.id).copied())),
+        )
+    }
 }
 
 /// The SARIF level of a severity.
@@ -116,7 +160,7 @@ fn rule(rule: &RuleDescriptor) -> Value {
     descriptor
 }
 
-fn result(report: &Report, finding: &Finding) -> Value {
+fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut value = json!({
         "ruleId": finding.rule.id,
         "level": level(finding.severity),
@@ -125,7 +169,7 @@ fn result(report: &Report, finding: &Finding) -> Value {
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint() },
         "properties": { "severity": finding.severity.as_str(), "pointer": finding.pointer },
     });
-    if let Some(index) = report.rules.iter().position(|rule| *rule.id == *finding.rule.id) {
+    if let Some(index) = rule_index {
         value["ruleIndex"] = json!(index);
     }
     if let Some(excerpt) = &finding.excerpt {

@@ -14,25 +14,19 @@ pub struct TextOptions {
     pub color: bool,
 }
 
-/// Renders findings, errors and the summary.
-pub fn render(report: &Report, options: TextOptions) -> String {
+/// Writes findings, errors and the summary, one diagnostic at a time.
+pub fn write(report: &Report, options: TextOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let renderer = if options.color { Renderer::styled() } else { Renderer::plain() };
-    let mut out = String::new();
     for finding in report.active_findings() {
-        out.push_str(&renderer.render(&finding_report(finding)));
-        out.push_str("\n\n");
+        writeln!(out, "{}\n", renderer.render(&finding_report(finding)))?;
     }
     for problem in &report.errors {
-        out.push_str(&renderer.render(&problem_report(Level::ERROR, problem)));
-        out.push_str("\n\n");
+        writeln!(out, "{}\n", renderer.render(&problem_report(Level::ERROR, problem)))?;
     }
     for problem in &report.warnings {
-        out.push_str(&renderer.render(&problem_report(Level::WARNING, problem)));
-        out.push_str("\n\n");
+        writeln!(out, "{}\n", renderer.render(&problem_report(Level::WARNING, problem)))?;
     }
-    out.push_str(&summary(report));
-    out.push('\n');
-    out
+    writeln!(out, "{}", summary(report))
 }
 
 fn level_of(severity: Severity) -> Level<'static> {
