@@ -6,56 +6,168 @@
 //! location). A plugin without findings has one passing case, so it shows
 //! as green rather than absent. Files that could not be checked are error
 //! cases in a `tenken` suite.
+//!
+//! The XML is written case by case with `quick-xml`, in the layout
+//! `quick-junit` gives, whose `XmlString` cleans every text of what XML
+//! cannot hold. `quick-junit` itself builds a whole report before writing
+//! it, which for a large repository's findings is hundreds of megabytes.
 
-use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+use std::collections::HashMap;
+use std::io;
 
-use crate::Report;
+use quick_junit::XmlString;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-/// Writes the report as JUnit XML. The XML's header counts every case, so
-/// the whole report is built before any of it is written.
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut junit = JunitReport::new("tenken");
-    for plugin in &report.plugins {
-        let mut suite = TestSuite::new(plugin.id.as_str());
-        let findings: Vec<_> = report.active_findings().filter(|finding| *finding.rule.plugin == *plugin.id).collect();
-        for finding in &findings {
-            let at = &finding.location;
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(&*finding.message);
-            status.set_type(finding.severity.as_str());
-            status.set_description(format!(
-                "{}:{}:{}: {} {}\n{}\nSee `tenken explain {}`.",
-                at.path, at.line, at.column, finding.severity, finding.message, finding.rule.title, finding.rule.id
-            ));
-            let mut case = TestCase::new(format!("{}:{}:{}", at.path, at.line, at.column), status);
-            case.set_classname(&*finding.rule.id);
-            suite.add_test_case(case);
-        }
+use crate::{Finding, Problem, Report};
+
+/// Writes the report as JUnit XML, one test case at a time.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    // Each plugin's findings, in report order.
+    let mut by_plugin: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for finding in report.active_findings() {
+        by_plugin.entry(&finding.rule.plugin).or_default().push(finding);
+    }
+    let suites: Vec<(&str, &[&Finding])> = report
+        .plugins
+        .iter()
+        .map(|plugin| (plugin.id.as_str(), by_plugin.get(plugin.id.as_str()).map_or(&[][..], Vec::as_slice)))
+        .collect();
+    let failures: usize = suites.iter().map(|(_, findings)| findings.len()).sum();
+    // A plugin without findings has one passing case.
+    let tests = suites.iter().map(|(_, findings)| findings.len().max(1)).sum::<usize>() + report.errors.len();
+
+    let mut writer = Writer::new_with_indent(out, b' ', 4);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut root = BytesStart::new("testsuites");
+    root.push_attribute(("name", "tenken"));
+    push_counts(
+        &mut root,
+        &[("tests", tests), ("skipped", 0), ("failures", failures), ("errors", report.errors.len())],
+    );
+    writer.write_event(Event::Start(root))?;
+
+    for (plugin, findings) in suites {
+        start_suite(&mut writer, plugin, findings.len().max(1), 0, findings.len())?;
         if findings.is_empty() {
-            let mut case = TestCase::new("no findings", TestCaseStatus::success());
-            case.set_classname(plugin.id.as_str());
-            suite.add_test_case(case);
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("name", "no findings"));
+            case.push_attribute(("classname", XmlString::new(plugin).as_str()));
+            writer.write_event(Event::Empty(case))?;
         }
-        junit.add_test_suite(suite);
+        for finding in findings {
+            write_finding(&mut writer, finding)?;
+        }
+        writer.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
     if !report.errors.is_empty() {
-        let mut suite = TestSuite::new("tenken");
+        start_suite(&mut writer, "tenken", report.errors.len(), report.errors.len(), 0)?;
         for problem in &report.errors {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(problem.full_message());
-            status.set_type(format!("{:?}", problem.kind).to_lowercase());
-            let name = match problem.line {
-                Some(line) => format!("{}:{line}", problem.path),
-                None => problem.path.clone(),
-            };
-            let mut case = TestCase::new(name, status);
-            case.set_classname(match &problem.plugin {
-                Some(plugin) => format!("tenken.plugin.{plugin}"),
-                None => format!("tenken.{:?}", problem.kind).to_lowercase(),
-            });
-            suite.add_test_case(case);
+            write_error(&mut writer, problem)?;
         }
-        junit.add_test_suite(suite);
+        writer.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
-    junit.serialize(out).map_err(std::io::Error::other)
+    writer.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    // A trailing newline.
+    writer.write_indent()
+}
+
+fn push_counts(tag: &mut BytesStart<'_>, counts: &[(&str, usize)]) {
+    for (name, count) in counts {
+        tag.push_attribute((*name, count.to_string().as_str()));
+    }
+}
+
+fn start_suite<W: io::Write>(
+    writer: &mut Writer<W>,
+    name: &str,
+    tests: usize,
+    errors: usize,
+    failures: usize,
+) -> io::Result<()> {
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", XmlString::new(name).as_str()));
+    push_counts(&mut suite, &[("tests", tests), ("skipped", 0), ("errors", errors), ("failures", failures)]);
+    writer.write_event(Event::Start(suite))
+}
+
+fn write_finding<W: io::Write>(writer: &mut Writer<W>, finding: &Finding) -> io::Result<()> {
+    let at = &finding.location;
+    let mut case = BytesStart::new("testcase");
+    case.push_attribute(("name", XmlString::new(format!("{}:{}:{}", at.path, at.line, at.column)).as_str()));
+    case.push_attribute(("classname", XmlString::new(&*finding.rule.id).as_str()));
+    writer.write_event(Event::Start(case))?;
+    let mut failure = BytesStart::new("failure");
+    failure.push_attribute(("message", XmlString::new(&*finding.message).as_str()));
+    failure.push_attribute(("type", finding.severity.as_str()));
+    writer.write_event(Event::Start(failure))?;
+    let description = XmlString::new(format!(
+        "{}:{}:{}: {} {}\n{}\nSee `tenken explain {}`.",
+        at.path, at.line, at.column, finding.severity, finding.message, finding.rule.title, finding.rule.id
+    ));
+    writer.write_event(Event::Text(BytesText::new(description.as_str())))?;
+    writer.write_event(Event::End(BytesEnd::new("failure")))?;
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+fn write_error<W: io::Write>(writer: &mut Writer<W>, problem: &Problem) -> io::Result<()> {
+    let name = match problem.line {
+        Some(line) => format!("{}:{line}", problem.path),
+        None => problem.path.clone(),
+    };
+    let classname = match &problem.plugin {
+        Some(plugin) => format!("tenken.plugin.{plugin}"),
+        None => format!("tenken.{:?}", problem.kind).to_lowercase(),
+    };
+    let mut case = BytesStart::new("testcase");
+    case.push_attribute(("name", XmlString::new(name).as_str()));
+    case.push_attribute(("classname", XmlString::new(classname).as_str()));
+    writer.write_event(Event::Start(case))?;
+    let mut error = BytesStart::new("error");
+    error.push_attribute(("message", XmlString::new(problem.full_message()).as_str()));
+    error.push_attribute(("type", format!("{:?}", problem.kind).to_lowercase().as_str()));
+    writer.write_event(Event::Empty(error))?;
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Category, Location, PluginSummary, RuleLabel, Severity};
+
+    fn finding(message: &str) -> Finding {
+        Finding {
+            rule: RuleLabel::new("noisy/rule", "noisy", "Do the thing"),
+            severity: Severity::High,
+            category: Category::Security,
+            message: message.into(),
+            location: Location { path: "a.yaml".into(), line: 3, column: 5, end_line: 3, end_column: 9 },
+            document: 0,
+            pointer: "/a".into(),
+            excerpt: None,
+            suppressed: None,
+            note: None,
+        }
+    }
+
+    fn plugin(id: &str) -> PluginSummary {
+        PluginSummary { id: id.to_owned(), version: "1".to_owned(), sha256: String::new() }
+    }
+
+    #[test]
+    fn counts_every_case_and_keeps_text_that_xml_cannot_hold_out() {
+        let report = Report {
+            findings: vec![finding("\u{1b}[31mred\u{1b}[0m <b> & \"q\"\u{1}"), finding("second")],
+            plugins: vec![plugin("quiet"), plugin("noisy")],
+            ..Report::default()
+        };
+        let xml = crate::render(&report, crate::OutputFormat::Junit, crate::RenderOptions::default(), "0");
+        assert!(xml.contains(r#"<testsuites name="tenken" tests="3" skipped="0" failures="2" errors="0">"#), "{xml}");
+        assert!(xml.contains(r#"<testsuite name="quiet" tests="1" skipped="0" errors="0" failures="0">"#), "{xml}");
+        assert!(xml.contains(r#"<testcase name="no findings" classname="quiet"/>"#), "{xml}");
+        assert!(xml.contains(r#"<testsuite name="noisy" tests="2" skipped="0" errors="0" failures="2">"#), "{xml}");
+        assert!(xml.contains(r#"<failure message="red &lt;b&gt; &amp; &quot;q&quot;" type="high">"#), "{xml}");
+        assert!(!xml.contains(['\u{1b}', '\u{1}']), "control characters are not XML: {xml:?}");
+        assert!(xml.ends_with("</testsuites>\n"), "{xml}");
+    }
 }

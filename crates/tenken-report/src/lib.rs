@@ -476,8 +476,7 @@ pub fn render(report: &Report, format: OutputFormat, options: RenderOptions, too
 }
 
 /// Writes `report` in `format` to `out`, as it goes: no format holds the
-/// whole output in memory. JUnit builds its test cases first, since the
-/// XML's header counts them.
+/// whole output in memory.
 pub fn write(
     report: &Report,
     format: OutputFormat,
