@@ -228,55 +228,49 @@ fn retain<'f>(
     files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [String])>>,
     read: impl Fn(&str) -> bool,
 ) -> Vec<Option<Box<Retained>>> {
-    // The text of each kind, and of each document kept: (slot of its
-    // file, position in the file, the document, index of its kind's text,
-    // range in that text).
+    // Each kind's text, and per file the documents kept: (position in the
+    // file, the document, index of its kind's text, range in that text).
     let mut texts: Vec<(&'static str, String)> = Vec::new();
-    let mut kept = Vec::new();
-    let mut files_kept: Vec<Option<(&InputFile, u64)>> = Vec::new();
-    for file in files {
-        let Some((file, parsed, trees)) = file else {
-            files_kept.push(None);
-            continue;
-        };
-        let before = kept.len();
-        for (position, (document, tree)) in parsed.documents.iter().zip(trees).enumerate() {
-            if !read(document.kind) {
-                continue;
-            }
-            let kind = match texts.iter().position(|(kind, _)| *kind == document.kind) {
-                Some(kind) => kind,
-                None => {
-                    texts.push((document.kind, String::new()));
-                    texts.len() - 1
-                }
-            };
-            let text = &mut texts[kind].1;
-            let start = text.len();
-            text.push_str(tree);
-            kept.push((files_kept.len(), position, document, kind, start..text.len()));
-        }
-        files_kept.push((kept.len() > before).then(|| (file, text_hash(&parsed.source.text))));
-    }
-    let blocks: Vec<Arc<RetainedBlock>> = texts.iter().map(|(_, text)| RetainedBlock::new(text)).collect();
-    let mut documents = kept.into_iter().peekable();
-    files_kept
+    let kept: Vec<_> = files
         .into_iter()
-        .enumerate()
-        .map(|(slot, file)| {
-            let (file, text_hash) = file?;
-            let mut own = Vec::new();
-            while let Some((_, position, document, kind, range)) = documents.next_if(|kept| kept.0 == slot) {
-                own.push(RetainedDocument {
+        .map(|file| {
+            let (file, parsed, trees) = file?;
+            let mut documents = Vec::new();
+            for (position, (document, tree)) in parsed.documents.iter().zip(trees).enumerate() {
+                if !read(document.kind) {
+                    continue;
+                }
+                let kind = match texts.iter().position(|(kind, _)| *kind == document.kind) {
+                    Some(kind) => kind,
+                    None => {
+                        texts.push((document.kind, String::new()));
+                        texts.len() - 1
+                    }
+                };
+                let text = &mut texts[kind].1;
+                let start = text.len();
+                text.push_str(tree);
+                documents.push((position, document, kind, start..text.len()));
+            }
+            (!documents.is_empty()).then_some((file, parsed, documents))
+        })
+        .collect();
+    let blocks: Vec<Arc<RetainedBlock>> = texts.iter().map(|(_, text)| RetainedBlock::new(text)).collect();
+    kept.into_iter()
+        .map(|kept| {
+            let (file, parsed, documents) = kept?;
+            let documents = documents
+                .into_iter()
+                .map(|(position, document, kind, range)| RetainedDocument {
                     position,
                     kind: document.kind,
                     format: document.format.as_str(),
                     index: document.index,
                     block: blocks[kind].clone(),
                     range,
-                });
-            }
-            Some(Box::new(Retained { file: file.clone(), text_hash, documents: own.into_boxed_slice() }))
+                })
+                .collect();
+            Some(Box::new(Retained { file: file.clone(), text_hash: text_hash(&parsed.source.text), documents }))
         })
         .collect()
 }
