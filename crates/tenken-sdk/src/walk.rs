@@ -20,34 +20,82 @@ pub struct Leaf<'a> {
     pub value: &'a Value,
 }
 
-/// Every scalar in `tree`, in document order.
+/// Every scalar in `tree`, in document order, each with its own pointer
+/// and path. [`visit`] does the same walk without allocating for every
+/// value, which matters for plugins that read every document of every kind.
 pub fn leaves(tree: &Value) -> Vec<Leaf<'_>> {
     let mut found = Vec::new();
-    collect(tree, Pointer::root(), None, Vec::new(), &mut found);
+    visit(tree, |leaf| {
+        found.push(Leaf { pointer: leaf.pointer(), key: leaf.key, path: leaf.path.to_vec(), value: leaf.value });
+    });
     found
 }
 
-fn collect<'a>(
-    value: &'a Value,
-    pointer: Pointer,
-    key: Option<&'a str>,
+/// A scalar value and where it is, lent to the closure given to [`visit`]:
+/// the path is borrowed from the walk, and the pointer is made only when
+/// asked for, typically for a finding.
+#[derive(Debug)]
+pub struct LeafRef<'w, 'a> {
+    /// The member name it is stored under, or, inside a list, the name of
+    /// the list's member.
+    pub key: Option<&'a str>,
+    /// Every member name on the way, outermost first.
+    pub path: &'w [&'a str],
+    /// The value: a string, number, boolean or null.
+    pub value: &'a Value,
+    steps: &'w [Step<'a>],
+}
+
+/// One step from a container to a child.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Member(&'a str),
+    Element(usize),
+}
+
+impl LeafRef<'_, '_> {
+    /// Pointer to the value.
+    pub fn pointer(&self) -> Pointer {
+        self.steps.iter().fold(Pointer::root(), |pointer, step| match step {
+            Step::Member(name) => pointer.key(name),
+            Step::Element(index) => pointer.index(*index),
+        })
+    }
+}
+
+/// Calls `visitor` with every scalar in `tree`, in document order.
+pub fn visit<'a>(tree: &'a Value, mut visitor: impl FnMut(&LeafRef<'_, 'a>)) {
+    let mut walk = Walk { path: Vec::new(), steps: Vec::new() };
+    walk.descend(tree, None, &mut visitor);
+}
+
+/// Where the walk is: the member names and steps from the root.
+struct Walk<'a> {
     path: Vec<&'a str>,
-    found: &mut Vec<Leaf<'a>>,
-) {
-    match value {
-        Value::Object(members) => {
-            for (name, member) in members {
-                let mut inner = path.clone();
-                inner.push(name);
-                collect(member, pointer.key(name), Some(name), inner, found);
+    steps: Vec<Step<'a>>,
+}
+
+impl<'a> Walk<'a> {
+    fn descend(&mut self, value: &'a Value, key: Option<&'a str>, visitor: &mut impl FnMut(&LeafRef<'_, 'a>)) {
+        match value {
+            Value::Object(members) => {
+                for (name, member) in members {
+                    self.path.push(name);
+                    self.steps.push(Step::Member(name));
+                    self.descend(member, Some(name), visitor);
+                    self.steps.pop();
+                    self.path.pop();
+                }
             }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                collect(item, pointer.index(index), key, path.clone(), found);
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    self.steps.push(Step::Element(index));
+                    self.descend(item, key, visitor);
+                    self.steps.pop();
+                }
             }
+            scalar => visitor(&LeafRef { key, path: &self.path, value: scalar, steps: &self.steps }),
         }
-        scalar => found.push(Leaf { pointer, key, path, value: scalar }),
     }
 }
 
@@ -71,5 +119,28 @@ mod tests {
                 ("/debug".to_owned(), Some("debug"), "debug".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn visit_lends_the_same_leaves_and_pointers() {
+        let tree = json!({"a/b": [{"c~d": 1}, [null, "x"]], "e": {"f": false}});
+        let mut visited = Vec::new();
+        visit(&tree, |leaf| {
+            visited.push((leaf.pointer().to_string(), leaf.key, leaf.path.join("."), leaf.value.clone()))
+        });
+        assert_eq!(
+            visited,
+            vec![
+                ("/a~1b/0/c~0d".to_owned(), Some("c~d"), "a/b.c~d".to_owned(), json!(1)),
+                ("/a~1b/1/0".to_owned(), Some("a/b"), "a/b".to_owned(), json!(null)),
+                ("/a~1b/1/1".to_owned(), Some("a/b"), "a/b".to_owned(), json!("x")),
+                ("/e/f".to_owned(), Some("f"), "e.f".to_owned(), json!(false)),
+            ]
+        );
+        let owned: Vec<(String, Option<&str>, String)> =
+            leaves(&tree).iter().map(|leaf| (leaf.pointer.to_string(), leaf.key, leaf.path.join("."))).collect();
+        let lent: Vec<(String, Option<&str>, String)> =
+            visited.into_iter().map(|(pointer, key, path, _)| (pointer, key, path)).collect();
+        assert_eq!(owned, lent);
     }
 }

@@ -27,7 +27,7 @@
 //! and GitLab CI variables); the patterns apply everywhere.
 
 use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
-use tenken_sdk::walk::leaves;
+use tenken_sdk::walk::visit;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -189,24 +189,28 @@ impl Policy for HardcodedSecrets {
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         let by_name = !NAMED_ELSEWHERE.contains(&document.kind.as_str());
-        for leaf in leaves(&document.tree) {
-            let Some(value) = leaf.value.as_str() else { continue };
-            let place = leaf.path.join(".");
-            let place = if place.is_empty() { "a value".to_owned() } else { format!("`{place}`") };
+        // Every scalar of every document passes through here, so the
+        // place and pointer are made only for a finding.
+        visit(&document.tree, |leaf| {
+            let Some(value) = leaf.value.as_str() else { return };
+            let place = || match leaf.path.join(".") {
+                place if place.is_empty() => "a value".to_owned(),
+                place => format!("`{place}`"),
+            };
             if let Some(kind) = credential_kind(value) {
-                findings.report("credential-pattern", &leaf.pointer, format!("{place} holds {kind}"));
-                continue;
+                findings.report("credential-pattern", &leaf.pointer(), format!("{} holds {kind}", place()));
+                return;
             }
             let named =
                 leaf.key.is_some_and(names_a_secret) || leaf.path.last().is_some_and(|last| names_a_secret(last));
             if by_name && named && looks_real(value) {
                 findings.report(
                     "hardcoded-password",
-                    &leaf.pointer,
-                    format!("{place} holds a literal secret ({} characters)", value.chars().count()),
+                    &leaf.pointer(),
+                    format!("{} holds a literal secret ({} characters)", place(), value.chars().count()),
                 );
             }
-        }
+        });
     }
 }
 

@@ -21,7 +21,7 @@
 //! ships to production. Trust the right CA instead.
 
 use serde_json::Value;
-use tenken_sdk::walk::leaves;
+use tenken_sdk::walk::visit;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -157,21 +157,17 @@ For PostgreSQL use `sslmode=verify-full` with `sslrootcert`; for Node.js set `NO
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for leaf in leaves(&document.tree) {
-            let Some(key) = leaf.key else { continue };
+        visit(&document.tree, |leaf| {
+            let Some(key) = leaf.key else { return };
             // Kubernetes env entries are {name, value}: judge the pair.
-            let (key, value) = if key == "value" {
-                match name_of_env_entry(&document.tree, &leaf.pointer) {
-                    Some(name) => (name, leaf.value),
-                    None => (key, leaf.value),
-                }
-            } else {
-                (key, leaf.value)
+            let key = match key {
+                "value" => name_of_env_entry(&document.tree, &leaf.pointer()).unwrap_or(key),
+                _ => key,
             };
-            if let Some(why) = disables(key, value) {
-                findings.report("verification-disabled", &leaf.pointer, why);
+            if let Some(why) = disables(key, leaf.value) {
+                findings.report("verification-disabled", &leaf.pointer(), why);
             }
-        }
+        });
     }
 }
 
