@@ -31,10 +31,17 @@ trap 'rm -rf "$cache"' EXIT
 # Warm the compile cache: the comparison is about checking, not compiling.
 "$tenken" plugins --cache-dir "$cache" >/dev/null
 
+# A peer counts as found only if it runs: timing a tool that fails at once
+# would print a ratio that means nothing.
 find_tool() { # NAME ENVVAR
-    local name=$1 override=${2:-}
-    if [ -n "$override" ]; then echo "$override"; return; fi
-    command -v "$name" || true
+    local name=$1 override=${2:-} path
+    path=${override:-$(command -v "$name" || true)}
+    [ -n "$path" ] || return 0
+    if "$path" --version >/dev/null 2>&1; then
+        echo "$path"
+    else
+        echo "$name at $path does not run (\`$path --version\` fails); skipped" >&2
+    fi
 }
 
 # Median wall time of 3 runs of a command, in seconds. Exit codes are
