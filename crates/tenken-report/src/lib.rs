@@ -148,8 +148,8 @@ pub struct Finding {
     pub note: Option<Box<str>>,
 }
 
-/// A finding as the JSON report and the baseline write it: the rule's
-/// parts as fields of their own, in this order.
+/// A finding as the JSON report writes it: the rule's parts as fields of
+/// their own, in this order.
 #[derive(Serialize)]
 struct SerializedFinding<'a> {
     rule: &'a str,
