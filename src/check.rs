@@ -11,11 +11,12 @@ use rayon::prelude::*;
 use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip};
 use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding, Scope};
 use tenken_report::{
-    DocumentSummary, FileOutcome, FileStatus, Finding, OutputFormat, PluginSummary, Problem, ProblemKind,
+    DocumentSummary, FileOutcome, FileStatus, Finding, Location, OutputFormat, PluginSummary, Problem, ProblemKind,
     RenderOptions, Report, RuleDescriptor,
 };
 
 use crate::baseline;
+use crate::builtin;
 use crate::changed;
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::config;
@@ -45,6 +46,13 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         config.kinds.iter().map(|(glob, (kind, _))| (glob.clone(), kind.clone())).collect();
     kind_mappings.extend(args.kinds.iter().cloned());
     let kinds = KindMap::new(&kind_mappings)?;
+    let limits = Limits {
+        max_file_bytes: args
+            .max_file_size
+            .or(config.max_file_size.as_ref().map(|(size, _)| *size))
+            .unwrap_or(Limits::default().max_file_bytes),
+        ..Limits::default()
+    };
     let mut runtime = args.runtime.clone();
     runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
     // --plugin-settings are applied after tenken.toml's, below, so they win.
@@ -67,7 +75,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
                 )
             })
         })
-        .chain(suppress::rule_descriptors().into_iter().map(|rule| {
+        .chain(builtin::descriptors().into_iter().map(|rule| {
             (rule.id.clone(), rule.plugin.clone(), select::category_name(rule.category), rule.severity.as_str())
         }))
         .collect();
@@ -76,6 +84,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
         .collect();
     select::validate(&config, &facts, &mut config_errors);
+    validate_kinds(&config, &args.kinds, &plugins, &sources, &mut config_errors)?;
     config::configure_plugins(&config, &sources, &mut plugins.loaded, &mut config_errors);
     if !config_errors.is_empty() {
         return Ok(report_config_errors(&config_errors));
@@ -91,7 +100,11 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         .chain(args.outputs.iter().map(|(format, _)| (*format).into()))
         .any(OutputFormat::shows_code_frames);
     let mut report =
-        pool.install(|| check_paths(&paths, &plugins, &kinds, Context::Siblings, args.verbose, code_frames));
+        pool.install(|| check_paths(&paths, &plugins, &kinds, &limits, Context::Siblings, args.verbose, code_frames));
+    let (checked, _, errored) = report.file_counts();
+    if checked + errored == 0 && report.errors.is_empty() {
+        eprintln!("tenken: nothing to check: no config file among the given paths");
+    }
     selection.apply(&mut report);
     if let Some(path) = &args.baseline {
         report.baseline_unmatched = Some(baseline::apply(&mut report, path)?);
@@ -103,7 +116,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         return Ok(if report.errors.is_empty() { 0 } else { 2 });
     }
 
-    let options = RenderOptions { color: use_color(args.color) };
+    let options = RenderOptions { color: use_color(args.color), each_skipped_file: args.verbose };
     let version = env!("CARGO_PKG_VERSION");
     for (format, path) in &args.outputs {
         // Files never get colour codes.
@@ -121,6 +134,35 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     let code = report.exit_code(args.fail_on.into());
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Checks that every kind named in `[kinds]` or `--kind` is one that tenken
+/// classifies or a loaded plugin reads: a misspelt kind would otherwise
+/// leave its files unchecked without a word. A `[kinds]` entry becomes a
+/// config error at its line; a `--kind` is a usage error.
+fn validate_kinds(
+    config: &config::Config,
+    command_line: &[(String, String)],
+    plugins: &Plugins,
+    sources: &[config::Source],
+    errors: &mut Vec<config::ConfigError>,
+) -> anyhow::Result<()> {
+    let mut known: BTreeSet<&str> = tenken_formats::classify::KINDS.iter().copied().collect();
+    known.extend(plugins.loaded.iter().flat_map(|plugin| &plugin.info.kinds).map(String::as_str));
+    known.remove("*");
+    let known_list = || known.iter().copied().collect::<Vec<_>>().join(", ");
+    if let Some((glob, kind)) = command_line.iter().find(|(_, kind)| !known.contains(kind.as_str())) {
+        anyhow::bail!("--kind '{glob}={kind}': unknown kind `{kind}`; known kinds: {}", known_list());
+    }
+    for (glob, (kind, origin)) in &config.kinds {
+        if known.contains(kind.as_str()) {
+            continue;
+        }
+        let Some(source) = sources.iter().find(|source| source.display == origin.file) else { continue };
+        let pointer = format!("/kinds/{}", config::pointer_key(glob));
+        errors.push(source.error(&pointer, format!("unknown kind `{kind}`; known kinds: {}", known_list())));
+    }
+    Ok(())
 }
 
 /// Prints configuration errors, all of them, and returns the exit code for
@@ -166,6 +208,9 @@ struct FileResult {
     /// A sibling read only as context for project-scoped plugins: not an
     /// input, so it is neither listed nor reported on.
     context: bool,
+    /// Part of the file did not parse (a finding says where), so not all
+    /// of it was checked.
+    incomplete: bool,
     /// The exceptions written in the file.
     exceptions: Vec<suppress::Exception>,
     log: Vec<String>,
@@ -289,12 +334,12 @@ pub(crate) fn check_paths(
     paths: &[PathBuf],
     plugins: &Plugins,
     kinds: &KindMap,
+    limits: &Limits,
     context: Context,
     verbose: bool,
     code_frames: bool,
 ) -> Report {
     let (files, walk_errors) = discover(paths);
-    let limits = Limits::default();
     let project: Vec<&LoadedPlugin> =
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
@@ -304,7 +349,7 @@ pub(crate) fn check_paths(
         plugins: &plugins.loaded,
         project: &project,
         kinds,
-        limits: &limits,
+        limits,
         call_bytes: plugins.call_bytes,
         locator: &locator,
     };
@@ -331,14 +376,14 @@ pub(crate) fn check_paths(
     progress.finish();
     if !project.is_empty() && context == Context::Siblings {
         let context = discover::sibling_context(paths, &files);
-        results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, &limits, &project)));
+        results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, limits, &project)));
     }
 
     let mut report = Report {
         findings: findings.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
         ..Report::default()
     };
-    let reader = Reader { kinds, limits: &limits };
+    let reader = Reader { kinds, limits };
     let project_findings =
         run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &locator, &mut report);
     report.findings.extend(project_findings);
@@ -388,8 +433,13 @@ pub(crate) fn check_paths(
     };
     let about_exceptions =
         suppress::apply(&mut report.findings, &exceptions, suppress::today(), &unreliable, known_rule);
-    let tenken_rules = if about_exceptions.is_empty() { Vec::new() } else { suppress::rule_descriptors() };
     report.findings.extend(about_exceptions);
+    // tenken's own rules are described when they have findings.
+    let tenken_rules: Vec<RuleDescriptor> = builtin::all()
+        .into_iter()
+        .filter(|rule| report.findings.iter().any(|finding| *finding.rule.id == *rule.id))
+        .map(builtin::BuiltinRule::descriptor)
+        .collect();
     redact::redact(&mut report.findings, |rule| {
         plugins.loaded.iter().any(|plugin| {
             rule.strip_prefix(plugin.info.id.as_str())
@@ -432,8 +482,9 @@ fn problem(kind: ProblemKind, path: &str, line: Option<u32>, column: Option<u32>
 }
 
 /// Reads and parses one input. Without a parsed file, the result already
-/// says why (skipped, or an error).
-fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult, Option<OpenFile>) {
+/// says why: skipped with a reason, a finding of one of tenken's own rules
+/// (a file that is too large or does not parse), or an error.
+fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locator) -> (FileResult, Option<OpenFile>) {
     let mut result = FileResult::default();
     let outcome = |status, format: Option<&str>, documents| FileOutcome {
         path: file.display.clone(),
@@ -446,12 +497,35 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult,
         return (result, None);
     }
     let Some(format) = kinds.format(file) else {
-        result.outcome = Some(outcome(FileStatus::Skipped { reason: "not a config file".to_owned() }, None, vec![]));
+        if file.explicit {
+            result.warnings.push(problem(
+                ProblemKind::Read,
+                &file.display,
+                None,
+                None,
+                "named on the command line, but not a config file tenken knows; map it to a kind with \
+                 `--kind GLOB=KIND` or `[kinds]` in tenken.toml to check it"
+                    .to_owned(),
+            ));
+        }
+        result.outcome = Some(outcome(FileStatus::Skipped { reason: NOT_A_CONFIG.to_owned() }, None, vec![]));
         return (result, None);
     };
-    let bytes = match std::fs::read(&file.path) {
+    let not_checked = |result: &mut FileResult, finding: Finding| {
+        result.findings.push(finding);
+        result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
+    };
+    let bytes = match read_bounded(&file.path, limits.max_file_bytes) {
         Ok(bytes) => bytes,
-        Err(error) => {
+        Err(ReadFailure::TooLarge { size }) => {
+            let message = format!(
+                "{}; not checked (the limit is set by --max-file-size or max-file-size in tenken.toml)",
+                Skip::TooLarge { size, limit: limits.max_file_bytes }
+            );
+            not_checked(&mut result, file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, message));
+            return (result, None);
+        }
+        Err(ReadFailure::Io(error)) => {
             result.errors.push(problem(
                 ProblemKind::Read,
                 &file.display,
@@ -465,12 +539,20 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult,
     };
     let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)) {
         Ok(parsed) => parsed,
-        Err(skip @ Skip::InvalidUtf8 { line, column }) => {
-            result.errors.push(problem(ProblemKind::Read, &file.display, Some(line), Some(column), skip.to_string()));
-            result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
+        Err(skip @ Skip::TooLarge { .. }) => {
+            not_checked(&mut result, file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, skip.to_string()));
             return (result, None);
         }
-        Err(skip) => {
+        Err(skip @ (Skip::InvalidUtf8 { .. } | Skip::Binary)) => {
+            let (line, column) = match skip {
+                Skip::InvalidUtf8 { line, column } => (line, column),
+                _ => (1, 1),
+            };
+            let message = format!("{skip}; a {format} file must be text");
+            not_checked(&mut result, file_level_finding(&builtin::INVALID_SYNTAX, file, line, column, message));
+            return (result, None);
+        }
+        Err(skip @ Skip::HelmTemplate) => {
             result.outcome =
                 Some(outcome(FileStatus::Skipped { reason: skip.to_string() }, Some(format.as_str()), vec![]));
             return (result, None);
@@ -478,16 +560,22 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult,
     };
 
     for diagnostic in &parsed.diagnostics {
-        let mut entry = problem(ProblemKind::Parse, &file.display, None, None, diagnostic.message.clone());
-        if let Some(span) = diagnostic.span {
-            let at = parsed.source.lines.line_column(&parsed.source.text, span.start);
-            entry.line = Some(at.line);
-            entry.column = Some(at.column);
-            entry.excerpt = Some(excerpt(&parsed, span));
-        }
         match diagnostic.level {
-            DiagnosticLevel::Error => result.errors.push(entry),
-            DiagnosticLevel::Warning => result.warnings.push(entry),
+            DiagnosticLevel::Error => {
+                let span = diagnostic.span.unwrap_or_default();
+                result.findings.push(locator.builtin(&builtin::INVALID_SYNTAX, &parsed, span, &diagnostic.message));
+                result.incomplete = true;
+            }
+            DiagnosticLevel::Warning => {
+                let mut entry = problem(ProblemKind::Parse, &file.display, None, None, diagnostic.message.clone());
+                if let Some(span) = diagnostic.span {
+                    let at = parsed.source.lines.line_column(&parsed.source.text, span.start);
+                    entry.line = Some(at.line);
+                    entry.column = Some(at.column);
+                    entry.excerpt = Some(excerpt(&parsed, span));
+                }
+                result.warnings.push(entry);
+            }
         }
     }
 
@@ -495,6 +583,51 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits) -> (FileResult,
     // Serialize each tree once; every plugin reads the same text.
     let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
     (result, Some(OpenFile { parsed, trees, format: format.as_str() }))
+}
+
+/// The reason given for files whose name marks no config format.
+const NOT_A_CONFIG: &str = "not a config file";
+
+/// A finding of one of tenken's own rules about a file that was not parsed,
+/// so has no source to show.
+fn file_level_finding(
+    rule: &builtin::BuiltinRule,
+    file: &InputFile,
+    line: u32,
+    column: u32,
+    message: String,
+) -> Finding {
+    let location = Location { path: file.display.as_str().into(), line, column, end_line: line, end_column: column };
+    rule.finding(message, location)
+}
+
+/// Why [`read_bounded`] returned no bytes.
+pub(crate) enum ReadFailure {
+    /// Larger than the limit: by its metadata, before reading, or by what
+    /// reading found when the file grew in between.
+    TooLarge {
+        size: u64,
+    },
+    Io(std::io::Error),
+}
+
+/// Reads a file of at most `limit` bytes. The size is checked from the
+/// file's metadata before any byte is read, and the read itself stops just
+/// past the limit, so a huge or growing file costs no memory.
+pub(crate) fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let size = file.metadata().map_err(ReadFailure::Io)?.len();
+    if size > limit {
+        return Err(ReadFailure::TooLarge { size });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(ReadFailure::TooLarge { size: read });
+    }
+    Ok(bytes)
 }
 
 /// A parsed input, its trees serialized once for every plugin.
@@ -525,7 +658,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn check(&self, files: &[InputFile]) -> Vec<FileResult> {
         let mut opened: Vec<(FileResult, Option<OpenFile>)> =
-            files.iter().map(|file| open_file(file, self.kinds, self.limits)).collect();
+            files.iter().map(|file| open_file(file, self.kinds, self.limits, self.locator)).collect();
         // Every (plugin, call) of the batch, planned, then made in parallel:
         // for a one-file pre-commit run that links and runs a dozen plugins
         // on every core rather than one after the other. Outcomes are
@@ -571,7 +704,8 @@ impl Batch<'_> {
             .zip(retained)
             .map(|((file, (mut result, open)), retained)| {
                 let Some(open) = open else { return result };
-                let status = if result.errors.is_empty() { FileStatus::Checked } else { FileStatus::Error };
+                let complete = result.errors.is_empty() && !result.incomplete;
+                let status = if complete { FileStatus::Checked } else { FileStatus::Error };
                 let documents = open
                     .parsed
                     .documents
@@ -717,7 +851,7 @@ pub(crate) struct Reader<'a> {
 impl Reader<'_> {
     pub(crate) fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
         let format = self.kinds.format(file)?;
-        let bytes = std::fs::read(&file.path).ok()?;
+        let bytes = read_bounded(&file.path, self.limits.max_file_bytes).ok()?;
         tenken_formats::parse_file(&file.display, &bytes, format, self.limits, &self.kinds.hints(file)).ok()
     }
 }
@@ -1004,7 +1138,7 @@ mod tests {
     use crate::discover::InputFile;
 
     fn input(display: &str) -> InputFile {
-        InputFile { display: display.to_owned(), path: PathBuf::from(display), not_regular: None }
+        InputFile { display: display.to_owned(), path: PathBuf::from(display), not_regular: None, explicit: false }
     }
 
     fn parse(display: &str, text: &str, format: Format) -> (ParsedFile, Vec<String>) {

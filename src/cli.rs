@@ -201,6 +201,13 @@ pub struct CheckArgs {
     #[arg(long = "kind", value_name = "GLOB=KIND", value_parser = parse_kind_mapping)]
     pub kinds: Vec<(String, String)>,
 
+    /// Largest file checked, in bytes or with a unit (`16MiB`, `500KB`).
+    /// A larger file is not read and is reported under
+    /// `tenken/file-too-large`. Overrides `max-file-size` in tenken.toml;
+    /// defaults to 8MiB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -322,6 +329,26 @@ fn parse_kind_mapping(text: &str) -> Result<(String, String), String> {
     Ok((glob.to_owned(), kind.to_owned()))
 }
 
+/// A size in bytes: a whole number, optionally followed by a unit (`B`,
+/// `KB`/`MB`/`GB` in powers of 1000, `KiB`/`MiB`/`GiB` in powers of 1024).
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a size, e.g. 8388608, 500KB or 16MiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1 << 10,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1 << 20,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`; use B, KB, MB, GB, KiB, MiB or GiB")),
+    };
+    number.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+}
+
 fn parse_output(text: &str) -> Result<(OutputFormat, PathBuf), String> {
     let (format, path) = text.split_once('=').ok_or("expected <format>=<path>, e.g. sarif=results.sarif")?;
     let format = OutputFormat::from_str(format, true)
@@ -369,5 +396,21 @@ impl From<SeverityArg> for tenken_report::Severity {
             SeverityArg::Low => Self::Low,
             SeverityArg::Info => Self::Info,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(parse_size("8388608"), Ok(8_388_608));
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500_000));
+        assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
+        assert!(parse_size("16XB").unwrap_err().contains("unknown size unit"));
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("99999999999999GiB").unwrap_err().contains("too large"));
     }
 }

@@ -88,6 +88,8 @@ pub(crate) struct Config {
     pub(crate) per_path_ignores: BTreeMap<String, (Vec<String>, Origin)>,
     /// Extra plugins: `[[plugins]] path = "..."`, optionally pinned.
     pub(crate) plugins: Vec<PluginEntry>,
+    /// `max-file-size`: the largest file checked, in bytes.
+    pub(crate) max_file_size: Option<(u64, Origin)>,
 }
 
 /// A plugin named in `[[plugins]]`.
@@ -119,7 +121,7 @@ impl Source {
         (Origin { file: self.display.clone(), line: at.line, column: at.column }, at.column)
     }
 
-    fn error(&self, pointer: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn error(&self, pointer: &str, message: impl Into<String>) -> ConfigError {
         let (origin, column) = self.locate(pointer);
         ConfigError { origin, column, message: message.into() }
     }
@@ -249,8 +251,18 @@ fn load_into(
     sources.push(source);
 }
 
-const KNOWN_KEYS: &[&str] =
-    &["extends", "select", "extend-select", "ignore", "severity", "settings", "kinds", "per-path-ignores", "plugins"];
+const KNOWN_KEYS: &[&str] = &[
+    "extends",
+    "select",
+    "extend-select",
+    "ignore",
+    "severity",
+    "settings",
+    "kinds",
+    "per-path-ignores",
+    "plugins",
+    "max-file-size",
+];
 
 /// Merges one file into the configuration, collecting every error.
 fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
@@ -317,6 +329,19 @@ fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
                 }
                 None => errors.push(source.error(&pointer, "`per-path-ignores` maps globs to lists of selectors")),
             },
+            "max-file-size" => {
+                let size = match value {
+                    Value::Number(number) => {
+                        number.as_u64().ok_or_else(|| "must be a whole number of bytes".to_owned())
+                    }
+                    Value::String(text) => crate::cli::parse_size(text),
+                    _ => Err("must be a size such as 16777216 or \"16MiB\"".to_owned()),
+                };
+                match size {
+                    Ok(size) => config.max_file_size = Some((size, origin_of(&pointer))),
+                    Err(message) => errors.push(source.error(&pointer, format!("`max-file-size`: {message}"))),
+                }
+            }
             "plugins" => match value.as_array() {
                 Some(entries) => {
                     for (index, entry) in entries.iter().enumerate() {
@@ -481,6 +506,9 @@ pub(crate) fn describe(config: &Config) -> String {
         if !selectors.is_empty() {
             let _ = writeln!(out, "{name} = [\n{}\n]", list(selectors));
         }
+    }
+    if let Some((size, origin)) = &config.max_file_size {
+        let _ = writeln!(out, "max-file-size = {size}  # {origin}");
     }
     if !config.severity.is_empty() {
         let _ = writeln!(out, "\n[severity]");

@@ -8,7 +8,6 @@ use tenken_host::{LoadedPlugin, RuleInfo};
 use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RuntimeArgs};
 use crate::config;
 use crate::plugins;
-use crate::suppress;
 
 /// The runtime with the plugins that `tenken.toml` adds, found from the
 /// current directory as `tenken check` finds it, so that a team's own
@@ -80,8 +79,8 @@ fn write_plugin(out: &mut String, plugin: &LoadedPlugin) {
 
 /// Prints the documentation of one rule, or of every rule of a plugin.
 pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
-    // tenken's own rules, about exceptions, need no plugin.
-    let own: Vec<_> = suppress::rule_descriptors()
+    // tenken's own rules need no plugin.
+    let own: Vec<_> = crate::builtin::descriptors()
         .into_iter()
         .filter(|rule| rule.id == args.rule || (args.rule == "tenken" && rule.plugin == "tenken"))
         .collect();

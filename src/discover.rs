@@ -21,6 +21,9 @@ pub(crate) struct InputFile {
     pub(crate) path: PathBuf,
     /// Why it is not read at all, for entries that are not regular files.
     pub(crate) not_regular: Option<&'static str>,
+    /// Named on the command line, rather than found in a directory: a file
+    /// the user asked for, so not checking it deserves a warning.
+    pub(crate) explicit: bool,
 }
 
 /// A path that could not be walked.
@@ -36,7 +39,12 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
     let mut errors = Vec::new();
     for root in paths {
         if root.is_file() {
-            files.push(InputFile { display: display_path(root), path: root.clone(), not_regular: None });
+            files.push(InputFile {
+                display: display_path(root),
+                path: root.clone(),
+                not_regular: None,
+                explicit: true,
+            });
             continue;
         }
         if !root.exists() {
@@ -69,7 +77,12 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                     } else {
                         Some("not a regular file")
                     };
-                    files.push(InputFile { display: display_path(entry.path()), path: entry.into_path(), not_regular });
+                    files.push(InputFile {
+                        display: display_path(entry.path()),
+                        path: entry.into_path(),
+                        not_regular,
+                        explicit: false,
+                    });
                 }
                 Err(error) => {
                     let display = error_path(&error).map_or_else(|| display_path(root), |path| display_path(&path));
@@ -79,7 +92,12 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
         }
     }
     files.sort();
-    files.dedup_by(|a, b| a.display == b.display);
+    // A file both named and found in a named directory was named.
+    files.dedup_by(|later, kept| {
+        let same = later.display == kept.display;
+        kept.explicit |= same && later.explicit;
+        same
+    });
     (files, errors)
 }
 
@@ -107,7 +125,7 @@ pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<In
             }
             let display = display_path(&path);
             if !inputs.iter().any(|input| input.display == display) {
-                context.push(InputFile { display, path, not_regular: None });
+                context.push(InputFile { display, path, not_regular: None, explicit: false });
             }
         }
     }

@@ -55,7 +55,7 @@ mod tests {
     use super::*;
 
     fn input(path: &str) -> InputFile {
-        InputFile { display: path.to_owned(), path: path.into(), not_regular: None }
+        InputFile { display: path.to_owned(), path: path.into(), not_regular: None, explicit: false }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod baseline;
 #[doc(hidden)]
 pub mod bench;
+mod builtin;
 mod changed;
 mod check;
 pub mod cli;

@@ -11,6 +11,8 @@ use tenken_formats::{Document, ParsedFile};
 use tenken_host::{LoadedPlugin, RawFinding};
 use tenken_report::{Category, Excerpt, Finding, Location, RuleLabel, Severity};
 
+use crate::builtin::BuiltinRule;
+
 /// Turns plugins' findings into located ones for one run.
 ///
 /// What every finding of a rule repeats (its full id, its plugin and its
@@ -106,6 +108,26 @@ impl Locator {
             suppressed: None,
             note: None,
         }
+    }
+}
+
+impl Locator {
+    /// A finding of one of tenken's own rules at `span` of `parsed`, such
+    /// as a syntax error.
+    pub(crate) fn builtin(&self, rule: &BuiltinRule, parsed: &ParsedFile, span: Span, message: &str) -> Finding {
+        let source = &parsed.source;
+        let start = source.lines.line_column(&source.text, span.start);
+        let end = source.lines.line_column(&source.text, span.end);
+        let location = Location {
+            path: source.path.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        };
+        let mut finding = rule.finding(self.texts.intern(message), location);
+        finding.excerpt = self.code_frames.then(|| self.frames.intern(excerpt(parsed, span)));
+        finding
     }
 }
 

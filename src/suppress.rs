@@ -28,18 +28,13 @@ use std::sync::Arc;
 
 use tenken_formats::span::{LineIndex, SpanNode, resolve_pointer};
 use tenken_formats::{Format, ParsedFile};
-use tenken_report::{
-    Category, Excerpt, Finding, Location, RuleDescriptor, RuleLabel, Severity, Suppression, SuppressionKind,
-};
+use tenken_report::{Excerpt, Finding, Location, Suppression, SuppressionKind};
 
+use crate::builtin::{self, BuiltinRule};
 use crate::locate::excerpt;
 
 /// The annotation Kubernetes objects and pod templates carry exceptions in.
 pub(crate) const ANNOTATION: &str = "tenken.dev/ignore";
-
-/// Rule ids of the findings tenken itself reports about exceptions.
-pub(crate) const INVALID_RULE: &str = "tenken/invalid-suppression";
-pub(crate) const UNUSED_RULE: &str = "tenken/unused-suppression";
 
 /// One exception, as written.
 #[derive(Debug, Clone)]
@@ -308,19 +303,10 @@ impl Exception {
         format!("{}:{}", self.origin.path, self.origin.line)
     }
 
-    fn meta_finding(&self, rule: &str, severity: Severity, message: String, help: &str) -> Finding {
-        Finding {
-            rule: RuleLabel::new(rule, "tenken", help),
-            severity,
-            category: Category::Reliability,
-            message: message.into(),
-            location: self.origin.clone(),
-            document: 0,
-            pointer: "".into(),
-            excerpt: self.origin_excerpt.clone().map(Arc::new),
-            suppressed: None,
-            note: None,
-        }
+    fn meta_finding(&self, rule: &BuiltinRule, message: String) -> Finding {
+        let mut finding = rule.finding(message, self.origin.clone());
+        finding.excerpt = self.origin_excerpt.clone().map(Arc::new);
+        finding
     }
 }
 
@@ -378,10 +364,8 @@ pub(crate) fn apply(
     for (exception, used) in exceptions.iter().zip(used) {
         if let Some(problem) = &exception.invalid {
             meta.push(exception.meta_finding(
-                INVALID_RULE,
-                Severity::Medium,
+                &builtin::INVALID_SUPPRESSION,
                 format!("this exception {problem}; it suppresses nothing until fixed"),
-                "Give every exception a rule and a reason",
             ));
         } else if !used && !unreliable.iter().any(|path| **path == *exception.origin.path) {
             let unknown: Vec<&str> =
@@ -394,48 +378,10 @@ pub(crate) fn apply(
                     unknown.iter().map(|rule| format!("`{rule}`")).collect::<Vec<_>>().join(", ")
                 )
             };
-            meta.push(exception.meta_finding(
-                UNUSED_RULE,
-                Severity::Low,
-                message,
-                "Remove exceptions that no longer cover anything",
-            ));
+            meta.push(exception.meta_finding(&builtin::UNUSED_SUPPRESSION, message));
         }
     }
     meta
-}
-
-/// Descriptions of the rules tenken itself reports, for SARIF and help.
-pub(crate) fn rule_descriptors() -> Vec<RuleDescriptor> {
-    let descriptor = |id: &str, title: &str, severity, rationale: &str, fix: &str| RuleDescriptor {
-        id: id.to_owned(),
-        plugin: "tenken".to_owned(),
-        title: title.to_owned(),
-        severity,
-        category: Category::Reliability,
-        rationale: rationale.to_owned(),
-        fix: fix.to_owned(),
-        references: vec![],
-    };
-    vec![
-        descriptor(
-            INVALID_RULE,
-            "Give every exception a rule and a reason",
-            Severity::Medium,
-            "An exception without a reason cannot be reviewed or revisited; one without a valid rule or date \
-             does not say what it excuses or for how long.",
-            "Write `tenken:ignore <plugin>/<rule> [until=YYYY-MM-DD] -- <reason>`, or in an annotation \
-             `tenken.dev/ignore: \"<plugin>/<rule>: <reason>\"`.",
-        ),
-        descriptor(
-            UNUSED_RULE,
-            "Remove exceptions that no longer cover anything",
-            Severity::Low,
-            "An exception that covers nothing is stale: the config changed or the finding was fixed. Left in \
-             place it would silently excuse the next, unrelated problem on that line.",
-            "Delete the comment or annotation entry.",
-        ),
-    ]
 }
 
 /// Today's date in UTC, against which `until=` dates are compared.

@@ -131,11 +131,18 @@ pub fn format_of_path(path: &Path) -> Option<Format> {
     }
 }
 
+/// `Dockerfile`, `Containerfile`, and the variants in use: `Dockerfile.dev`,
+/// `Dockerfile-windows` or `Dockerfile_alpine`, `api.dockerfile` and
+/// `api.Containerfile`; not documentation or backups such as
+/// `Dockerfile.md`.
 fn is_dockerfile_name(lower_name: &str) -> bool {
-    if matches!(lower_name, "dockerfile" | "containerfile") || lower_name.ends_with(".dockerfile") {
+    if matches!(lower_name, "dockerfile" | "containerfile")
+        || lower_name.ends_with(".dockerfile")
+        || lower_name.ends_with(".containerfile")
+    {
         return true;
     }
-    for prefix in ["dockerfile.", "containerfile."] {
+    for prefix in ["dockerfile.", "containerfile.", "dockerfile-", "containerfile-", "dockerfile_", "containerfile_"] {
         if let Some(variant) = lower_name.strip_prefix(prefix) {
             let extension = variant.rsplit('.').next().unwrap_or(variant);
             return !variant.is_empty() && !NOT_DOCKERFILE_EXTENSIONS.contains(&extension);
@@ -285,6 +292,12 @@ mod tests {
             ("Dockerfile.dev", Some(Format::Dockerfile)),
             ("dockerfile.md", None),
             ("Dockerfile.orig", None),
+            ("Dockerfile-WINDOWS_LTSC2019", Some(Format::Dockerfile)),
+            ("Dockerfile_alpine", Some(Format::Dockerfile)),
+            ("web.Containerfile", Some(Format::Dockerfile)),
+            ("Containerfile-dev", Some(Format::Dockerfile)),
+            ("Dockerfile-notes.md", None),
+            ("dockerfile-", None),
             ("k8s/deploy.yaml", Some(Format::Yaml)),
             ("ci.yml", Some(Format::Yaml)),
             ("package.json", Some(Format::Json)),

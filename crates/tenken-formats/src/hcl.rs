@@ -24,6 +24,10 @@
 //!   the JSON text it would produce, so policies written inline are
 //!   readable by plugins.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{BlockLabel, Body, Structure};
 use hcl_edit::template::Element;
@@ -46,24 +50,92 @@ pub(crate) fn parse(source: &str, limits: &Limits, diagnostics: &mut Vec<Diagnos
         diagnostics.push(Diagnostic::error(format!("HCL nesting is deeper than {} levels", limits.max_depth), None));
         return None;
     }
-    let body = match hcl_edit::parser::parse_body(source) {
-        Ok(body) => body,
-        Err(error) => {
-            let offset = error.location().offset();
-            diagnostics.push(Diagnostic::error(
-                format!("HCL syntax error: {}", error.message()),
-                Some(Span::new(offset, offset)),
-            ));
+    let mut duplicates = DuplicateKeys::default();
+    let mut text = Cow::Borrowed(source);
+    let mut reparse_budget = source.len().saturating_mul(4).max(1 << 20);
+    let body = loop {
+        let error = match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => break body,
+            Err(error) => error,
+        };
+        let offset = error.location().offset();
+        let renamed = error.message().contains(REDEFINED_OBJECT_KEY) && reparse_budget >= text.len();
+        if let Some(renamed) = renamed.then(|| duplicates.rename(&text, offset)).flatten() {
+            reparse_budget -= text.len();
+            text = Cow::Owned(renamed);
+            continue;
+        }
+        diagnostics
+            .push(Diagnostic::error(format!("HCL syntax error: {}", error.message()), Some(Span::new(offset, offset))));
+        return None;
+    };
+    let converter = Converter { source: &text, duplicates: &duplicates, warnings: RefCell::new(Vec::new()) };
+    let whole = Span::new(0, source.len());
+    let tree = converter.body(&body, true, whole).into_tree();
+    diagnostics.extend(converter.warnings.into_inner());
+    Some(tree)
+}
+
+/// How hcl-edit words a key that an object constructor repeats.
+const REDEFINED_OBJECT_KEY: &str = "found redefined object key";
+
+/// Keys that an object constructor (`{ a = 1, a = 2 }`) repeats.
+///
+/// Terraform accepts them, the later value winning (hashicorp/terraform
+/// issue 28727: making them an error would break configurations that work),
+/// but hcl-edit refuses them. Each repeated key is renamed, in a copy of the
+/// text and without changing its length, to a placeholder the object does
+/// not use, so that the file parses with every offset unchanged. Building
+/// the tree, the key gets its name back, the later value replaces the
+/// earlier one as in Terraform, and a warning says so.
+#[derive(Default)]
+struct DuplicateKeys {
+    /// Key offset → the key's name, as Terraform reads it.
+    names: HashMap<usize, String>,
+    /// Key offset → placeholders tried there, for a placeholder that
+    /// happened to collide with another key.
+    attempts: HashMap<usize, usize>,
+}
+
+/// First characters for placeholders, tried in turn.
+const PLACEHOLDER_STARTS: &[u8] = b"_ZQXJKVWYzqxjkvwy";
+
+impl DuplicateKeys {
+    /// `text` with the key at `offset` renamed, or `None` when it cannot
+    /// be: an expression key, an empty or non-ASCII one, or every
+    /// placeholder taken.
+    fn rename(&mut self, text: &str, offset: usize) -> Option<String> {
+        let rest = text.get(offset..)?;
+        let (first, name) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find(['"', '\\', '$', '%', '\n'])?;
+            quoted[end..].starts_with('"').then_some(())?;
+            (offset + 1, &quoted[..end])
+        } else {
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(rest.len());
+            (offset, &rest[..end])
+        };
+        if name.is_empty() || !name.as_bytes()[0].is_ascii() {
             return None;
         }
-    };
-    let converter = Converter { source };
-    let whole = Span::new(0, source.len());
-    Some(converter.body(&body, true, whole).into_tree())
+        let attempt = self.attempts.entry(offset).or_insert(0);
+        let start = *PLACEHOLDER_STARTS.get(*attempt)?;
+        *attempt += 1;
+        self.names.entry(offset).or_insert_with(|| name.to_owned());
+        let mut renamed = text.to_owned();
+        renamed.replace_range(first..first + 1, char::from(start).encode_utf8(&mut [0; 4]));
+        Some(renamed)
+    }
+
+    /// The name of a key renamed at `offset`.
+    fn name_at(&self, offset: u32) -> Option<&str> {
+        self.names.get(&(offset as usize)).map(String::as_str)
+    }
 }
 
 struct Converter<'a> {
     source: &'a str,
+    duplicates: &'a DuplicateKeys,
+    warnings: RefCell<Vec<Diagnostic>>,
 }
 
 fn span_of(spanned: &impl hcl_edit::Span, fallback: Span) -> Span {
@@ -158,7 +230,7 @@ impl Converter<'_> {
             Expression::Object(object) => {
                 let mut node = Node::object(span);
                 for (key, value) in object.iter() {
-                    let (name, key_span) = match key {
+                    let (mut name, key_span) = match key {
                         ObjectKey::Ident(ident) => (ident.as_str().to_owned(), span_of(ident, span)),
                         ObjectKey::Expression(Expression::String(text)) => {
                             (text.value().to_owned(), span_of(text, span))
@@ -168,7 +240,15 @@ impl Converter<'_> {
                             (format!("${{{}}}", self.source_of(key_span)), key_span)
                         }
                     };
-                    node.insert(&name, Some(key_span), self.expression(value.expr(), key_span));
+                    if let Some(original) = self.duplicates.name_at(key_span.start) {
+                        original.clone_into(&mut name);
+                    }
+                    if node.insert(&name, Some(key_span), self.expression(value.expr(), key_span)) {
+                        self.warnings.borrow_mut().push(Diagnostic::warning(
+                            format!("duplicate key `{name}`: the later value wins, as in Terraform"),
+                            Some(key_span),
+                        ));
+                    }
                 }
                 node
             }
@@ -311,6 +391,28 @@ resource "aws_iam_policy" "admin" {
             parsed.tree["resource"]["aws_security_group"]["a"]["ingress"],
             serde_json::json!([{"from_port": 22}, {"from_port": 443}])
         );
+    }
+
+    #[test]
+    fn repeated_object_keys_are_accepted_as_terraform_does() {
+        let source = "module \"eks\" {\n  groups = {\n    gpu = {\n      min_size = 2\n      \"max\" = 2\n      min_size = 4\n      \"max\" = 5\n      _in_size = 1\n    }\n  }\n}\n";
+        let mut diagnostics = Vec::new();
+        let parsed = parse(source, &Limits::default(), &mut diagnostics).unwrap();
+        let gpu = &parsed.tree["module"]["eks"]["groups"]["gpu"];
+        assert_eq!(gpu, &serde_json::json!({"min_size": 4, "max": 5, "_in_size": 1}));
+        let messages: Vec<&str> = diagnostics.iter().map(|diagnostic| diagnostic.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "duplicate key `min_size`: the later value wins, as in Terraform",
+                "duplicate key `max`: the later value wins, as in Terraform"
+            ]
+        );
+        assert!(diagnostics.iter().all(|diagnostic| diagnostic.level == crate::DiagnosticLevel::Warning));
+        // The later key and value, at their place in the original text.
+        let resolved = crate::span::resolve_pointer(&parsed.tree, &parsed.spans, "/module/eks/groups/gpu/min_size");
+        assert_eq!(&source[resolved.span.start as usize..resolved.span.end as usize], "4");
+        assert_eq!(diagnostics[0].span.map(|span| &source[span.start as usize..span.end as usize]), Some("min_size"));
     }
 
     #[test]

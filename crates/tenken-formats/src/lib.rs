@@ -14,6 +14,7 @@ mod hcl;
 mod json;
 mod keyvalue;
 mod node;
+mod reindent;
 pub mod span;
 mod toml;
 mod yaml;
@@ -211,7 +212,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, Skip> {
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => Ok(lone_carriage_returns_to_newlines(text.to_owned())),
         Err(error) => {
             let valid = &bytes[..error.valid_up_to()];
             // SAFETY-free: `valid` is the prefix that from_utf8 accepted.
@@ -230,7 +231,26 @@ fn decode_utf16(bytes: &[u8], to_unit: fn([u8; 2]) -> u16) -> Result<String, Ski
     if text.contains('\0') {
         return Err(Skip::Binary);
     }
-    Ok(text)
+    Ok(lone_carriage_returns_to_newlines(text))
+}
+
+/// Classic Mac line endings: a `\r` that no `\n` follows ends a line, as
+/// YAML and editors count it. It becomes `\n`, one byte for one, so
+/// offsets stay those of the file while every parser and the line index
+/// see a single kind of line break.
+fn lone_carriage_returns_to_newlines(text: String) -> String {
+    let lone = |bytes: &[u8], index: usize| bytes[index] == b'\r' && bytes.get(index + 1) != Some(&b'\n');
+    if !(0..text.len()).any(|index| lone(text.as_bytes(), index)) {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for index in 0..bytes.len() {
+        if lone(&bytes, index) {
+            bytes[index] = b'\n';
+        }
+    }
+    // Replacing one ASCII byte with another keeps the text valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// Reads and parses one file's bytes as `format`. `hints` carries what the
@@ -294,6 +314,17 @@ mod tests {
         assert_eq!(decode(&[0xFF, 0xFE, b'a', 0, b':', 0, b' ', 0, b'1', 0]).unwrap(), "a: 1");
         assert_eq!(decode(b"a\0b"), Err(Skip::Binary));
         assert_eq!(decode(b"a: 1\nb: \xFF\n"), Err(Skip::InvalidUtf8 { line: 2, column: 4 }));
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        assert_eq!(decode(b"a: 1\rb: 2\r\nc: 3\r").unwrap(), "a: 1\nb: 2\r\nc: 3\n");
+        let source = b"apiVersion: v1\rkind: Pod\rmetadata:\r  name: web\rspec: {}\r";
+        let parsed = parse_file("pod.yaml", source, Format::Yaml, &Limits::default(), &Hints::default()).unwrap();
+        let document = &parsed.documents[0];
+        let resolved = span::resolve_pointer(&document.tree, &document.spans, "/spec");
+        let at = parsed.source.lines.line_column(&parsed.source.text, resolved.span.start);
+        assert_eq!((at.line, at.column), (5, 1));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
 use serde_json::{Map, Number, Value};
 
+use crate::reindent::{self, Padding, Reindented};
 use crate::span::{LineIndex, Span, SpanNode};
 use crate::{Diagnostic, Limits, ParsedTree};
 
@@ -22,20 +23,42 @@ pub(crate) struct YamlStream {
 
 /// Parses every document of a YAML stream. A syntax error ends the
 /// document it is in; parsing resumes at the next `---` line after it, so
-/// the documents before and after a broken one are still checked.
+/// the documents before and after a broken one are still checked. Where
+/// libyaml would have accepted the document, it is re-indented and parsed
+/// again instead (see [`crate::reindent`]).
 pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStream {
     let mut stream = YamlStream { documents: Vec::new(), diagnostics: Vec::new() };
+    let mut text = Reindented::new(source);
+    // Re-parsing after re-indenting is bounded, so that a file made of
+    // nothing but such lines costs a few parses of itself, not one per line.
+    let mut reparse_budget = source.len().saturating_mul(REPARSE_BUDGET_FACTOR).max(REPARSE_BUDGET_MIN);
     let mut start = 0;
     let mut document_index = 0;
     loop {
-        let mut builder = Builder::new(source, start, lines, limits);
+        let mut builder = Builder::new(text.text(), start, text.lines(lines), limits);
         builder.document_index = document_index;
-        let failure = builder.run(&source[start..]);
-        document_index = builder.document_index;
+        let failure = builder.run();
         stream.documents.append(&mut builder.documents);
+        let Some(failure) = failure else {
+            stream.diagnostics.append(&mut builder.diagnostics);
+            break;
+        };
+        let reparse = text.text().len() - failure.document_start;
+        if !failure.paddings.is_empty() && reparse <= reparse_budget {
+            reparse_budget -= reparse;
+            // The failed document is parsed again from its start: drop what
+            // was said about it, keep what came before.
+            builder.diagnostics.truncate(failure.diagnostics_before_document);
+            stream.diagnostics.append(&mut builder.diagnostics);
+            start = failure.document_start;
+            document_index = failure.document_index;
+            let paddings = failure.paddings;
+            text.insert(source, &paddings);
+            continue;
+        }
         stream.diagnostics.append(&mut builder.diagnostics);
-        let Some(error_offset) = failure else { break };
-        match next_document_start(source, error_offset).filter(|&next| next > start) {
+        document_index = builder.document_index;
+        match next_document_start(text.text(), failure.offset).filter(|&next| next > start) {
             Some(next) => {
                 start = next;
                 // The broken document had an index; the next one gets its own.
@@ -44,7 +67,35 @@ pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStr
             None => break,
         }
     }
+    if text.is_reindented() {
+        for (_, document) in &mut stream.documents {
+            text.spans_to_source(&mut document.spans);
+        }
+        for diagnostic in &mut stream.diagnostics {
+            diagnostic.span = diagnostic.span.map(|span| text.span_to_source(span));
+        }
+    }
     stream
+}
+
+/// Re-parsing after re-indenting may cover this many times the file's size.
+const REPARSE_BUDGET_FACTOR: usize = 4;
+/// … or this many bytes, for small files.
+const REPARSE_BUDGET_MIN: usize = 1 << 20;
+
+/// Why and where [`Builder::run`] stopped early.
+struct Failure {
+    /// Where the syntax error is.
+    offset: usize,
+    /// Re-indenting that would make the document acceptable, as libyaml
+    /// accepts it; empty when the error is a real one.
+    paddings: Vec<Padding>,
+    /// The start of the line where the failed document starts.
+    document_start: usize,
+    /// The failed document's position in the stream.
+    document_index: u32,
+    /// How many diagnostics came before the failed document.
+    diagnostics_before_document: usize,
 }
 
 /// The start of the first line beginning with a `---` marker, from the
@@ -103,6 +154,10 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     in_document: bool,
     document_has_root: bool,
+    /// The start of the line where the current document starts.
+    document_start: usize,
+    /// How many diagnostics came before the current document.
+    diagnostics_before_document: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -123,13 +178,15 @@ impl<'a> Builder<'a> {
             diagnostics: Vec::new(),
             in_document: false,
             document_has_root: false,
+            document_start: base_offset,
+            diagnostics_before_document: 0,
         }
     }
 
-    /// Runs the parser over `text` (the source from `base_offset` on).
-    /// Returns the offset of a syntax error that stopped it, if any.
-    fn run(&mut self, text: &str) -> Option<usize> {
-        let mut parser = Parser::new_from_str(text);
+    /// Runs the parser over the source from `base_offset` on. Returns why
+    /// it stopped early, if it did.
+    fn run(&mut self) -> Option<Failure> {
+        let mut parser = Parser::new_from_str(&self.source[self.base_offset..]);
         while let Some(next) = parser.next_event() {
             match next {
                 Ok((event, span)) => {
@@ -142,7 +199,9 @@ impl<'a> Builder<'a> {
                 }
                 Err(error) => {
                     let marker = error.marker();
-                    let mut offset = self.offset(marker.line(), marker.col(), marker.index());
+                    let at = self.offset(marker.line(), marker.col(), marker.index());
+                    let paddings = self.indentation_paddings(error.info(), at);
+                    let mut offset = at;
                     if offset >= self.source.len() {
                         // "Unexpected end of input": show the end of the last
                         // line rather than an empty line past it.
@@ -152,11 +211,37 @@ impl<'a> Builder<'a> {
                         format!("YAML syntax error: {}", error.info()),
                         Some(Span::new(offset, offset)),
                     ));
-                    return Some(offset);
+                    return Some(Failure {
+                        offset,
+                        paddings,
+                        document_start: self.document_start,
+                        document_index: self.document_index,
+                        diagnostics_before_document: self.diagnostics_before_document,
+                    });
                 }
             }
         }
         None
+    }
+
+    /// For the indentation errors that libyaml does not make (see
+    /// [`crate::reindent`]), the re-indenting that fixes them.
+    fn indentation_paddings(&self, info: &str, at: usize) -> Vec<Padding> {
+        match info {
+            "invalid indentation in quoted scalar" => reindent::quoted_scalar(self.source, at),
+            "invalid indentation" | "invalid indentation in flow construct" => {
+                // Only inside a flow collection is the indentation free; in
+                // block context it gives the document its structure.
+                let outermost_flow = self.stack.iter().find_map(|frame| {
+                    let start = match frame {
+                        Frame::Sequence { start, .. } | Frame::Mapping { start, .. } => start.start as usize,
+                    };
+                    self.source[start..].starts_with(['[', '{']).then_some(start)
+                });
+                outermost_flow.map_or_else(Vec::new, |opener| reindent::flow_line(self.source, opener, at))
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Byte offset of a saphyr marker (1-based line, 0-based character
@@ -180,6 +265,9 @@ impl<'a> Builder<'a> {
         match event {
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(_) => {
+                let start = span.start as usize;
+                self.document_start = self.source[..start].rfind('\n').map_or(0, |newline| newline + 1);
+                self.diagnostics_before_document = self.diagnostics.len();
                 self.in_document = true;
                 self.document_has_root = false;
                 self.anchors.clear();
@@ -372,11 +460,16 @@ fn block_scalar_header(source: &str, content_start: usize) -> Option<usize> {
     let before = source.get(..content_start)?.trim_end();
     let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
     let line = &before[line_start..];
+    // `|` and `>` are one byte each, so slicing right after them is safe
+    // whatever other characters the line holds.
     line.char_indices().find_map(|(index, ch)| {
         let opens = (ch == '|' || ch == '>') && (index == 0 || line[..index].ends_with([' ', '\t', ':', '-']));
+        if !opens {
+            return None;
+        }
         let rest = &line[index + 1..];
         let header = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
-        (opens && header.chars().all(|c| c == '+' || c == '-' || c.is_ascii_digit())).then_some(line_start + index)
+        header.chars().all(|c| c == '+' || c == '-' || c.is_ascii_digit()).then_some(line_start + index)
     })
 }
 
@@ -488,6 +581,86 @@ mod tests {
             assert!(source[resolved.span.start as usize..].starts_with(header), "{pointer}");
         }
         assert_eq!(block_scalar_header("a: b\n  text", 7), None);
+    }
+
+    #[test]
+    fn block_scalar_headers_after_multibyte_characters_do_not_panic() {
+        // Found by the parse_yaml fuzz target: a non-ASCII character on the
+        // line before a block scalar's content.
+        let source = "k\u{59f}      run: |\n Apah\n";
+        let stream = parse_str(source);
+        assert_eq!(stream.documents.len() + stream.diagnostics.len(), 1, "{:?}", stream.diagnostics);
+    }
+
+    /// Parses `source` and checks that it gives `expected` without any
+    /// diagnostic, as libyaml does.
+    fn assert_accepted(source: &str, expected: serde_json::Value) -> YamlStream {
+        let stream = parse_str(source);
+        assert!(stream.diagnostics.is_empty(), "{:?}", stream.diagnostics);
+        assert_eq!(stream.documents[0].1.tree, expected);
+        stream
+    }
+
+    #[test]
+    fn flow_collections_closed_left_of_their_key_are_accepted_as_libyaml_does() {
+        let source = "services:\n  web:\n    healthcheck:\n      test: [\n          \"CMD\", \"true\",\n      ]\n      interval: 5s\n";
+        let stream = assert_accepted(
+            source,
+            serde_json::json!({"services": {"web": {"healthcheck": {"test": ["CMD", "true"], "interval": "5s"}}}}),
+        );
+        // Spans are those of the original text.
+        let document = &stream.documents[0].1;
+        let at = |pointer: &str| {
+            let resolved = crate::span::resolve_pointer(&document.tree, &document.spans, pointer);
+            &source[resolved.span.start as usize..resolved.span.end as usize]
+        };
+        assert_eq!(at("/services/web/healthcheck/test/1"), "\"true\"");
+        assert_eq!(at("/services/web/healthcheck/interval"), "5s");
+
+        assert_accepted("a:\n  b: {\n  x: 1,\n  y: 2\n}\n", serde_json::json!({"a": {"b": {"x": 1, "y": 2}}}));
+        assert_accepted("a:\n  b: [\n1, 2]\n", serde_json::json!({"a": {"b": [1, 2]}}));
+        assert_accepted("a:\n  b: [x,\n  y]\nc: 1\n", serde_json::json!({"a": {"b": ["x", "y"]}, "c": 1}));
+    }
+
+    #[test]
+    fn quoted_scalars_continued_left_of_their_item_are_accepted_as_libyaml_does() {
+        let source = "args:\n    - \"--foo=one\n  two three\"\n    - 'x\ny'\nnext: é\n";
+        let stream = assert_accepted(source, serde_json::json!({"args": ["--foo=one two three", "x y"], "next": "é"}));
+        let document = &stream.documents[0].1;
+        let resolved = crate::span::resolve_pointer(&document.tree, &document.spans, "/next");
+        assert_eq!(&source[resolved.span.start as usize..resolved.span.end as usize], "é");
+    }
+
+    #[test]
+    fn indentation_that_gives_block_structure_is_still_an_error() {
+        // libyaml rejects both as well.
+        for source in ["a:\n  b: 1\n c: 2\n", "a: \"x\n---\ny\"\n"] {
+            let stream = parse_str(source);
+            assert!(!stream.diagnostics.is_empty(), "{source:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn documents_around_a_reindented_one_keep_their_indices_and_spans() {
+        let source = "a: 1\n---\nb: [\n1]\nk: 'x'\n---\nc: [oops\n---\nd: 4\n";
+        let stream = parse_str(source);
+        let documents: Vec<(u32, serde_json::Value)> =
+            stream.documents.iter().map(|(index, parsed)| (*index, parsed.tree.clone())).collect();
+        assert_eq!(
+            documents,
+            vec![
+                (0, serde_json::json!({"a": 1})),
+                (1, serde_json::json!({"b": [1], "k": "x"})),
+                (3, serde_json::json!({"d": 4}))
+            ]
+        );
+        assert_eq!(stream.diagnostics.len(), 1, "{:?}", stream.diagnostics);
+        let (_, second) = &stream.documents[1];
+        let resolved = crate::span::resolve_pointer(&second.tree, &second.spans, "/k");
+        assert_eq!(&source[resolved.span.start as usize..resolved.span.end as usize], "'x'");
+        let (_, last) = &stream.documents[2];
+        let resolved = crate::span::resolve_pointer(&last.tree, &last.spans, "/d");
+        assert_eq!(&source[resolved.span.start as usize..resolved.span.end as usize], "4");
     }
 
     #[test]

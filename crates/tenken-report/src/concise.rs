@@ -1,10 +1,11 @@
 //! One line per finding or error, `path:line:col: severity rule message`,
 //! for grep, editors and quick scans.
 
-use crate::Report;
+use crate::{RenderOptions, Report};
 
-/// Writes findings, then errors, then warnings, then the summary.
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Writes findings, then errors, then warnings, then the skipped files and
+/// the summary.
+pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for finding in report.active_findings() {
         let at = &finding.location;
         writeln!(
@@ -27,6 +28,9 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             };
             writeln!(out, "{}{position}: {label} {}", problem.path, one_line(&problem.full_message()))?;
         }
+    }
+    for line in crate::text::skipped(report, options.each_skipped_file) {
+        writeln!(out, "{line}")?;
     }
     writeln!(out, "{}", crate::text::summary(report))
 }

@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use crate::{Report, Severity};
 
 /// Writes one `::error`/`::warning`/`::notice` command per finding and
-/// error, then the summary as plain log text.
+/// error, a notice per reason files were skipped for, then the summary as
+/// plain log text.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for finding in report.active_findings() {
         let at = &finding.location;
@@ -41,6 +42,10 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             }
             writeln!(out, "::{kind} {properties},title=tenken::{}", escape_data(&problem.full_message()))?;
         }
+    }
+    for (reason, count) in report.skipped_by_reason() {
+        let files = if count == 1 { "file" } else { "files" };
+        writeln!(out, "::notice title=tenken::{}", escape_data(&format!("{count} {files} skipped: {reason}")))?;
     }
     writeln!(out, "{}", crate::text::summary(report))
 }

@@ -4,8 +4,10 @@
 //! `classname` is the rule id and whose `name` is the location, so CI
 //! systems that dedupe on (classname, name) see one case per (rule,
 //! location). A plugin without findings has one passing case, so it shows
-//! as green rather than absent. Files that could not be checked are error
-//! cases in a `tenken` suite.
+//! as green rather than absent. A `tenken` suite holds the findings of
+//! tenken's own rules (such as files that do not parse), the files that
+//! could not be checked as error cases, and one skipped case per reason
+//! files were skipped for.
 //!
 //! The XML is written case by case with `quick-xml`, in the layout
 //! `quick-junit` gives, whose `XmlString` cleans every text of what XML
@@ -33,9 +35,15 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         .iter()
         .map(|plugin| (plugin.id.as_str(), by_plugin.get(plugin.id.as_str()).map_or(&[][..], Vec::as_slice)))
         .collect();
-    let failures: usize = suites.iter().map(|(_, findings)| findings.len()).sum();
+    // tenken's own rules (files that do not parse, stale exceptions) have
+    // no plugin; their findings go with the errors into a `tenken` suite,
+    // and each reason files were skipped for is a skipped case there.
+    let own: &[&Finding] = by_plugin.get("tenken").map_or(&[][..], Vec::as_slice);
+    let skipped = report.skipped_by_reason();
+    let own_tests = own.len() + report.errors.len() + skipped.len();
+    let failures: usize = suites.iter().map(|(_, findings)| findings.len()).sum::<usize>() + own.len();
     // A plugin without findings has one passing case.
-    let tests = suites.iter().map(|(_, findings)| findings.len().max(1)).sum::<usize>() + report.errors.len();
+    let tests = suites.iter().map(|(_, findings)| findings.len().max(1)).sum::<usize>() + own_tests;
 
     let mut writer = Writer::new_with_indent(out, b' ', 4);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -43,12 +51,13 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     root.push_attribute(("name", "tenken"));
     push_counts(
         &mut root,
-        &[("tests", tests), ("skipped", 0), ("failures", failures), ("errors", report.errors.len())],
+        &[("tests", tests), ("skipped", skipped.len()), ("failures", failures), ("errors", report.errors.len())],
     );
     writer.write_event(Event::Start(root))?;
 
     for (plugin, findings) in suites {
-        start_suite(&mut writer, plugin, findings.len().max(1), 0, findings.len())?;
+        let counts = SuiteCounts { tests: findings.len().max(1), skipped: 0, errors: 0, failures: findings.len() };
+        start_suite(&mut writer, plugin, counts)?;
         if findings.is_empty() {
             let mut case = BytesStart::new("testcase");
             case.push_attribute(("name", "no findings"));
@@ -60,10 +69,18 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         }
         writer.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
-    if !report.errors.is_empty() {
-        start_suite(&mut writer, "tenken", report.errors.len(), report.errors.len(), 0)?;
+    if own_tests > 0 {
+        let counts =
+            SuiteCounts { tests: own_tests, skipped: skipped.len(), errors: report.errors.len(), failures: own.len() };
+        start_suite(&mut writer, "tenken", counts)?;
+        for finding in own {
+            write_finding(&mut writer, finding)?;
+        }
         for problem in &report.errors {
             write_error(&mut writer, problem)?;
+        }
+        for (reason, count) in skipped {
+            write_skipped(&mut writer, reason, count)?;
         }
         writer.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
@@ -78,17 +95,32 @@ fn push_counts(tag: &mut BytesStart<'_>, counts: &[(&str, usize)]) {
     }
 }
 
-fn start_suite<W: io::Write>(
-    writer: &mut Writer<W>,
-    name: &str,
+struct SuiteCounts {
     tests: usize,
+    skipped: usize,
     errors: usize,
     failures: usize,
-) -> io::Result<()> {
+}
+
+fn start_suite<W: io::Write>(writer: &mut Writer<W>, name: &str, counts: SuiteCounts) -> io::Result<()> {
     let mut suite = BytesStart::new("testsuite");
     suite.push_attribute(("name", XmlString::new(name).as_str()));
-    push_counts(&mut suite, &[("tests", tests), ("skipped", 0), ("errors", errors), ("failures", failures)]);
+    let SuiteCounts { tests, skipped, errors, failures } = counts;
+    push_counts(&mut suite, &[("tests", tests), ("skipped", skipped), ("errors", errors), ("failures", failures)]);
     writer.write_event(Event::Start(suite))
+}
+
+/// A skipped case for the files skipped for one reason.
+fn write_skipped<W: io::Write>(writer: &mut Writer<W>, reason: &str, count: usize) -> io::Result<()> {
+    let mut case = BytesStart::new("testcase");
+    case.push_attribute(("name", XmlString::new(reason).as_str()));
+    case.push_attribute(("classname", "tenken/skipped"));
+    writer.write_event(Event::Start(case))?;
+    let mut skipped = BytesStart::new("skipped");
+    let files = if count == 1 { "file" } else { "files" };
+    skipped.push_attribute(("message", XmlString::new(format!("{count} {files} skipped: {reason}")).as_str()));
+    writer.write_event(Event::Empty(skipped))?;
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
 }
 
 fn write_finding<W: io::Write>(writer: &mut Writer<W>, finding: &Finding) -> io::Result<()> {

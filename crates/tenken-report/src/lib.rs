@@ -406,6 +406,19 @@ impl Report {
         counts
     }
 
+    /// The reasons files were skipped for, each with how many files, by
+    /// reason. Every output shows them, so that no file goes unchecked
+    /// without the user being told.
+    pub fn skipped_by_reason(&self) -> Vec<(&str, usize)> {
+        let mut by_reason: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for file in &self.files {
+            if let FileStatus::Skipped { reason } = &file.status {
+                *by_reason.entry(reason).or_default() += 1;
+            }
+        }
+        by_reason.into_iter().collect()
+    }
+
     /// The process exit code: 2 if anything could not be checked, else 1 if
     /// any finding is at or above `fail_on`, else 0. A crash is never
     /// hidden behind "findings" or "clean".
@@ -465,6 +478,9 @@ impl OutputFormat {
 pub struct RenderOptions {
     /// ANSI colours in text output.
     pub color: bool,
+    /// List every skipped file with its reason in text and concise output,
+    /// rather than one line per reason.
+    pub each_skipped_file: bool,
 }
 
 /// Renders `report` in `format`.
@@ -485,8 +501,8 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        OutputFormat::Text => text::write(report, text::TextOptions { color: options.color }, out),
-        OutputFormat::Concise => concise::write(report, out),
+        OutputFormat::Text => text::write(report, options, out),
+        OutputFormat::Concise => concise::write(report, options, out),
         OutputFormat::Json => json::write(report, tool_version, out),
         OutputFormat::Sarif => sarif::write(report, tool_version, out),
         OutputFormat::Junit => junit::write(report, out),

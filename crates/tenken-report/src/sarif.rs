@@ -39,6 +39,10 @@ pub fn write(report: &Report, tool_version: &str, out: &mut dyn std::io::Write) 
         .iter()
         .map(|problem| notification(problem, "error"))
         .chain(report.warnings.iter().map(|problem| notification(problem, "warning")))
+        .chain(report.skipped_by_reason().into_iter().map(|(reason, count)| {
+            let files = if count == 1 { "file" } else { "files" };
+            json!({ "level": "note", "message": { "text": format!("{count} {files} skipped: {reason}") } })
+        }))
         .collect();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",

@@ -5,17 +5,10 @@ use std::fmt::Write as _;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use crate::{Excerpt, Finding, Problem, Report, Severity};
-
-/// Options for the text renderer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TextOptions {
-    /// Use ANSI colours.
-    pub color: bool,
-}
+use crate::{Excerpt, FileStatus, Finding, Problem, RenderOptions, Report, Severity};
 
 /// Writes findings, errors and the summary, one diagnostic at a time.
-pub fn write(report: &Report, options: TextOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let renderer = if options.color { Renderer::styled() } else { Renderer::plain() };
     for finding in report.active_findings() {
         writeln!(out, "{}\n", renderer.render(&finding_report(finding)))?;
@@ -26,7 +19,28 @@ pub fn write(report: &Report, options: TextOptions, out: &mut dyn std::io::Write
     for problem in &report.warnings {
         writeln!(out, "{}\n", renderer.render(&problem_report(Level::WARNING, problem)))?;
     }
+    for line in skipped(report, options.each_skipped_file) {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out, "{}", summary(report))
+}
+
+/// What was skipped and why: one line per reason, e.g. `3 files skipped:
+/// not a config file`, or with `each_file` one line per file, so that no
+/// file goes unchecked without the user being told.
+pub fn skipped(report: &Report, each_file: bool) -> Vec<String> {
+    if each_file {
+        let skipped = report.files.iter().filter_map(|file| match &file.status {
+            FileStatus::Skipped { reason } => Some((&file.path, reason)),
+            _ => None,
+        });
+        return skipped.map(|(path, reason)| format!("{path}: skipped: {reason}")).collect();
+    }
+    report
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(reason, count)| format!("{count} {} skipped: {reason}", plural(count, "file", "files")))
+        .collect()
 }
 
 fn level_of(severity: Severity) -> Level<'static> {
@@ -130,14 +144,12 @@ pub fn summary(report: &Report) -> String {
             plural(unmatched, "matches", "match")
         );
     }
-    if errored > 0 || !report.errors.is_empty() {
-        let errors = report.errors.len();
-        let _ = write!(
-            line,
-            "; {errors} {} in {errored} {}",
-            plural(errors, "error", "errors"),
-            plural(errored, "file", "files")
-        );
+    let errors = report.errors.len();
+    if errors > 0 {
+        let _ = write!(line, "; {errors} {}", plural(errors, "error", "errors"));
+    }
+    if errored > 0 {
+        let _ = write!(line, "; {errored} {} not fully checked", plural(errored, "file", "files"));
     }
     if let Some(elapsed) = report.elapsed {
         let _ = write!(line, " ({:.2}s)", elapsed.as_secs_f64());
