@@ -59,7 +59,9 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<usize> {
 /// Marks the findings recorded in the baseline at `path` as suppressed and
 /// returns how many recorded entries matched no finding.
 pub(crate) fn apply(report: &mut Report, path: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    let bytes = crate::read::read_bounded(path, crate::read::BASELINE_LIMIT)
+        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    let text = String::from_utf8(bytes).with_context(|| format!("{} is not a tenken baseline", path.display()))?;
     let file: BaselineFile =
         serde_json::from_str(&text).with_context(|| format!("{} is not a tenken baseline", path.display()))?;
     if file.version != BASELINE_VERSION {

@@ -25,6 +25,7 @@ use crate::kinds::KindMap;
 use crate::locate::{Locator, excerpt};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
+use crate::read::{ReadFailure, read_bounded};
 use crate::redact;
 use crate::select;
 use crate::suppress;
@@ -517,7 +518,7 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
     };
     let bytes = match read_bounded(&file.path, limits.max_file_bytes) {
         Ok(bytes) => bytes,
-        Err(ReadFailure::TooLarge { size }) => {
+        Err(ReadFailure::TooLarge { size, .. }) => {
             let message = format!(
                 "{}; not checked (the limit is set by --max-file-size or max-file-size in tenken.toml)",
                 Skip::TooLarge { size, limit: limits.max_file_bytes }
@@ -525,7 +526,7 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
             not_checked(&mut result, file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, message));
             return (result, None);
         }
-        Err(ReadFailure::Io(error)) => {
+        Err(error @ (ReadFailure::Io(_) | ReadFailure::NotRegular)) => {
             result.errors.push(problem(
                 ProblemKind::Read,
                 &file.display,
@@ -599,35 +600,6 @@ fn file_level_finding(
 ) -> Finding {
     let location = Location { path: file.display.as_str().into(), line, column, end_line: line, end_column: column };
     rule.finding(message, location)
-}
-
-/// Why [`read_bounded`] returned no bytes.
-pub(crate) enum ReadFailure {
-    /// Larger than the limit: by its metadata, before reading, or by what
-    /// reading found when the file grew in between.
-    TooLarge {
-        size: u64,
-    },
-    Io(std::io::Error),
-}
-
-/// Reads a file of at most `limit` bytes. The size is checked from the
-/// file's metadata before any byte is read, and the read itself stops just
-/// past the limit, so a huge or growing file costs no memory.
-pub(crate) fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
-    let size = file.metadata().map_err(ReadFailure::Io)?.len();
-    if size > limit {
-        return Err(ReadFailure::TooLarge { size });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
-    let read = bytes.len() as u64;
-    if read > limit {
-        return Err(ReadFailure::TooLarge { size: read });
-    }
-    Ok(bytes)
 }
 
 /// A parsed input, its trees serialized once for every plugin.

@@ -171,9 +171,26 @@ pub(crate) fn load(path: &Path) -> (Config, Vec<Source>, Vec<ConfigError>) {
     let mut config = Config::default();
     let mut sources = Vec::new();
     let mut errors = Vec::new();
-    let mut visiting = Vec::new();
-    load_into(path, &mut config, &mut sources, &mut errors, &mut visiting);
+    let mut visits = Visits::default();
+    load_into(path, &mut config, &mut sources, &mut errors, &mut visits);
     (config, sources, errors)
+}
+
+/// The deepest `extends` chain accepted. Real ones are two or three files
+/// deep; the bound keeps a generated chain of thousands from exhausting
+/// the stack.
+const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// The files of an `extends` graph seen so far.
+#[derive(Default)]
+struct Visits {
+    /// The chain from the first file to the one being loaded, to tell a
+    /// loop from a file extended twice.
+    chain: Vec<PathBuf>,
+    /// Every file loaded. A file reached again through another path (a
+    /// diamond) is applied once, at its first place, so that a lattice of
+    /// a few dozen files cannot mean millions of loads.
+    loaded: std::collections::HashSet<PathBuf>,
 }
 
 fn load_into(
@@ -181,7 +198,7 @@ fn load_into(
     config: &mut Config,
     sources: &mut Vec<Source>,
     errors: &mut Vec<ConfigError>,
-    visiting: &mut Vec<PathBuf>,
+    visits: &mut Visits,
 ) {
     let shown = display(path);
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -190,11 +207,18 @@ fn load_into(
         column: 1,
         message,
     };
-    if visiting.contains(&canonical) {
+    if visits.chain.contains(&canonical) {
         errors.push(whole_file("`extends` loops back to this file".to_owned()));
         return;
     }
-    let bytes = match std::fs::read(path) {
+    if visits.chain.len() >= MAX_EXTENDS_DEPTH {
+        errors.push(whole_file(format!("`extends` chains more than {MAX_EXTENDS_DEPTH} files; not read")));
+        return;
+    }
+    if !visits.loaded.insert(canonical.clone()) {
+        return;
+    }
+    let bytes = match crate::read::read_bounded(path, crate::read::CONFIG_LIMIT) {
         Ok(bytes) => bytes,
         Err(error) => {
             errors.push(whole_file(format!("cannot read the config: {error}")));
@@ -227,7 +251,7 @@ fn load_into(
     let source = Source { display: shown.clone(), dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(), parsed };
 
     // Extended files first, so this file overrides them.
-    visiting.push(canonical);
+    visits.chain.push(canonical);
     if let Some(extends) = source.tree().get("extends") {
         match extends.as_array() {
             Some(bases) => {
@@ -235,7 +259,7 @@ fn load_into(
                     match base.as_str() {
                         Some(base) => {
                             let base_path = path.parent().unwrap_or(Path::new(".")).join(base);
-                            load_into(&base_path, config, sources, errors, visiting);
+                            load_into(&base_path, config, sources, errors, visits);
                         }
                         None => errors
                             .push(source.error(&format!("/extends/{index}"), "`extends` entries are paths (strings)")),
@@ -245,7 +269,7 @@ fn load_into(
             None => errors.push(source.error("/extends", "`extends` is a list of paths")),
         }
     }
-    visiting.pop();
+    visits.chain.pop();
     config.chain.push(shown);
     apply(&source, config, errors);
     sources.push(source);
@@ -404,7 +428,7 @@ pub(crate) fn plugin_paths(config: &Config, errors: &mut Vec<ConfigError>) -> Ve
         let located =
             |message: String| ConfigError { origin: entry.origin.clone(), column: entry.origin.column, message };
         if let Some(expected) = &entry.sha256 {
-            match std::fs::read(&entry.path) {
+            match crate::read::read_bounded(&entry.path, crate::read::PLUGIN_LIMIT) {
                 Ok(bytes) => {
                     let found = tenken_host::sha256_hex(&bytes);
                     if &found != expected {

@@ -42,7 +42,8 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
         None => find_component(&args.dir)?,
     };
     let fixtures = args.fixtures.clone().unwrap_or_else(|| args.dir.join("tests").join("fixtures"));
-    let bytes = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
+    let bytes = crate::read::read_bounded(&component, crate::read::PLUGIN_LIMIT)
+        .with_context(|| format!("cannot read {}", component.display()))?;
     let source = PluginSource { origin: component.display().to_string(), bytes: Cow::Owned(bytes), sha256: None };
     let report = run_fixtures(&args.runtime, &source, &fixtures)?;
     print!("{}", report.render());
@@ -246,7 +247,7 @@ fn run_case(plugins: &mut Plugins, fixtures: &Path, case: &Path) -> CaseResult {
     let mut settings = None;
     for file in case_files(case) {
         let display = normalized(&file.display().to_string());
-        let text = match std::fs::read(&file) {
+        let text = match crate::read::read_bounded(&file, tenken_formats::Limits::default().max_file_bytes) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(error) => {
                 result.errors.push(format!("{display}: cannot read: {error}"));

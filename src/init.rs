@@ -39,7 +39,9 @@ fn count_kinds(dir: &std::path::Path) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
     for file in files.iter().filter(|file| file.not_regular.is_none()) {
         let Some(format) = map.format(file) else { continue };
-        let Ok(bytes) = std::fs::read(&file.path) else { continue };
+        let Ok(bytes) = crate::read::read_bounded(&file.path, tenken_formats::Limits::default().max_file_bytes) else {
+            continue;
+        };
         let Ok(parsed) = tenken_formats::parse_file(
             &file.display,
             &bytes,

@@ -14,7 +14,8 @@ pub(crate) fn run(args: &InspectArgs) -> anyhow::Result<u8> {
     let Some(format) = kinds.format(&file) else {
         anyhow::bail!("{display} is not a config file tenken reads; map it with --kind GLOB=KIND");
     };
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {display}"))?;
+    let bytes = crate::read::read_bounded(&args.file, tenken_formats::Limits::default().max_file_bytes)
+        .with_context(|| format!("cannot read {display}"))?;
     let parsed =
         tenken_formats::parse_file(&display, &bytes, format, &tenken_formats::Limits::default(), &kinds.hints(&file))
             .map_err(|skip| anyhow::anyhow!("{display} is not parsed: {skip}"))?;

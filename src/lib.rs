@@ -18,6 +18,7 @@ mod kinds;
 mod locate;
 pub mod plugins;
 mod progress;
+mod read;
 mod redact;
 mod rule_docs;
 pub mod scaffold;

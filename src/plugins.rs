@@ -56,7 +56,7 @@ pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
         })
         .collect();
     for path in extra_plugin_files(&runtime.plugins, &mut failed) {
-        match std::fs::read(&path) {
+        match crate::read::read_bounded(&path, crate::read::PLUGIN_LIMIT) {
             Ok(bytes) => sources.push(PluginSource {
                 origin: path.display().to_string(),
                 bytes: Cow::Owned(bytes),

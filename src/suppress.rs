@@ -310,6 +310,68 @@ impl Exception {
     }
 }
 
+/// One file's exceptions, indexed by what they cover.
+#[derive(Default)]
+struct FileExceptions {
+    /// `tenken:ignore-file`: every finding of the file.
+    whole_file: Vec<usize>,
+    /// Annotations: findings in one document.
+    by_document: HashMap<u32, Vec<usize>>,
+    /// Comments: (first line, last line, exception), by first line and
+    /// then the widest first.
+    lines: Vec<(u32, u32, usize)>,
+    /// For each entry of `lines`, the nearest earlier entry still open
+    /// where it starts: its enclosing range, since comment ranges are the
+    /// lines of nodes, which nest.
+    enclosing: Vec<Option<usize>>,
+}
+
+impl FileExceptions {
+    fn add(&mut self, index: usize, coverage: &Coverage) {
+        match coverage {
+            Coverage::File => self.whole_file.push(index),
+            Coverage::Subtree { document, .. } => self.by_document.entry(*document).or_default().push(index),
+            Coverage::Lines { first, last } => self.lines.push((*first, *last, index)),
+        }
+    }
+
+    fn index_lines(&mut self) {
+        self.lines.sort_unstable_by_key(|&(first, last, index)| (first, std::cmp::Reverse(last), index));
+        let mut open: Vec<usize> = Vec::new();
+        self.enclosing = Vec::with_capacity(self.lines.len());
+        for (position, &(first, _, _)) in self.lines.iter().enumerate() {
+            while open.last().is_some_and(|&top| self.lines[top].1 < first) {
+                open.pop();
+            }
+            self.enclosing.push(open.last().copied());
+            open.push(position);
+        }
+    }
+
+    /// The exceptions that may cover `finding`, in the order they were
+    /// collected (the first that applies wins).
+    fn candidates(&self, finding: &Finding, into: &mut Vec<usize>) {
+        into.clear();
+        into.extend_from_slice(&self.whole_file);
+        if let Some(in_document) = self.by_document.get(&finding.document) {
+            into.extend_from_slice(in_document);
+        }
+        // Every range that covers the line encloses the last range that
+        // starts on or before it, so the walk is as long as the nesting is
+        // deep, however many ranges the file has.
+        let line = finding.location.line;
+        let mut next = self.lines.partition_point(|&(first, _, _)| first <= line).checked_sub(1);
+        while let Some(position) = next {
+            let (_, last, index) = self.lines[position];
+            if last >= line {
+                into.push(index);
+            }
+            next = self.enclosing[position];
+        }
+        into.sort_unstable();
+    }
+}
+
 /// Marks the findings that exceptions cover, notes lapsed exceptions on
 /// the findings they no longer cover, and returns findings about
 /// exceptions that are malformed or cover nothing. Files in `unreliable`
@@ -324,15 +386,21 @@ pub(crate) fn apply(
 ) -> Vec<Finding> {
     let mut meta = Vec::new();
     let mut used = vec![false; exceptions.len()];
-    // An exception only covers findings in its own file: look up the file's
-    // exceptions rather than testing every exception against every finding.
-    let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    // An exception only covers findings in its own file, and only those in
+    // its document or on its lines: look up the few that may cover a
+    // finding rather than test every exception of the file against it.
+    let mut by_path: HashMap<&str, FileExceptions> = HashMap::new();
     for (index, exception) in exceptions.iter().enumerate() {
-        by_path.entry(&exception.origin.path).or_default().push(index);
+        by_path.entry(&exception.origin.path).or_default().add(index, &exception.coverage);
     }
+    for file in by_path.values_mut() {
+        file.index_lines();
+    }
+    let mut candidates = Vec::new();
     for finding in findings.iter_mut() {
-        let Some(candidates) = by_path.get(&*finding.location.path) else { continue };
-        for &index in candidates {
+        let Some(file) = by_path.get(&*finding.location.path) else { continue };
+        file.candidates(finding, &mut candidates);
+        for &index in &candidates {
             let exception = &exceptions[index];
             if exception.invalid.is_some() || !exception.covers(finding) {
                 continue;
@@ -404,6 +472,33 @@ mod tests {
         assert!(parse_body("k8s-probes").3.unwrap().contains("no reason"));
         assert!(parse_body("-- why").3.unwrap().contains("names no rule"));
         assert!(parse_body("x until=2027-13-01 -- y").3.unwrap().contains("not a date"));
+    }
+
+    fn finding_at(document: u32, line: u32) -> Finding {
+        let location = Location { path: "a.yaml".into(), line, column: 1, end_line: line, end_column: 2 };
+        let mut finding = builtin::UNUSED_SUPPRESSION.finding("m", location);
+        finding.document = document;
+        finding
+    }
+
+    #[test]
+    fn candidates_are_the_ranges_around_the_line_and_the_document() {
+        let mut file = FileExceptions::default();
+        // 0: lines 1-100 (a list), 1..=3: items inside it, 4: one line,
+        // 5: an annotation in document 2, 6: the whole file.
+        for (index, (first, last)) in [(1, 100), (2, 10), (11, 20), (21, 30), (15, 15)].into_iter().enumerate() {
+            file.add(index, &Coverage::Lines { first, last });
+        }
+        file.add(5, &Coverage::Subtree { document: 2, pointer: String::new() });
+        file.add(6, &Coverage::File);
+        file.index_lines();
+        let mut found = Vec::new();
+        file.candidates(&finding_at(0, 15), &mut found);
+        assert_eq!(found, vec![0, 2, 4, 6]);
+        file.candidates(&finding_at(2, 25), &mut found);
+        assert_eq!(found, vec![0, 3, 5, 6]);
+        file.candidates(&finding_at(0, 101), &mut found);
+        assert_eq!(found, vec![6]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use common::{shared_cache, tenken_in};
 
@@ -132,4 +133,60 @@ fn every_hostile_file_gets_an_outcome_and_nothing_panics() {
         .find(|f| f["path"] == "crlf.yaml" && f["plugin"] == "k8s-resource-limits")
         .unwrap();
     assert_eq!((crlf["line"].as_u64(), crlf["column"].as_u64()), (Some(7), Some(7)));
+}
+
+/// `extends` graphs and plugin paths that would exhaust memory, time or the
+/// stack: each is refused with a clear error, quickly.
+#[test]
+fn hostile_configs_are_refused_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("pod.yaml"), b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+    let check = |config: &str| {
+        std::fs::write(root.join("tenken.toml"), config).unwrap();
+        let run = tenken_in(root, &shared_cache(), &["check", "pod.yaml"]);
+        assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+        run
+    };
+
+    #[cfg(unix)]
+    {
+        // A device and a FIFO are not read, so neither fills memory nor
+        // blocks the run.
+        let run = check("extends = [\"/dev/zero\"]\n");
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("cannot read the config: not a regular file"), "{}", run.stderr);
+        let fifo = root.join("fifo.toml");
+        assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let run = check("extends = [\"fifo.toml\"]\n");
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+        let run = check("[[plugins]]\npath = \"/dev/zero\"\n");
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("not a regular file") || run.stdout.contains("not a regular file"),
+            "{}",
+            run.stdout
+        );
+    }
+
+    // A diamond lattice 25 levels deep: each file extends the next level's
+    // two files, which is 2^25 paths but 50 files, each loaded once.
+    for level in 0..25 {
+        for side in ["a", "b"] {
+            let next =
+                if level == 24 { String::new() } else { format!("\"l{}a.toml\", \"l{}b.toml\"", level + 1, level + 1) };
+            std::fs::write(root.join(format!("l{level}{side}.toml")), format!("extends = [{next}]\n")).unwrap();
+        }
+    }
+    let run = check("extends = [\"l0a.toml\", \"l0b.toml\"]\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // A chain of 1,000 files stops at the depth limit.
+    for link in 0..1000 {
+        std::fs::write(root.join(format!("c{link}.toml")), format!("extends = [\"c{}.toml\"]\n", link + 1)).unwrap();
+    }
+    let run = check("extends = [\"c0.toml\"]\n");
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`extends` chains more than 32 files"), "{}", run.stderr);
 }

@@ -37,7 +37,8 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Deepest nesting of objects and arrays accepted.
     pub max_depth: usize,
-    /// Most tree nodes that YAML aliases may expand to in one document.
+    /// Most tree nodes that YAML aliases may expand to in one file, over
+    /// all of its documents.
     pub max_alias_expansion: usize,
 }
 

@@ -4,6 +4,8 @@
 //! type and label, Dockerfile instructions group into stages) build one of
 //! these instead of juggling two trees by hand.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::ParsedTree;
@@ -20,8 +22,44 @@ pub(crate) struct Node {
 #[derive(Debug, Clone)]
 enum Shape {
     Scalar(Value),
-    Object(Vec<Member>),
+    Object(Members),
     Array(Vec<Node>),
+}
+
+/// An object's members in order, found by key in constant time once there
+/// are more than a few: a hostile file may hold an object with 100,000
+/// keys, and a linear search per insert would make building it quadratic.
+#[derive(Debug, Clone, Default)]
+struct Members {
+    list: Vec<Member>,
+    /// Key → position in `list`, kept from [`Members::INDEXED_FROM`]
+    /// members on.
+    index: Option<HashMap<String, usize>>,
+}
+
+impl Members {
+    const INDEXED_FROM: usize = 16;
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.list.iter().position(|member| member.key == key),
+        }
+    }
+
+    /// Appends a member whose key is not present yet; returns its position.
+    fn push(&mut self, member: Member) -> usize {
+        let position = self.list.len();
+        if let Some(index) = &mut self.index {
+            index.insert(member.key.clone(), position);
+        }
+        self.list.push(member);
+        if self.index.is_none() && self.list.len() > Self::INDEXED_FROM {
+            let index = self.list.iter().enumerate().map(|(position, member)| (member.key.clone(), position));
+            self.index = Some(index.collect());
+        }
+        position
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -41,7 +79,7 @@ impl Node {
     }
 
     pub(crate) fn object(span: Span) -> Self {
-        Self { shape: Shape::Object(Vec::new()), span }
+        Self { shape: Shape::Object(Members::default()), span }
     }
 
     pub(crate) fn array(span: Span) -> Self {
@@ -62,7 +100,8 @@ impl Node {
             self.grow(key_span);
         }
         let Shape::Object(members) = &mut self.shape else { return false };
-        if let Some(existing) = members.iter_mut().find(|member| member.key == key) {
+        if let Some(position) = members.position(key) {
+            let existing = &mut members.list[position];
             existing.value = value;
             existing.key_span = key_span;
             return true;
@@ -91,18 +130,15 @@ impl Node {
             self.grow(key_span);
         }
         if !matches!(self.shape, Shape::Object(_)) {
-            self.shape = Shape::Object(Vec::new());
+            self.shape = Shape::Object(Members::default());
         }
         let Shape::Object(members) = &mut self.shape else { unreachable!("just made an object") };
-        let position = match members.iter().position(|member| member.key == key) {
+        let position = match members.position(key) {
             Some(position) => position,
-            None => {
-                members.push(Member { key: key.to_owned(), key_span, value: make() });
-                members.len() - 1
-            }
+            None => members.push(Member { key: key.to_owned(), key_span, value: make() }),
         };
         let wanted = make();
-        let member = &mut members[position];
+        let member = &mut members.list[position];
         if std::mem::discriminant(&member.value.shape) != std::mem::discriminant(&wanted.shape) {
             member.value = wanted;
         }
@@ -112,7 +148,7 @@ impl Node {
     /// Whether this is an object or array with no members.
     pub(crate) fn is_empty_container(&self) -> bool {
         match &self.shape {
-            Shape::Object(members) => members.is_empty(),
+            Shape::Object(members) => members.list.is_empty(),
             Shape::Array(items) => items.is_empty(),
             Shape::Scalar(_) => false,
         }
@@ -143,8 +179,8 @@ impl Node {
             }
             Shape::Object(members) => {
                 let mut map = Map::new();
-                let mut children = Vec::with_capacity(members.len());
-                for member in members {
+                let mut children = Vec::with_capacity(members.list.len());
+                for member in members.list {
                     let (value, span) = member.value.split(member.key_span);
                     map.insert(member.key, value);
                     children.push(span);
@@ -203,6 +239,22 @@ mod tests {
         let resolved = crate::span::resolve_pointer(&parsed.tree, &parsed.spans, "/resource/aws_s3_bucket/logs");
         assert_eq!(resolved.span, Span::new(30, 40));
         assert_eq!(parsed.spans.value, Span::new(0, 40));
+    }
+
+    #[test]
+    fn large_objects_keep_order_and_replace_in_place() {
+        let mut node = Node::object(Span::default());
+        for key in 0..1000 {
+            node.insert(&key.to_string(), None, Node::scalar(Value::from(key), Span::default()));
+        }
+        assert!(node.insert("7", None, Node::scalar(Value::from("seven"), Span::default())));
+        node.entry("1000", None, || Node::array(Span::default())).push(Node::string("x", Span::default()));
+        let tree = node.into_tree().tree;
+        let object = tree.as_object().unwrap();
+        assert_eq!(object.len(), 1001);
+        assert_eq!(object.keys().take(3).collect::<Vec<_>>(), ["0", "1", "2"]);
+        assert_eq!(tree["7"], "seven");
+        assert_eq!(tree["1000"], serde_json::json!(["x"]));
     }
 
     #[test]

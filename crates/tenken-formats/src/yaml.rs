@@ -34,10 +34,14 @@ pub(crate) fn parse(source: &str, lines: &LineIndex, limits: &Limits) -> YamlStr
     let mut reparse_budget = source.len().saturating_mul(REPARSE_BUDGET_FACTOR).max(REPARSE_BUDGET_MIN);
     let mut start = 0;
     let mut document_index = 0;
+    // Alias expansion over every document of the file.
+    let mut expanded_nodes = 0;
     loop {
         let mut builder = Builder::new(text.text(), start, text.lines(lines), limits);
         builder.document_index = document_index;
+        builder.expanded_nodes = expanded_nodes;
         let failure = builder.run();
+        expanded_nodes = builder.expanded_nodes;
         stream.documents.append(&mut builder.documents);
         let Some(failure) = failure else {
             stream.diagnostics.append(&mut builder.diagnostics);
@@ -128,6 +132,9 @@ enum Frame {
         pending_key: Option<(String, Span)>,
         /// Mappings given through `<<`, applied when the mapping ends.
         merges: Vec<(Value, SpanNode)>,
+        /// Key → position among `spans`, made at the first duplicate key,
+        /// so that a mapping of many repeated keys is not quadratic.
+        positions: Option<HashMap<String, usize>>,
     },
 }
 
@@ -270,8 +277,9 @@ impl<'a> Builder<'a> {
                 self.diagnostics_before_document = self.diagnostics.len();
                 self.in_document = true;
                 self.document_has_root = false;
+                // Anchors are per document; the alias budget is per file,
+                // so that many documents cannot each expand to just under it.
                 self.anchors.clear();
-                self.expanded_nodes = 0;
             }
             Event::DocumentEnd => {
                 self.in_document = false;
@@ -302,7 +310,7 @@ impl<'a> Builder<'a> {
                 if self.expanded_nodes > self.limits.max_alias_expansion {
                     return Err(Diagnostic::error(
                         format!(
-                            "YAML aliases expand to more than {} nodes; refusing a possible alias bomb",
+                            "YAML aliases expand to more than {} nodes in this file; refusing a possible alias bomb",
                             self.limits.max_alias_expansion
                         ),
                         Some(span),
@@ -331,6 +339,7 @@ impl<'a> Builder<'a> {
                     anchor,
                     pending_key: None,
                     merges: Vec::new(),
+                    positions: None,
                 });
             }
             Event::SequenceEnd => {
@@ -387,33 +396,42 @@ impl<'a> Builder<'a> {
                 items.push(value);
                 children.push(spans);
             }
-            Some(Frame::Mapping { map, spans: children, pending_key, merges, .. }) => match pending_key.take() {
-                None => {
-                    let key = match (key_text, &value) {
-                        (Some(text), Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null) => text,
-                        _ => value.to_string(),
-                    };
-                    *pending_key = Some((key, spans.value));
-                }
-                Some((key, key_span)) => {
-                    spans.key = Some(key_span);
-                    if key == "<<" {
-                        merges.push((value, spans));
-                        return Ok(());
+            Some(Frame::Mapping { map, spans: children, pending_key, merges, positions, .. }) => {
+                match pending_key.take() {
+                    None => {
+                        let key = match (key_text, &value) {
+                            (Some(text), Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null) => text,
+                            _ => value.to_string(),
+                        };
+                        *pending_key = Some((key, spans.value));
                     }
-                    if let Some(position) = map.keys().position(|existing| *existing == key) {
-                        self.diagnostics.push(Diagnostic::warning(
-                            format!("duplicate key `{key}`: the later value wins, as in most YAML tools"),
-                            Some(key_span),
-                        ));
-                        map.insert(key, value);
-                        children[position] = spans;
-                    } else {
-                        map.insert(key, value);
-                        children.push(spans);
+                    Some((key, key_span)) => {
+                        spans.key = Some(key_span);
+                        if key == "<<" {
+                            merges.push((value, spans));
+                            return Ok(());
+                        }
+                        if map.contains_key(&key) {
+                            let positions = positions.get_or_insert_with(|| {
+                                map.keys().enumerate().map(|(position, key)| (key.clone(), position)).collect()
+                            });
+                            let position = positions.get(&key).copied().unwrap_or_default();
+                            self.diagnostics.push(Diagnostic::warning(
+                                format!("duplicate key `{key}`: the later value wins, as in most YAML tools"),
+                                Some(key_span),
+                            ));
+                            map.insert(key, value);
+                            children[position] = spans;
+                        } else {
+                            if let Some(positions) = positions {
+                                positions.insert(key.clone(), children.len());
+                            }
+                            map.insert(key, value);
+                            children.push(spans);
+                        }
                     }
                 }
-            },
+            }
         }
         Ok(())
     }
@@ -697,6 +715,27 @@ mod tests {
         let stream = parse_str(&source);
         assert!(stream.documents.is_empty());
         assert!(stream.diagnostics[0].message.contains("alias bomb"), "{:?}", stream.diagnostics);
+    }
+
+    #[test]
+    fn the_alias_budget_is_per_file_not_per_document() {
+        // Each document expands to 1,000 nodes: under the limit alone, over
+        // it together.
+        let document = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+        let source = vec![document; 200].join("---\n");
+        let stream = parse_str(&source);
+        assert!(stream.documents.len() < 200, "{} documents", stream.documents.len());
+        assert!(stream.diagnostics[0].message.contains("in this file"), "{:?}", stream.diagnostics);
+    }
+
+    #[test]
+    fn many_repeated_keys_are_warnings_in_linear_time() {
+        let mut source: String = (0..20_000).map(|key| format!("k{key}: 1\n")).collect();
+        source.push_str(&"k19999: 2\n".repeat(20_000));
+        let stream = parse_str(&source);
+        assert_eq!(stream.documents[0].1.tree.as_object().unwrap().len(), 20_000);
+        assert_eq!(stream.documents[0].1.tree["k19999"], 2);
+        assert_eq!(stream.diagnostics.len(), 20_000);
     }
 
     #[test]

@@ -1,0 +1,82 @@
+//! Reading a file with a bound, for every file tenken opens: inputs,
+//! tenken.toml and what it extends, plugins, baselines.
+//!
+//! The file's metadata is checked first, before it is opened: a FIFO or a
+//! device (`/dev/zero`) is refused rather than read forever, and a file
+//! over its limit is refused without reading a byte. The read itself stops
+//! just past the limit, so a file that grows in between costs no more.
+
+use std::io::Read as _;
+use std::path::Path;
+
+/// The most bytes read from a `tenken.toml`, a file it extends, or a
+/// baseline. Real ones are a few kilobytes; a baseline of 100,000
+/// findings is about 20 MB.
+pub(crate) const CONFIG_LIMIT: u64 = 1 << 20;
+pub(crate) const BASELINE_LIMIT: u64 = 64 << 20;
+/// The most bytes read from a plugin component. The bundled ones are
+/// about 100 KB; a Python plugin built with componentize-py is about 40 MB.
+pub(crate) const PLUGIN_LIMIT: u64 = 128 << 20;
+
+/// Why [`read_bounded`] returned no bytes.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    /// Larger than the limit: by its metadata, before reading, or by what
+    /// reading found when the file grew in between.
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// A directory, FIFO, socket or device.
+    NotRegular,
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadFailure::TooLarge { size, limit } => write!(f, "file is {size} bytes, over the {limit}-byte limit"),
+            ReadFailure::NotRegular => f.write_str("not a regular file"),
+            ReadFailure::Io(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReadFailure {}
+
+/// Reads a regular file of at most `limit` bytes. A symbolic link is
+/// followed to its target, which must be a regular file too.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    let metadata = std::fs::metadata(path).map_err(ReadFailure::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadFailure::NotRegular);
+    }
+    if metadata.len() > limit {
+        return Err(ReadFailure::TooLarge { size: metadata.len(), limit });
+    }
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(ReadFailure::TooLarge { size: read, limit });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_and_special_files_are_refused_before_reading() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("a.yaml");
+        std::fs::write(&file, b"0123456789").expect("writable");
+        assert_eq!(read_bounded(&file, 10).expect("within the limit"), b"0123456789");
+        assert!(matches!(read_bounded(&file, 9), Err(ReadFailure::TooLarge { size: 10, limit: 9 })));
+        assert!(matches!(read_bounded(dir.path(), 10), Err(ReadFailure::NotRegular)));
+        #[cfg(unix)]
+        assert!(matches!(read_bounded(Path::new("/dev/zero"), 10), Err(ReadFailure::NotRegular)));
+    }
+}
