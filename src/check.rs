@@ -172,7 +172,7 @@ pub(crate) fn report_config_errors(errors: &[config::ConfigError]) -> u8 {
     let mut errors = errors.to_vec();
     errors.sort_by(|a, b| (&a.origin.file, a.origin.line, a.column).cmp(&(&b.origin.file, b.origin.line, b.column)));
     for error in &errors {
-        eprintln!("tenken: error: {error}");
+        eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&error.to_string()));
     }
     eprintln!(
         "tenken: {} configuration error{}; nothing was checked",
@@ -472,7 +472,7 @@ pub(crate) fn check_paths(
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
         for line in plugins.load_log.iter().chain(&log) {
-            let _ = writeln!(err, "tenken: {line}");
+            let _ = writeln!(err, "tenken: {}", tenken_report::untrusted::one_line(line));
         }
     }
     report
@@ -586,6 +586,43 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
     (result, Some(OpenFile { parsed, trees, format: format.as_str() }))
 }
 
+/// [`open_file`], with a panic (a bug in a parser, met on one file) turned
+/// into an error on that file, so that every other file is still checked.
+fn open_file_isolated(
+    file: &InputFile,
+    kinds: &KindMap,
+    limits: &Limits,
+    locator: &Locator,
+) -> (FileResult, Option<OpenFile>) {
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_file(file, kinds, limits, locator)));
+    opened.unwrap_or_else(|panic| {
+        let mut result = FileResult::default();
+        result.errors.push(problem(
+            ProblemKind::Parse,
+            &file.display,
+            None,
+            None,
+            format!("internal error while reading this file: {}; this is a bug in tenken", panic_message(&*panic)),
+        ));
+        result.outcome = Some(FileOutcome {
+            path: file.display.clone(),
+            status: FileStatus::Error,
+            format: None,
+            documents: vec![],
+        });
+        (result, None)
+    })
+}
+
+/// The text a panic was raised with.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
+}
+
 /// The reason given for files whose name marks no config format.
 const NOT_A_CONFIG: &str = "not a config file";
 
@@ -630,7 +667,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn check(&self, files: &[InputFile]) -> Vec<FileResult> {
         let mut opened: Vec<(FileResult, Option<OpenFile>)> =
-            files.iter().map(|file| open_file(file, self.kinds, self.limits, self.locator)).collect();
+            files.iter().map(|file| open_file_isolated(file, self.kinds, self.limits, self.locator)).collect();
         // Every (plugin, call) of the batch, planned, then made in parallel:
         // for a one-file pre-commit run that links and runs a dozen plugins
         // on every core rather than one after the other. Outcomes are
@@ -660,7 +697,23 @@ impl Batch<'_> {
             planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call, &opened)).collect();
         for ((plugin, _), outcomes) in planned.iter().zip(outcomes) {
             for outcome in outcomes {
-                apply_call_outcome(self.locator, plugin, outcome, &mut opened);
+                // Locating resolves the plugin's pointers in the file: a
+                // panic there (a bug) loses this call's findings, reported
+                // on its file, not the run.
+                let first = outcome.call[0].0;
+                let located = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    apply_call_outcome(self.locator, plugin, outcome, &mut opened);
+                }));
+                if let Err(panic) = located {
+                    let path = path_of(&opened, first);
+                    let message = format!(
+                        "internal error while locating this plugin's findings: {}; this is a bug in tenken",
+                        panic_message(&*panic)
+                    );
+                    let mut error = problem(ProblemKind::Plugin, &path, None, None, message);
+                    error.plugin = Some(plugin.info.id.clone());
+                    opened[first].0.errors.push(error);
+                }
             }
         }
         let retained = retain(

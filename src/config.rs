@@ -499,7 +499,7 @@ pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
     let (config, _, errors) = load(&path);
     if !errors.is_empty() {
         for error in &errors {
-            eprintln!("tenken: error: {error}");
+            eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&error.to_string()));
         }
         return Ok(2);
     }

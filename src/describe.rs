@@ -52,7 +52,7 @@ pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
         }
     }
     for (origin, message) in &plugins.failed {
-        eprintln!("tenken: error: plugin {origin} {message}");
+        eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("plugin {origin} {message}")));
     }
     print!("{out}");
     Ok(if plugins.failed.is_empty() { 0 } else { 2 })

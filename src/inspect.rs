@@ -34,7 +34,7 @@ pub(crate) fn run(args: &InspectArgs) -> anyhow::Result<u8> {
         .collect();
     println!("{}", serde_json::to_string_pretty(&documents)?);
     for diagnostic in &parsed.diagnostics {
-        eprintln!("tenken: {}: {}", display, diagnostic.message);
+        eprintln!("tenken: {}", tenken_report::untrusted::one_line(&format!("{display}: {}", diagnostic.message)));
     }
     Ok(if parsed.diagnostics.iter().any(|d| d.level == tenken_formats::DiagnosticLevel::Error) { 2 } else { 0 })
 }

@@ -9,12 +9,14 @@ fn main() -> ExitCode {
     // A panic is a bug in tenken, never in the user's files; report it as an
     // internal error with exit code 2 rather than let it pass as a verdict.
     std::panic::set_hook(Box::new(|info| {
+        let info = tenken_report::untrusted::one_line(&info.to_string()).into_owned();
         eprintln!("tenken: internal error: {info}\nThis is a bug in tenken; please report it.");
     }));
     match std::panic::catch_unwind(|| tenken::run(&cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) => {
-            eprintln!("tenken: error: {error:#}");
+            // The error may quote file names, config text or plugin output.
+            eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("{error:#}")));
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(2),

@@ -17,7 +17,7 @@ pub(crate) fn run(args: &PluginDocsArgs) -> anyhow::Result<u8> {
     let plugins = plugins::load(&args.runtime)?;
     if !plugins.failed.is_empty() {
         for (origin, message) in &plugins.failed {
-            eprintln!("tenken: error: plugin {origin} {message}");
+            eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("plugin {origin} {message}")));
         }
         return Ok(2);
     }

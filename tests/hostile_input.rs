@@ -190,3 +190,33 @@ fn hostile_configs_are_refused_not_followed() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`extends` chains more than 32 files"), "{}", run.stderr);
 }
+
+/// File names and config text reach the terminal and CI logs escaped: no
+/// control character gets through, and no line begins like a workflow
+/// command (`::error ...`) that a CI runner would execute.
+#[test]
+fn untrusted_text_cannot_inject_terminal_or_ci_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    std::fs::write(
+        dir.path().join("x\n::error file=README.md::Injected\ny.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"p\u{1b}[2J\"}\nspec:\n  containers:\n  - name: c\n    image: i:1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("::warning::boom.yaml"), "a: [1 \u{1b}[31m\n").unwrap();
+    for format in ["text", "concise", "github"] {
+        let run = tenken_in(dir.path(), &shared_cache(), &["check", "--no-config", ".", "--format", format, "-v"]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        for line in run.stdout.lines().chain(run.stderr.lines()) {
+            assert!(!line.contains('\u{1b}'), "{format}: raw escape in {line:?}");
+            let command = line.trim_start().starts_with("::") || line.trim_start().starts_with("##[");
+            // GitHub output is made of commands, but only tenken's own.
+            let ours = format == "github"
+                && (line.starts_with("::error file=")
+                    || line.starts_with("::warning file=")
+                    || line.starts_with("::notice "));
+            assert!(!command || ours, "{format}: {line:?}");
+            assert!(!line.starts_with("::error file=README.md"), "{format}: {line:?}");
+        }
+    }
+}

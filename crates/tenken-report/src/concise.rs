@@ -1,7 +1,7 @@
 //! One line per finding or error, `path:line:col: severity rule message`,
 //! for grep, editors and quick scans.
 
-use crate::{RenderOptions, Report};
+use crate::{RenderOptions, Report, untrusted};
 
 /// Writes findings, then errors, then warnings, then the skipped files and
 /// the summary.
@@ -11,12 +11,12 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
         writeln!(
             out,
             "{}:{}:{}: {} {} {}",
-            at.path,
+            untrusted::path(&at.path),
             at.line,
             at.column,
             finding.severity,
-            finding.rule.id,
-            one_line(&finding.message)
+            untrusted::one_line(&finding.rule.id),
+            untrusted::one_line(first_line(&finding.message))
         )?;
     }
     for (label, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
@@ -26,7 +26,13 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
                 (Some(line), None) => format!(":{line}"),
                 _ => String::new(),
             };
-            writeln!(out, "{}{position}: {label} {}", problem.path, one_line(&problem.full_message()))?;
+            let message = problem.full_message();
+            writeln!(
+                out,
+                "{}{position}: {label} {}",
+                untrusted::path(&problem.path),
+                untrusted::one_line(first_line(&message))
+            )?;
         }
     }
     for line in crate::text::skipped(report, options.each_skipped_file) {
@@ -36,6 +42,6 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
 }
 
 /// The first line of a message: one finding must stay one line.
-fn one_line(message: &str) -> &str {
+fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or_default()
 }

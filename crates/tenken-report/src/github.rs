@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{Report, Severity};
+use crate::{Report, Severity, untrusted};
 
 /// Writes one `::error`/`::warning`/`::notice` command per finding and
 /// error, a notice per reason files were skipped for, then the summary as
@@ -58,9 +58,11 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
-/// Escapes a command's message.
+/// Escapes a command's message. Line breaks are the runner's to encode;
+/// other control characters would reach the log as they are, so they are
+/// escaped first (see [`crate::untrusted`]).
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    untrusted::keep_line_breaks(text).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a command property's value.
@@ -77,5 +79,6 @@ mod tests {
         let message = "100% sure: a, b\r\nnext";
         assert_eq!(escape_data(message), "100%25 sure: a, b%0D%0Anext");
         assert_eq!(escape_property(message), "100%25 sure%3A a%2C b%0D%0Anext");
+        assert_eq!(escape_data("red \u{1b}[31m"), "red \\u{1b}[31m");
     }
 }

@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod text;
+pub mod untrusted;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use crate::{Excerpt, FileStatus, Finding, Problem, RenderOptions, Report, Severity};
+use crate::{Excerpt, FileStatus, Finding, Problem, RenderOptions, Report, Severity, untrusted};
 
 /// Writes findings, errors and the summary, one diagnostic at a time.
 pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -34,7 +34,7 @@ pub fn skipped(report: &Report, each_file: bool) -> Vec<String> {
             FileStatus::Skipped { reason } => Some((&file.path, reason)),
             _ => None,
         });
-        return skipped.map(|(path, reason)| format!("{path}: skipped: {reason}")).collect();
+        return skipped.map(|(path, reason)| format!("{}: skipped: {reason}", untrusted::path(path))).collect();
     }
     report
         .skipped_by_reason()
@@ -53,25 +53,32 @@ fn level_of(severity: Severity) -> Level<'static> {
 }
 
 /// The excerpt's lines with the highlight underlined, every line shown.
+/// The source is the user's file, so it is escaped like any untrusted text.
 fn code_frame<'a>(excerpt: &'a Excerpt, path: &'a str) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
-    Snippet::source(&excerpt.text)
+    let (text, highlight) = untrusted::code_frame(&excerpt.text, excerpt.highlight.clone());
+    Snippet::source(text)
         .line_start(excerpt.first_line as usize)
-        .path(path)
+        .path(untrusted::one_line(path))
         .fold(false)
-        .annotation(AnnotationKind::Primary.span(excerpt.highlight.clone()))
+        .annotation(AnnotationKind::Primary.span(highlight))
 }
 
 fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
     let location = &finding.location;
-    let title = level_of(finding.severity).primary_title(&*finding.message).id(&*finding.rule.id);
+    let title = level_of(finding.severity)
+        .primary_title(untrusted::one_line(&finding.message))
+        .id(untrusted::one_line(&finding.rule.id));
     let group = match &finding.excerpt {
         Some(excerpt) => title.element(code_frame(excerpt, &location.path)),
-        None => title.element(annotate_snippets::Origin::path(&*location.path).line(location.line as usize)),
+        None => title
+            .element(annotate_snippets::Origin::path(untrusted::one_line(&location.path)).line(location.line as usize)),
     };
-    let help = Level::HELP.secondary_title(format!("{}; see `tenken explain {}`", finding.rule.title, finding.rule.id));
+    let help = Level::HELP.secondary_title(
+        untrusted::one_line(&format!("{}; see `tenken explain {}`", finding.rule.title, finding.rule.id)).into_owned(),
+    );
     let mut groups = vec![group];
     if let Some(note) = &finding.note {
-        groups.push(Group::with_title(Level::NOTE.secondary_title(&**note)));
+        groups.push(Group::with_title(Level::NOTE.secondary_title(untrusted::one_line(note))));
     }
     groups.push(Group::with_title(help));
     groups
@@ -82,12 +89,11 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
 fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<'a>> {
     let full = problem.full_message();
     let (first, rest) = full.split_once('\n').unwrap_or((&full, ""));
-    let message = first.to_owned();
-    let title = level.primary_title(message);
+    let title = level.primary_title(untrusted::one_line(first).into_owned());
     let first = match &problem.excerpt {
         Some(excerpt) => title.element(code_frame(excerpt, &problem.path)),
         None => {
-            let mut origin = annotate_snippets::Origin::path(&problem.path);
+            let mut origin = annotate_snippets::Origin::path(untrusted::one_line(&problem.path));
             if let Some(line) = problem.line {
                 origin = origin.line(line as usize);
                 if let Some(column) = problem.column {
@@ -98,9 +104,11 @@ fn problem_report<'a>(level: Level<'static>, problem: &'a Problem) -> Vec<Group<
         }
     };
     let mut groups = vec![first];
+    // Further lines (a crashed plugin's stderr) each stay a line of their
+    // own, escaped, and none can begin like a CI command.
     let detail: Vec<&str> = rest.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
     if !detail.is_empty() {
-        groups.push(Group::with_title(Level::NOTE.secondary_title(detail.join("\n"))));
+        groups.push(Group::with_title(Level::NOTE.secondary_title(untrusted::lines(&detail.join("\n")))));
     }
     groups
 }
