@@ -1,6 +1,6 @@
 //! `tenken check`: discover → parse once → run plugins → resolve → report.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -212,6 +212,10 @@ struct FileResult {
     /// Part of the file did not parse (a finding says where), so not all
     /// of it was checked.
     incomplete: bool,
+    /// Plugins that were switched off, after too many calls ran out of
+    /// time or memory, before they checked this file. Reported once per
+    /// plugin for the run, with the number of files.
+    not_checked_by: Vec<String>,
     /// The exceptions written in the file.
     exceptions: Vec<suppress::Exception>,
     log: Vec<String>,
@@ -403,12 +407,32 @@ pub(crate) fn check_paths(
     }
     let mut log = Vec::new();
     let mut exceptions = Vec::new();
+    let mut not_checked_by: BTreeMap<String, usize> = BTreeMap::new();
     for result in results {
+        for plugin in result.not_checked_by {
+            *not_checked_by.entry(plugin).or_default() += 1;
+        }
         exceptions.extend(result.exceptions);
         report.errors.extend(result.errors);
         report.warnings.extend(result.warnings);
         report.files.extend(result.outcome);
         log.extend(result.log);
+    }
+    for (plugin, files) in not_checked_by {
+        let mut error = problem(
+            ProblemKind::Plugin,
+            &plugin,
+            None,
+            None,
+            format!(
+                "plugin {plugin} was switched off after {} calls ran out of time or memory; it did not check {files} \
+                 {}",
+                tenken_host::EXHAUSTED_CALLS_BEFORE_DISABLING,
+                if files == 1 { "file" } else { "files" }
+            ),
+        );
+        error.plugin = Some(plugin);
+        report.errors.push(error);
     }
     report.plugins = plugins
         .loaded
@@ -842,6 +866,15 @@ fn apply_call_outcome(
                 let (result, open) = &mut opened[file];
                 if let Some(open) = open {
                     result.findings.push(locator.finding(plugin, &open.parsed, &open.parsed.documents[document], raw));
+                }
+            }
+        }
+        Err(PluginError::Disabled { .. }) => {
+            for (file, _) in call {
+                let result = &mut opened[*file].0;
+                if !result.not_checked_by.contains(&plugin.info.id) {
+                    result.not_checked_by.push(plugin.info.id.clone());
+                    result.incomplete = true;
                 }
             }
         }

@@ -220,3 +220,51 @@ fn untrusted_text_cannot_inject_terminal_or_ci_commands() {
         }
     }
 }
+
+/// A plugin that loops on every file costs its deadline a few times, not
+/// once per file: after three calls run out of time it is switched off for
+/// the rest of the run, reported once with the number of files it missed.
+#[test]
+fn a_plugin_that_keeps_timing_out_is_switched_off_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in 0..40 {
+        std::fs::write(
+            dir.path().join(format!("cm{file:02}.yaml")),
+            format!("kind: ConfigMap\nmetadata: {{name: c{file}}}\n"),
+        )
+        .unwrap();
+    }
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &[
+            "check",
+            "--no-config",
+            ".",
+            "--format",
+            "json",
+            "--plugin",
+            tenken_test_guests::HOSTILE,
+            "--plugin-settings",
+            r#"hostile={"mode":"loop"}"#,
+            "--plugin-timeout",
+            "50",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|error| error["plugin"] == "hostile")
+        .map(|error| error["message"].as_str().unwrap())
+        .collect();
+    let deadlines = errors.iter().filter(|message| message.contains("deadline")).count();
+    assert!(deadlines <= 3, "{errors:#?}");
+    let switched_off: Vec<&&str> = errors.iter().filter(|message| message.contains("switched off")).collect();
+    assert_eq!(switched_off.len(), 1, "{errors:#?}");
+    assert!(switched_off[0].contains(&format!("it did not check {} files", 40 - deadlines)), "{errors:#?}");
+    // The bundled plugins still checked every file.
+    assert_eq!(report["summary"]["files_errored"], 40);
+}

@@ -25,7 +25,10 @@ use wasmtime::component::Linker;
 
 pub use cache::CacheOutcome;
 pub use contract::CONTRACT_VERSION;
-pub use plugin::{CheckOutput, DocumentInput, LoadedPlugin, PluginInfo, RawFinding, RuleInfo, Scope};
+pub use plugin::{
+    CheckOutput, DocumentInput, EXHAUSTED_CALLS_BEFORE_DISABLING, LoadedPlugin, MAX_FINDINGS_PER_DOCUMENT,
+    MAX_MESSAGE_BYTES, MAX_RULES, MAX_TITLE_BYTES, PluginInfo, RawFinding, RuleInfo, Scope,
+};
 pub use sandbox::SandboxLimits;
 
 use engine::EpochTicker;
@@ -115,6 +118,13 @@ pub enum PluginError {
     /// be compiled or linked when it was first needed.
     #[error("could not be loaded: {0}")]
     Load(String),
+    /// The plugin was switched off for the rest of the run, because calls
+    /// kept running out of time or memory.
+    #[error("was not called: it was switched off after {exhausted} calls ran out of time or memory")]
+    Disabled {
+        /// How many calls ran out.
+        exhausted: usize,
+    },
 }
 
 fn stderr_suffix(stderr: &str) -> String {

@@ -1,6 +1,7 @@
 //! A loaded plugin: its validated info, its settings, and calls into it.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tenken_report::{Category, Severity};
@@ -134,7 +135,31 @@ pub struct LoadedPlugin {
     shared: Arc<Shared>,
     /// The linked component, or why linking failed.
     pre: Arc<OnceLock<Result<PluginPre<HostState>, String>>>,
+    /// Calls in this run that ran out of time or memory. From
+    /// [`EXHAUSTED_CALLS_BEFORE_DISABLING`] on, the plugin is not called
+    /// again: a plugin that loops on every file would otherwise cost its
+    /// whole deadline once per file.
+    exhausted: Arc<AtomicUsize>,
 }
+
+/// How many calls may run out of time or memory before a plugin is
+/// switched off for the rest of the run.
+pub const EXHAUSTED_CALLS_BEFORE_DISABLING: usize = 3;
+
+/// The most findings a call may return for each of its documents; a
+/// plugin over it is broken, and its findings would only flood the report.
+pub const MAX_FINDINGS_PER_DOCUMENT: usize = 1_000;
+
+/// The longest message a finding may carry, in bytes; a longer one is
+/// cut there, and says so.
+pub const MAX_MESSAGE_BYTES: usize = 2_000;
+
+/// The longest title, summary or rule title a plugin may declare, in
+/// bytes: every finding repeats its rule's title in some formats.
+pub const MAX_TITLE_BYTES: usize = 300;
+
+/// The most rules a plugin may declare.
+pub const MAX_RULES: usize = 500;
 
 impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,6 +220,7 @@ impl LoadedPlugin {
             bytes: source.bytes.clone(),
             shared: Arc::clone(shared),
             pre: Arc::new(pre),
+            exhausted: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -223,11 +249,26 @@ impl LoadedPlugin {
 
     /// Checks `documents` in a fresh sandbox.
     pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
+        let exhausted = self.exhausted.load(Ordering::Relaxed);
+        if exhausted >= EXHAUSTED_CALLS_BEFORE_DISABLING {
+            return Err(PluginError::Disabled { exhausted });
+        }
         let request = self.request(documents);
         let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         let result =
             self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
+        if matches!(result, Err(PluginError::Deadline { .. } | PluginError::MemoryLimit { .. })) {
+            self.exhausted.fetch_add(1, Ordering::Relaxed);
+        }
         let findings = result?.map_err(PluginError::Rejected)?;
+        let most = MAX_FINDINGS_PER_DOCUMENT.saturating_mul(documents.len().max(1));
+        if findings.len() > most {
+            return Err(PluginError::Malformed(format!(
+                "returned {} findings for {} documents, over the limit of {MAX_FINDINGS_PER_DOCUMENT} a document",
+                findings.len(),
+                documents.len()
+            )));
+        }
         let findings = findings
             .into_iter()
             .map(|finding| self.validate_finding(finding, documents.len()))
@@ -294,7 +335,8 @@ impl LoadedPlugin {
                 finding.rule, finding.pointer
             )));
         }
-        Ok(RawFinding { rule: finding.rule, message: finding.message, document, pointer: finding.pointer })
+        let message = bounded_message(finding.message);
+        Ok(RawFinding { rule: finding.rule, message, document, pointer: finding.pointer })
     }
 
     fn call<R>(
@@ -356,10 +398,36 @@ fn is_kebab_case(id: &str) -> bool {
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
+/// A finding's message, cut at [`MAX_MESSAGE_BYTES`] with a note saying
+/// how long it was, never silently.
+fn bounded_message(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut cut = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… [cut by tenken: the plugin's message was {} bytes]", &message[..cut], message.len())
+}
+
 fn validate_info(info: bindings::PluginInfo) -> Result<PluginInfo, LoadError> {
     let invalid = |reason: String| LoadError::InvalidInfo { plugin: info.id.clone(), reason };
-    if !is_kebab_case(&info.id) {
+    if !is_kebab_case(&info.id) || info.id.len() > MAX_TITLE_BYTES {
         return Err(invalid(format!("plugin id `{}` is not kebab-case", info.id)));
+    }
+    if info.rules.len() > MAX_RULES {
+        return Err(invalid(format!(
+            "the plugin declares {} rules; at most {MAX_RULES} are accepted",
+            info.rules.len()
+        )));
+    }
+    let too_long = [&info.title, &info.summary].into_iter().chain(info.rules.iter().map(|rule| &rule.title));
+    if let Some(title) = too_long.into_iter().find(|title| title.len() > MAX_TITLE_BYTES) {
+        return Err(invalid(format!(
+            "a title or summary is {} bytes long; at most {MAX_TITLE_BYTES} are accepted",
+            title.len()
+        )));
     }
     if info.kinds.is_empty() {
         return Err(invalid("the plugin declares no document kinds".to_owned()));
@@ -431,6 +499,17 @@ fn category(category: bindings::Category) -> Category {
 #[cfg(test)]
 mod tests {
     use super::is_kebab_case;
+
+    #[test]
+    fn long_messages_are_cut_and_say_so() {
+        assert_eq!(super::bounded_message("short".to_owned()), "short");
+        let long = "é".repeat(super::MAX_MESSAGE_BYTES);
+        let cut = super::bounded_message(long);
+        assert!(cut.len() < super::MAX_MESSAGE_BYTES + 100, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("[cut by tenken: the plugin's message was {} bytes]", 2 * super::MAX_MESSAGE_BYTES))
+        );
+    }
 
     #[test]
     fn kebab_case_ids() {
