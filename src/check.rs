@@ -495,7 +495,8 @@ pub(crate) fn check_paths(
     if verbose {
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
-        for line in plugins.load_log.iter().chain(&log) {
+        let cache_notes = plugins.loaded.first().map(LoadedPlugin::cache_notes).unwrap_or_default();
+        for line in plugins.load_log.iter().chain(&cache_notes).chain(&log) {
             let _ = writeln!(err, "tenken: {}", tenken_report::untrusted::one_line(line));
         }
     }

@@ -224,6 +224,12 @@ impl LoadedPlugin {
         }
     }
 
+    /// What the compile cache found damaged and compiled again so far in
+    /// this run (shared by every plugin of a host), for `-v`.
+    pub fn cache_notes(&self) -> Vec<String> {
+        self.shared.cache.notes()
+    }
+
     /// Whether the component has been linked in this run.
     pub fn is_linked(&self) -> bool {
         self.pre.get().is_some()

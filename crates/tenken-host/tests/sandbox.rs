@@ -69,6 +69,40 @@ fn second_load_hits_the_compile_cache() {
 }
 
 #[test]
+fn a_damaged_cached_artifact_is_compiled_again_not_run() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = || HostConfig { cache_dir: Some(cache.path().to_owned()), limits: SandboxLimits::default() };
+    Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    // Flip bytes in the middle of the compiled code, as a bad disk would.
+    let artifact = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "cwasm"))
+        .unwrap();
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte = !*byte;
+    }
+    std::fs::write(&artifact, bytes).unwrap();
+
+    // The info is still cached, so the artifact is read at the first call.
+    let plugin = Host::new(config()).unwrap().load(&source(tenken_test_guests::HOSTILE)).unwrap();
+    plugin.check(&[document()]).expect("the plugin runs from a fresh compile");
+    let notes = plugin.cache_notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("is damaged (its checksum does not match); compiled again"), "{notes:?}");
+    assert!(
+        std::fs::read_dir(cache.path()).unwrap().all(|entry| !entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
 fn a_plugin_described_from_the_cache_is_linked_only_when_first_called() {
     let cache = tempfile::tempdir().unwrap();
     let config = || HostConfig { cache_dir: Some(cache.path().to_owned()), limits: SandboxLimits::default() };
