@@ -79,7 +79,7 @@ impl CompileCache {
     /// The info stored for the component with digest `sha256`, if any. An
     /// entry that does not parse is a miss: the plugin is asked again.
     pub(crate) fn load_info(&self, sha256: &str) -> Option<PluginInfo> {
-        let text = std::fs::read(self.info_path(sha256)?).ok()?;
+        let text = read_small(&self.info_path(sha256)?)?;
         serde_json::from_slice(&text).ok()
     }
 
@@ -146,6 +146,20 @@ fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })
 }
 
+/// A cache file other than an artifact (plugin info, checksums): a regular
+/// file of at most 1 MiB, else a miss.
+fn read_small(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    const LIMIT: u64 = 1 << 20;
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() > LIMIT {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(LIMIT).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 fn check_path(artifact: &Path) -> PathBuf {
     let mut name = artifact.as_os_str().to_owned();
     name.push(".");
@@ -165,7 +179,7 @@ fn check_line(bytes: &[u8]) -> String {
 /// (`deserialize_file`).
 #[allow(unsafe_code)]
 fn verify_artifact(path: &Path) -> Result<(), String> {
-    let expected = std::fs::read(check_path(path)).map_err(|_| "it has no checksum".to_owned())?;
+    let expected = read_small(&check_path(path)).ok_or("it has no checksum")?;
     let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
     let size = file.metadata().map_err(|error| error.to_string())?.len();
     if size > ARTIFACT_LIMIT {
