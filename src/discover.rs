@@ -38,11 +38,12 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for root in paths {
-        if root.is_file() {
+        let outside = symlink_out_of_tree(root);
+        if outside.is_some() || root.is_file() {
             files.push(InputFile {
                 display: display_path(root),
                 path: root.clone(),
-                not_regular: None,
+                not_regular: outside,
                 explicit: true,
             });
             continue;
@@ -99,6 +100,20 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
         same
     });
     (files, errors)
+}
+
+/// Why a path named on the command line (or by `--changed`) is not read:
+/// a symbolic link whose target lies outside the current directory's tree.
+/// A committed link to `/etc/passwd` must not put a line of it into a
+/// report; a link within the tree is read like the file it names.
+fn symlink_out_of_tree(path: &Path) -> Option<&'static str> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_symlink() {
+        return None;
+    }
+    let Ok(target) = std::fs::canonicalize(path) else { return Some("symbolic link to nothing, not followed") };
+    let tree = std::env::current_dir().and_then(std::fs::canonicalize).ok()?;
+    (!target.starts_with(&tree)).then_some("symbolic link to a target outside the checked tree, not followed")
 }
 
 /// The config files next to the explicitly named files among `paths`, that

@@ -252,7 +252,8 @@ fn a_plugin_that_keeps_timing_out_is_switched_off_once() {
         ],
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{}\n{}", run.stdout, run.stderr));
     let errors: Vec<&str> = report["errors"]
         .as_array()
         .unwrap()
@@ -267,4 +268,30 @@ fn a_plugin_that_keeps_timing_out_is_switched_off_once() {
     assert!(switched_off[0].contains(&format!("it did not check {} files", 40 - deadlines)), "{errors:#?}");
     // The bundled plugins still checked every file.
     assert_eq!(report["summary"]["files_errored"], 40);
+}
+
+/// A named symbolic link (as `--changed` names a committed one) is read
+/// only when its target is inside the checked tree.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_out_of_the_tree_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yaml"), "password: [not-for-you\n").unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("leak.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("pod.yaml"), dir.path().join("alias.yaml")).unwrap();
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &["check", "--no-config", "leak.yaml", "alias.yaml", "--format", "json"],
+    );
+    assert!(!run.stdout.contains("not-for-you"), "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let status = |path: &str| {
+        let file = report["files"].as_array().unwrap().iter().find(|file| file["path"] == path).unwrap();
+        format!("{} {}", file["status"].as_str().unwrap(), file["reason"].as_str().unwrap_or_default())
+    };
+    assert_eq!(status("leak.yaml"), "skipped symbolic link to a target outside the checked tree, not followed");
+    assert_eq!(status("alias.yaml"), "checked ");
 }
