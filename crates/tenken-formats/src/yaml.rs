@@ -579,6 +579,11 @@ mod tests {
         parse(source, &LineIndex::new(source), &Limits::default())
     }
 
+    /// Each document's position in the stream and its tree.
+    fn indexed_trees(stream: &YamlStream) -> Vec<(u32, serde_json::Value)> {
+        stream.documents.iter().map(|(index, parsed)| (*index, parsed.tree.clone())).collect()
+    }
+
     #[test]
     fn core_schema_scalars() {
         let stream = parse_str("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\nf: 0x1F\ng: yes\nh: !!str 3\ni: .inf\n");
@@ -662,10 +667,8 @@ mod tests {
     fn documents_around_a_reindented_one_keep_their_indices_and_spans() {
         let source = "a: 1\n---\nb: [\n1]\nk: 'x'\n---\nc: [oops\n---\nd: 4\n";
         let stream = parse_str(source);
-        let documents: Vec<(u32, serde_json::Value)> =
-            stream.documents.iter().map(|(index, parsed)| (*index, parsed.tree.clone())).collect();
         assert_eq!(
-            documents,
+            indexed_trees(&stream),
             vec![
                 (0, serde_json::json!({"a": 1})),
                 (1, serde_json::json!({"b": [1], "k": "x"})),
@@ -759,10 +762,8 @@ mod tests {
     fn a_syntax_error_loses_only_its_own_document() {
         let source = "a: 1\n---\nb: [unclosed\nc: 2\n---\nd: é\n---\ne: 5\n";
         let stream = parse_str(source);
-        let documents: Vec<(u32, serde_json::Value)> =
-            stream.documents.iter().map(|(index, parsed)| (*index, parsed.tree.clone())).collect();
         assert_eq!(
-            documents,
+            indexed_trees(&stream),
             vec![
                 (0, serde_json::json!({"a": 1})),
                 (2, serde_json::json!({"d": "é"})),
