@@ -363,13 +363,21 @@ pub(crate) fn check_paths(
     // growing vector is reallocated in place by the allocator, where moving
     // per-file vectors into it at the end would hold every finding twice.
     let findings = std::sync::Mutex::new(Vec::new());
+    let dropped = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<FileResult> = files
         .par_chunks(FILES_PER_BATCH)
         .flat_map_iter(|chunk| {
             let mut results = batch.check(chunk);
             let mut sink = findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for result in &mut results {
-                sink.extend(std::mem::take(&mut result.findings));
+                let room = MAX_FINDINGS_PER_RUN.saturating_sub(sink.len());
+                let mut found = std::mem::take(&mut result.findings);
+                if found.len() > room {
+                    dropped.fetch_add(found.len() - room, std::sync::atomic::Ordering::Relaxed);
+                    found.truncate(room);
+                    result.incomplete = true;
+                }
+                sink.extend(found);
             }
             drop(sink);
             for _ in chunk {
@@ -393,6 +401,19 @@ pub(crate) fn check_paths(
         run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &locator, &mut report);
     report.findings.extend(project_findings);
 
+    let dropped = dropped.into_inner();
+    if dropped > 0 {
+        report.errors.push(problem(
+            ProblemKind::Plugin,
+            "",
+            None,
+            None,
+            format!(
+                "{dropped} findings were not reported: a run reports at most {MAX_FINDINGS_PER_RUN}; check fewer \
+                 files at once, or switch off the rules that report most"
+            ),
+        ));
+    }
     for (origin, message) in &plugins.failed {
         report.errors.push(problem(ProblemKind::Plugin, origin, None, None, format!("plugin {message}")));
     }
@@ -670,6 +691,12 @@ struct OpenFile {
     trees: Vec<String>,
     format: &'static str,
 }
+
+/// The most findings one run holds, about 250 MB of them. A real
+/// 50,000-file repository had 305,232; past the limit, a plugin that
+/// reports on every node could otherwise exhaust memory. Findings over it
+/// are counted and reported as an error, never dropped silently.
+const MAX_FINDINGS_PER_RUN: usize = 2_000_000;
 
 /// Files are checked in batches: each file-scoped plugin is called once per
 /// batch with the documents of every file in it, rather than once per file.

@@ -295,3 +295,109 @@ fn symbolic_links_out_of_the_tree_are_not_followed() {
     assert_eq!(status("leak.yaml"), "skipped symbolic link to a target outside the checked tree, not followed");
     assert_eq!(status("alias.yaml"), "checked ");
 }
+
+/// The memory and time attacks, at sizes that suit CI: each ends in a
+/// bounded outcome (checked, or a finding or error with a reason), and the
+/// other files of the run are still checked.
+#[test]
+fn large_and_amplifying_inputs_have_bounded_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |name: &str, text: &str| std::fs::write(root.join(name), text).unwrap();
+    // 200 documents of 1,000 alias-expanded nodes each: under a
+    // per-document limit, over the per-file one.
+    let document = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+    write("aliases.yaml", &vec![document; 200].join("---\n"));
+    // A sparse 6 GB file: judged by its size, never read.
+    std::fs::File::create(root.join("huge.yaml")).unwrap().set_len(6 << 30).unwrap();
+    // 20,000 keys in one object, in every format.
+    let keys: Vec<String> = (0..20_000).map(|key| format!("k{key}")).collect();
+    write("wide.yaml", &keys.iter().map(|key| format!("{key}: 1\n")).collect::<String>());
+    write(
+        "wide.json",
+        &serde_json::to_string(
+            &keys.iter().map(|key| (key.clone(), serde_json::Value::from(1))).collect::<serde_json::Map<_, _>>(),
+        )
+        .unwrap(),
+    );
+    write("wide.toml", &keys.iter().map(|key| format!("{key} = 1\n")).collect::<String>());
+    write(
+        "wide.tf",
+        &format!("locals {{\n{}}}\n", keys.iter().map(|key| format!("  {key} = 1\n")).collect::<String>()),
+    );
+    write(".env", &keys.iter().map(|key| format!("{}=1\n", key.to_uppercase())).collect::<String>());
+    write("wide.ini", &format!("[s]\n{}", keys.iter().map(|key| format!("{key} = 1\n")).collect::<String>()));
+    write(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i:1\n",
+    );
+
+    let run = tenken_in(root, &shared_cache(), &["check", "--no-config", ".", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let status = |path: &str| {
+        report["files"].as_array().unwrap().iter().find(|file| file["path"] == path).unwrap()["status"].clone()
+    };
+    let own = |path: &str| -> String {
+        let finding =
+            report["findings"].as_array().unwrap().iter().find(|f| f["path"] == path && f["plugin"] == "tenken");
+        finding.map_or_else(String::new, |finding| finding["message"].as_str().unwrap().to_owned())
+    };
+    assert!(own("aliases.yaml").contains("in this file; refusing a possible alias bomb"), "{}", own("aliases.yaml"));
+    assert!(
+        own("huge.yaml").starts_with("file is 6442450944 bytes, over the 8388608-byte limit"),
+        "{}",
+        own("huge.yaml")
+    );
+    for wide in ["wide.yaml", "wide.json", "wide.toml", "wide.tf", ".env", "wide.ini"] {
+        assert_eq!(status(wide), "checked", "{wide}");
+    }
+    assert_eq!(status("pod.yaml"), "checked");
+    assert!(
+        report["findings"].as_array().unwrap().iter().any(|f| f["path"] == "pod.yaml" && f["plugin"] == "k8s-probes")
+    );
+
+    // A tenken.toml past its size limit (500,000 settings keys were once
+    // read and validated for minutes) is refused before it is read.
+    write(
+        "tenken.toml",
+        &format!("[settings.k8s-replicas]\n{}", (0..100_000).map(|key| format!("k{key} = 1\n")).collect::<String>()),
+    );
+    let run = tenken_in(root, &shared_cache(), &["check", "pod.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read the config: file is") && run.stderr.contains("-byte limit"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A plugin's message is cut at the bound, and says so; nothing is cut
+/// silently.
+#[test]
+fn a_huge_plugin_message_is_cut_visibly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cm.yaml"), "kind: ConfigMap\nmetadata: {name: c}\n").unwrap();
+    let settings = format!(r#"hostile={{"mode":"say","message":"{}"}}"#, "x".repeat(50_000));
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &[
+            "check",
+            "--no-config",
+            "cm.yaml",
+            "--format",
+            "json",
+            "--plugin",
+            tenken_test_guests::HOSTILE,
+            "--plugin-settings",
+            &settings,
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{}\n{}", run.stdout, run.stderr));
+    let said = report["findings"].as_array().unwrap().iter().find(|f| f["plugin"] == "hostile").unwrap();
+    let message = said["message"].as_str().unwrap();
+    assert!(message.len() < 2_200, "{}", message.len());
+    assert!(message.ends_with("[cut by tenken: the plugin's message was 50000 bytes]"), "{message}");
+}
