@@ -212,10 +212,10 @@ struct FileResult {
     /// Part of the file did not parse (a finding says where), so not all
     /// of it was checked.
     incomplete: bool,
-    /// Plugins that were switched off, after too many calls ran out of
-    /// time or memory, before they checked this file. Reported once per
-    /// plugin for the run, with the number of files.
-    not_checked_by: Vec<String>,
+    /// Plugins switched off before they checked this file (too many calls
+    /// ran out of time or memory, or the run's plugin time ran out), with
+    /// why. Reported once per plugin and reason, with the number of files.
+    not_checked_by: Vec<(String, String)>,
     /// The exceptions written in the file.
     exceptions: Vec<suppress::Exception>,
     log: Vec<String>,
@@ -428,10 +428,10 @@ pub(crate) fn check_paths(
     }
     let mut log = Vec::new();
     let mut exceptions = Vec::new();
-    let mut not_checked_by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut not_checked_by: BTreeMap<(String, String), usize> = BTreeMap::new();
     for result in results {
-        for plugin in result.not_checked_by {
-            *not_checked_by.entry(plugin).or_default() += 1;
+        for switched_off in result.not_checked_by {
+            *not_checked_by.entry(switched_off).or_default() += 1;
         }
         exceptions.extend(result.exceptions);
         report.errors.extend(result.errors);
@@ -439,19 +439,10 @@ pub(crate) fn check_paths(
         report.files.extend(result.outcome);
         log.extend(result.log);
     }
-    for (plugin, files) in not_checked_by {
-        let mut error = problem(
-            ProblemKind::Plugin,
-            &plugin,
-            None,
-            None,
-            format!(
-                "plugin {plugin} was switched off after {} calls ran out of time or memory; it did not check {files} \
-                 {}",
-                tenken_host::EXHAUSTED_CALLS_BEFORE_DISABLING,
-                if files == 1 { "file" } else { "files" }
-            ),
-        );
+    for ((plugin, why), files) in not_checked_by {
+        let files = if files == 1 { "1 file".to_owned() } else { format!("{files} files") };
+        let mut error =
+            problem(ProblemKind::Plugin, &plugin, None, None, format!("plugin {plugin} did not check {files}: {why}"));
         error.plugin = Some(plugin);
         report.errors.push(error);
     }
@@ -897,11 +888,12 @@ fn apply_call_outcome(
                 }
             }
         }
-        Err(PluginError::Disabled { .. }) => {
+        Err(PluginError::SwitchedOff(why)) => {
             for (file, _) in call {
                 let result = &mut opened[*file].0;
-                if !result.not_checked_by.contains(&plugin.info.id) {
-                    result.not_checked_by.push(plugin.info.id.clone());
+                let entry = (plugin.info.id.clone(), why.to_string());
+                if !result.not_checked_by.contains(&entry) {
+                    result.not_checked_by.push(entry);
                     result.incomplete = true;
                 }
             }

@@ -246,6 +246,12 @@ pub struct RuntimeArgs {
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub plugin_timeout: u64,
 
+    /// Time all plugin calls of a run may take together, in seconds,
+    /// summed over plugins and threads. Past it no plugin is called again,
+    /// and the run says which files were not checked.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub plugin_time_budget: u64,
+
     /// Load an extra plugin: a `.wasm` component, or a directory of them.
     /// Repeatable.
     #[arg(long = "plugin", value_name = "PATH")]

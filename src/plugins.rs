@@ -110,6 +110,7 @@ pub(crate) fn new_host(runtime: &RuntimeArgs) -> anyhow::Result<Host> {
     let limits = SandboxLimits {
         memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
         deadline: Duration::from_millis(runtime.plugin_timeout),
+        run_budget: Duration::from_secs(runtime.plugin_time_budget),
         ..SandboxLimits::default()
     };
     let cache_dir = if runtime.no_cache { None } else { cache_dir(runtime) };

@@ -38,6 +38,9 @@ fn write_corpus(dir: &Path) {
     );
     write("bad.tf", b"resource \"x\" {\n");
     write("notes.txt", b"not a config file\n");
+    // Found by the parse_yaml fuzz target: a non-ASCII character before a
+    // block scalar header once panicked the whole run.
+    write("fuzz-block-scalar.yaml", "k\u{59f}      run: |\n Apah\n".as_bytes());
     #[cfg(unix)]
     {
         std::fs::create_dir(dir.join("loop")).unwrap();
@@ -109,6 +112,7 @@ fn every_hostile_file_gets_an_outcome_and_nothing_panics() {
     assert_eq!(outcome("bad.tf"), "error");
     assert!(error("bad.tf").contains("HCL syntax error"), "{}", error("bad.tf"));
     assert_eq!(outcome("notes.txt"), "skipped: not a config file");
+    assert_eq!(outcome("fuzz-block-scalar.yaml"), "checked");
     #[cfg(unix)]
     {
         assert_eq!(outcome("loop/to-root"), "skipped: symbolic link, not followed");
@@ -265,9 +269,32 @@ fn a_plugin_that_keeps_timing_out_is_switched_off_once() {
     assert!(deadlines <= 3, "{errors:#?}");
     let switched_off: Vec<&&str> = errors.iter().filter(|message| message.contains("switched off")).collect();
     assert_eq!(switched_off.len(), 1, "{errors:#?}");
-    assert!(switched_off[0].contains(&format!("it did not check {} files", 40 - deadlines)), "{errors:#?}");
+    let expected = format!("did not check {} files: it was switched off after", 40 - deadlines);
+    assert!(switched_off[0].contains(&expected), "{errors:#?}");
     // The bundled plugins still checked every file.
     assert_eq!(report["summary"]["files_errored"], 40);
+}
+
+/// Plugin calls share one time budget per run; once it is spent, no plugin
+/// is called again, and each says how many files it did not check.
+#[test]
+fn the_run_has_one_plugin_time_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &["check", "--no-config", "pod.yaml", "--format", "json", "--plugin-time-budget", "0"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|error| error["message"]
+            == "plugin k8s-probes did not check 1 file: the run's plugin calls took their whole time budget of 0 s"),
+        "{errors:#?}"
+    );
+    assert_eq!(report["files"][0]["status"], "error");
 }
 
 /// A named symbolic link (as `--changed` names a committed one) is read
@@ -356,6 +383,25 @@ fn large_and_amplifying_inputs_have_bounded_outcomes() {
     assert!(
         report["findings"].as_array().unwrap().iter().any(|f| f["path"] == "pod.yaml" && f["plugin"] == "k8s-probes")
     );
+    std::fs::remove_file(root.join("huge.yaml")).unwrap();
+
+    // Hundreds of Deployments, each excusing its probes in an annotation:
+    // every exception is matched to its own document's findings.
+    let deployment = |index: usize| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{index}\n  annotations:\n    \
+             tenken.dev/ignore: \"k8s-probes: batch worker\"\nspec:\n  template:\n    spec:\n      containers:\n      \
+             - name: app\n        image: nginx:1.27\n"
+        )
+    };
+    write("deployments.yaml", &(0..300).map(deployment).collect::<Vec<_>>().join("---\n"));
+    let run = tenken_in(root, &shared_cache(), &["check", "--no-config", "deployments.yaml", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let probes: Vec<&serde_json::Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["plugin"] == "k8s-probes").collect();
+    assert_eq!(probes.len(), 600, "two probe findings per Deployment");
+    assert!(probes.iter().all(|f| f["suppressed"]["reason"] == "batch worker"));
+    assert!(!report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "tenken/unused-suppression"));
 
     // A tenken.toml past its size limit (500,000 settings keys were once
     // read and validated for minutes) is refused before it is read.

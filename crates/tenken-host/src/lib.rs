@@ -118,13 +118,21 @@ pub enum PluginError {
     /// be compiled or linked when it was first needed.
     #[error("could not be loaded: {0}")]
     Load(String),
-    /// The plugin was switched off for the rest of the run, because calls
-    /// kept running out of time or memory.
-    #[error("was not called: it was switched off after {exhausted} calls ran out of time or memory")]
-    Disabled {
-        /// How many calls ran out.
-        exhausted: usize,
-    },
+    /// The plugin is no longer called in this run.
+    #[error("was not called: {0}")]
+    SwitchedOff(SwitchedOff),
+}
+
+/// Why a plugin is no longer called in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SwitchedOff {
+    /// Its calls kept running out of time or memory: the run reports it
+    /// once, however many calls were running when it was switched off.
+    #[error("it was switched off after {EXHAUSTED_CALLS_BEFORE_DISABLING} calls ran out of time or memory")]
+    Exhausted,
+    /// The plugin calls of the run, together, took the run's whole budget.
+    #[error("the run's plugin calls took their whole time budget of {} s", .0.as_secs())]
+    RunBudget(Duration),
 }
 
 fn stderr_suffix(stderr: &str) -> String {
@@ -163,6 +171,9 @@ pub(crate) struct Shared {
     pub(crate) linker: Linker<HostState>,
     pub(crate) cache: cache::CompileCache,
     pub(crate) limits: SandboxLimits,
+    /// Time spent in plugin calls so far, summed over every plugin and
+    /// thread, in nanoseconds; bounded by `limits.run_budget`.
+    pub(crate) spent_nanos: std::sync::atomic::AtomicU64,
     /// Keeps deadlines firing for as long as any plugin can be called.
     pub(crate) _ticker: EpochTicker,
 }
@@ -178,7 +189,9 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|err| LoadError::Engine(format!("{err:#}")))?;
         let cache = cache::CompileCache::new(&engine, config.cache_dir);
         let ticker = EpochTicker::start(&engine)?;
-        Ok(Self { shared: Arc::new(Shared { engine, linker, cache, limits: config.limits, _ticker: ticker }) })
+        let spent_nanos = std::sync::atomic::AtomicU64::new(0);
+        let shared = Shared { engine, linker, cache, limits: config.limits, spent_nanos, _ticker: ticker };
+        Ok(Self { shared: Arc::new(shared) })
     }
 
     /// Describes a plugin. With the plugin's info in the cache this reads

@@ -3,13 +3,14 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use tenken_report::{Category, Severity};
 
 use crate::bindings::{self, PluginPre};
 use crate::cache::CacheOutcome;
 use crate::sandbox::{self, CapturedOutput, HostState};
-use crate::{LoadError, PluginError, PluginSource, Shared, contract};
+use crate::{LoadError, PluginError, PluginSource, Shared, SwitchedOff, contract};
 
 /// What a plugin says about itself, validated.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -255,14 +256,21 @@ impl LoadedPlugin {
 
     /// Checks `documents` in a fresh sandbox.
     pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
-        let exhausted = self.exhausted.load(Ordering::Relaxed);
-        if exhausted >= EXHAUSTED_CALLS_BEFORE_DISABLING {
-            return Err(PluginError::Disabled { exhausted });
+        if self.exhausted.load(Ordering::Relaxed) >= EXHAUSTED_CALLS_BEFORE_DISABLING {
+            return Err(PluginError::SwitchedOff(SwitchedOff::Exhausted));
         }
+        let budget = self.shared.limits.run_budget;
+        let spent = Duration::from_nanos(self.shared.spent_nanos.load(Ordering::Relaxed));
+        if spent >= budget {
+            return Err(PluginError::SwitchedOff(SwitchedOff::RunBudget(budget)));
+        }
+        let started = Instant::now();
         let request = self.request(documents);
         let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         let result =
             self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
+        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.shared.spent_nanos.fetch_add(took, Ordering::Relaxed);
         if matches!(result, Err(PluginError::Deadline { .. } | PluginError::MemoryLimit { .. })) {
             self.exhausted.fetch_add(1, Ordering::Relaxed);
         }
@@ -505,6 +513,35 @@ fn category(category: bindings::Category) -> Category {
 #[cfg(test)]
 mod tests {
     use super::is_kebab_case;
+
+    #[test]
+    fn oversized_titles_and_rule_lists_are_refused_at_load() {
+        let rule = |id: &str, title: &str| crate::bindings::tenken::plugin::types::Rule {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            default_severity: super::bindings::Severity::Low,
+            category: super::bindings::Category::Reliability,
+            rationale: String::new(),
+            fix: String::new(),
+            references: Vec::new(),
+            sensitive: false,
+        };
+        let info = |rules| super::bindings::PluginInfo {
+            id: "p".to_owned(),
+            version: "1".to_owned(),
+            title: "t".to_owned(),
+            summary: String::new(),
+            kinds: vec!["yaml".to_owned()],
+            scope: super::bindings::Scope::File,
+            rules,
+            settings_schema: None,
+        };
+        assert!(super::validate_info(info(vec![rule("r", "fine")])).is_ok());
+        let long = super::validate_info(info(vec![rule("r", &"t".repeat(10 << 20))])).unwrap_err();
+        assert!(long.to_string().contains("at most 300 are accepted"), "{long}");
+        let many = (0..=super::MAX_RULES).map(|index| rule(&format!("r{index}"), "t")).collect();
+        assert!(super::validate_info(info(many)).unwrap_err().to_string().contains("at most 500 are accepted"));
+    }
 
     #[test]
     fn long_messages_are_cut_and_say_so() {

@@ -19,11 +19,21 @@ pub struct SandboxLimits {
     pub deadline: Duration,
     /// Most bytes kept of a plugin's stdout and of its stderr, each.
     pub output_bytes: usize,
+    /// Most time the plugin calls of one run may take together, summed
+    /// over plugins and threads. Past it no plugin is called again: calls
+    /// that each finish within their deadline, but slowly, over thousands
+    /// of files, cannot hold a run for hours.
+    pub run_budget: Duration,
 }
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        Self { memory_bytes: 64 * 1024 * 1024, deadline: Duration::from_secs(2), output_bytes: 64 * 1024 }
+        Self {
+            memory_bytes: 64 * 1024 * 1024,
+            deadline: Duration::from_secs(2),
+            output_bytes: 64 * 1024,
+            run_budget: Duration::from_secs(600),
+        }
     }
 }
 
