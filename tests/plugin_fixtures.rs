@@ -17,6 +17,7 @@ fn runtime() -> RuntimeArgs {
         no_cache: false,
         plugin_memory: 64,
         plugin_timeout: 2000,
+        plugin_time_budget: 600,
         plugins: vec![],
         plugin_settings: vec![],
     }
