@@ -1,6 +1,7 @@
 //! Builds the bundled plugins in `plugins/` for wasm32-wasip2 and embeds
 //! them, with their sha256, in the tenken binary. A fresh clone therefore
-//! needs only `cargo build`; a missing wasm target fails with a one-line fix.
+//! needs only `cargo build`: a missing wasm target is added with rustup
+//! (see `tenken_wasm_build`), or, without rustup, fails with what to do.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -126,18 +126,72 @@ fn remap_path_flags(workspace_dir: &Path, extra_inputs: &[&Path]) -> Vec<String>
 
 /// Fails with a one-line fix when the wasm target's standard library is
 /// missing, instead of letting rustc print pages of "can't find crate".
+/// Makes sure the toolchain building the guests has [`WASM_TARGET`], before
+/// anything long starts. rustup installs the target on its own from
+/// `rust-toolchain.toml`, unless its automatic installation is off
+/// (`RUSTUP_AUTO_INSTALL=0`, as on some CI images); then the target is
+/// added here, with a line saying so. Without rustup, the error says what
+/// to install.
 fn ensure_target_installed() -> Result<(), String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(rustc)
         .args(["--print", "sysroot"])
         .output()
         .map_err(|err| format!("could not run rustc: {err}"))?;
-    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    let target_lib = Path::new(&sysroot).join("lib/rustlib").join(WASM_TARGET);
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let rustup = std::env::var_os("RUSTUP").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("rustup"));
+    match ensure_target(&sysroot, &rustup)? {
+        TargetState::Present => {}
+        TargetState::Added => {
+            println!("cargo:warning=installed the {WASM_TARGET} target with rustup, to build the bundled plugins")
+        }
+    }
+    Ok(())
+}
+
+/// What [`ensure_target`] found or did.
+#[derive(Debug, PartialEq, Eq)]
+enum TargetState {
+    Present,
+    /// Missing, and added with `rustup target add`.
+    Added,
+}
+
+/// Whether `sysroot` has [`WASM_TARGET`]'s standard library; if not, adds
+/// it with `rustup` (for the toolchain in use: rustup passes it down in
+/// `RUSTUP_TOOLCHAIN`, which the child inherits).
+fn ensure_target(sysroot: &Path, rustup: &Path) -> Result<TargetState, String> {
+    let target_lib = sysroot.join("lib/rustlib").join(WASM_TARGET);
     if target_lib.is_dir() {
-        Ok(())
+        return Ok(TargetState::Present);
+    }
+    let no_rustup = || {
+        format!(
+            "the {WASM_TARGET} target is not installed for the Rust toolchain at {}, and rustup is not available to \
+             add it; install the target for this toolchain (with rustup: `rustup target add {WASM_TARGET}`)",
+            sysroot.display()
+        )
+    };
+    let status = Command::new(rustup)
+        .args(["target", "add", WASM_TARGET])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .map_err(|_| no_rustup())?;
+    if !status.success() {
+        return Err(format!(
+            "the {WASM_TARGET} target is not installed, and `rustup target add {WASM_TARGET}` failed ({status}); \
+             run it yourself to see why"
+        ));
+    }
+    if target_lib.is_dir() {
+        Ok(TargetState::Added)
     } else {
-        Err(format!("the {WASM_TARGET} target is not installed; run `rustup target add {WASM_TARGET}`"))
+        Err(format!(
+            "`rustup target add {WASM_TARGET}` succeeded, but {} still has no {WASM_TARGET} library; is the build \
+             using a toolchain rustup does not manage?",
+            sysroot.display()
+        ))
     }
 }
 
@@ -170,6 +224,46 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sysroot without the wasm target, and a stand-in for rustup that
+    /// records its arguments and, if `installs`, creates the target's
+    /// library as rustup would.
+    #[cfg(unix)]
+    fn fake_toolchain(installs: bool) -> (PathBuf, PathBuf, PathBuf) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = std::env::temp_dir().join(format!("tenken-wasm-build-{}-{installs}", std::process::id()));
+        let sysroot = root.join("sysroot");
+        std::fs::create_dir_all(sysroot.join("lib/rustlib/x86_64-unknown-linux-gnu")).unwrap();
+        let log = root.join("rustup.log");
+        let rustup = root.join("rustup");
+        let install = if installs { format!("mkdir -p {}/lib/rustlib/$3", sysroot.display()) } else { String::new() };
+        std::fs::write(&rustup, format!("#!/bin/sh\necho \"$@\" >> {}\n{install}\n", log.display())).unwrap();
+        std::fs::set_permissions(&rustup, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (sysroot, rustup, log)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_missing_target_is_added_with_rustup() {
+        let (sysroot, rustup, log) = fake_toolchain(true);
+        assert_eq!(ensure_target(&sysroot, &rustup), Ok(TargetState::Added));
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "target add wasm32-wasip2\n");
+        // Present now: rustup is not asked again.
+        assert_eq!(ensure_target(&sysroot, &rustup), Ok(TargetState::Present));
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn without_rustup_the_error_says_what_to_install() {
+        let (sysroot, _, _) = fake_toolchain(false);
+        let error = ensure_target(&sysroot, Path::new("/nonexistent/rustup")).unwrap_err();
+        assert!(error.contains("the wasm32-wasip2 target is not installed"), "{error}");
+        assert!(error.contains("rustup is not available"), "{error}");
+        let (sysroot, rustup, _) = fake_toolchain(false);
+        let error = ensure_target(&sysroot, &rustup).unwrap_err();
+        assert!(error.contains("still has no wasm32-wasip2 library"), "{error}");
+    }
 
     #[test]
     fn picks_wasm_of_cdylib_artifacts_only() {
