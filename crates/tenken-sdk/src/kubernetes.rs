@@ -145,17 +145,49 @@ pub struct Container<'a> {
     pub value: &'a Value,
 }
 
-/// Where the pod spec sits in each pod-bearing kind.
-fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
-    match kind {
-        "Pod" => Some(&["spec"]),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            Some(&["spec", "template", "spec"])
-        }
-        "CronJob" => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
-        "PodTemplate" => Some(&["template", "spec"]),
-        _ => None,
-    }
+/// A kind of object that runs pods, as every Kubernetes practice sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkloadKind {
+    /// `kind`, e.g. `Deployment`.
+    pub kind: &'static str,
+    /// Where the pod spec sits in an object of this kind.
+    pub pod_spec: &'static [&'static str],
+    /// Whether `spec.replicas` sets how many copies serve, so that
+    /// replica counts, disruption budgets and spreading apply.
+    pub replicated: bool,
+}
+
+const TEMPLATE: &[&str] = &["spec", "template", "spec"];
+
+/// Every kind that runs pods: the one table the Kubernetes practices share,
+/// so a kind added here (OpenShift's DeploymentConfig, Argo Rollouts'
+/// Rollout) is seen by all of them at once.
+pub const WORKLOAD_KINDS: &[WorkloadKind] = &[
+    WorkloadKind { kind: "Pod", pod_spec: &["spec"], replicated: false },
+    WorkloadKind { kind: "Deployment", pod_spec: TEMPLATE, replicated: true },
+    WorkloadKind { kind: "StatefulSet", pod_spec: TEMPLATE, replicated: true },
+    // OpenShift's (apps.openshift.io) and Argo Rollouts' (argoproj.io)
+    // replacements for Deployment, with the same pod template.
+    WorkloadKind { kind: "DeploymentConfig", pod_spec: TEMPLATE, replicated: true },
+    WorkloadKind { kind: "Rollout", pod_spec: TEMPLATE, replicated: true },
+    WorkloadKind { kind: "DaemonSet", pod_spec: TEMPLATE, replicated: false },
+    // Usually owned by a Deployment, which is where replicas are set.
+    WorkloadKind { kind: "ReplicaSet", pod_spec: TEMPLATE, replicated: false },
+    WorkloadKind { kind: "ReplicationController", pod_spec: TEMPLATE, replicated: false },
+    WorkloadKind { kind: "Job", pod_spec: TEMPLATE, replicated: false },
+    WorkloadKind { kind: "CronJob", pod_spec: &["spec", "jobTemplate", "spec", "template", "spec"], replicated: false },
+    WorkloadKind { kind: "PodTemplate", pod_spec: &["template", "spec"], replicated: false },
+];
+
+/// What tenken knows about `kind` as a workload, if it runs pods.
+pub fn workload_kind(kind: &str) -> Option<&'static WorkloadKind> {
+    WORKLOAD_KINDS.iter().find(|workload| workload.kind == kind)
+}
+
+/// Whether `spec.replicas` of `kind` sets how many copies serve:
+/// Deployments, StatefulSets, DeploymentConfigs and Rollouts.
+pub fn is_replicated(kind: &str) -> bool {
+    workload_kind(kind).is_some_and(|workload| workload.replicated)
 }
 
 /// Every pod spec in a document, including those of a `List`'s items.
@@ -166,7 +198,7 @@ pub fn pod_specs(document: &Value) -> Vec<PodSpec<'_>> {
 impl<'a> PodSpec<'a> {
     /// The pod spec of a pod-bearing object, if it has one.
     pub fn of(object: &Object<'a>) -> Option<Self> {
-        let path = pod_spec_path(object.kind)?;
+        let path = workload_kind(object.kind)?.pod_spec;
         let (spec, pointer) = object.get(path);
         let spec = spec.filter(|spec| spec.is_object())?;
         Some(PodSpec {
@@ -344,6 +376,22 @@ mod tests {
         assert_eq!(specs[0].pointer.as_str(), "/items/1/spec");
 
         assert!(pod_specs(&json!({"kind": "Deployment", "spec": {}})).is_empty());
+    }
+
+    #[test]
+    fn deployment_replacements_are_replicated_workloads() {
+        let template = json!({"spec": {"containers": [{"name": "web"}]}});
+        for kind in ["DeploymentConfig", "Rollout"] {
+            let document = json!({"kind": kind, "metadata": {"name": "web"}, "spec": {"template": template}});
+            let specs = pod_specs(&document);
+            assert_eq!(specs.len(), 1, "{kind}");
+            assert_eq!(specs[0].pointer.as_str(), "/spec/template/spec");
+            assert!(is_replicated(kind), "{kind}");
+        }
+        assert!(is_replicated("Deployment") && is_replicated("StatefulSet"));
+        assert!(!is_replicated("DaemonSet") && !is_replicated("Job") && !is_replicated("Service"));
+        let kinds: std::collections::BTreeSet<&str> = WORKLOAD_KINDS.iter().map(|workload| workload.kind).collect();
+        assert_eq!(kinds.len(), WORKLOAD_KINDS.len(), "each kind once");
     }
 
     #[test]

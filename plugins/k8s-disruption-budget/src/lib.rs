@@ -18,13 +18,12 @@
 //! deletes pods by hand, blocking upgrades and security patches.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, objects, same_namespace, selector_matches};
+use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
 pub struct DisruptionBudget;
 
-const REPLICATED_KINDS: &[&str] = &["Deployment", "StatefulSet"];
 const AUTOSCALER_KINDS: &[&str] = &["HorizontalPodAutoscaler", "ScaledObject"];
 
 const FIX: &str = "Add a budget that selects the workload's pods and allows some disruption:
@@ -125,7 +124,7 @@ impl Policy for DisruptionBudget {
         };
 
         let workloads: Vec<&(usize, Object<'_>)> =
-            all.iter().filter(|(_, object)| REPLICATED_KINDS.contains(&object.kind)).collect();
+            all.iter().filter(|(_, object)| is_replicated(object.kind)).collect();
         let selects = |budget: &Object<'_>, workload: &Object<'_>| {
             let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
             same_namespace(budget.namespace, workload.namespace)

@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, objects, same_namespace};
+use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -72,9 +72,6 @@ const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas",
     "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",
 ];
-
-/// The kinds whose replica count this practice is about.
-const REPLICATED_KINDS: &[&str] = &["Deployment", "StatefulSet"];
 
 /// An autoscaler and the workload it targets.
 struct Autoscaler<'a> {
@@ -159,7 +156,7 @@ impl Policy for Replicas {
             .collect();
         for (index, document) in documents.iter().enumerate() {
             for workload in objects(&document.tree) {
-                if !REPLICATED_KINDS.contains(&workload.kind) {
+                if !is_replicated(workload.kind) {
                     continue;
                 }
                 let scaled_by = autoscalers.iter().find(|scaler| {

@@ -15,6 +15,10 @@
 //! CPU limits are not required by default: CPU is compressible, and a limit
 //! throttles a latency-sensitive service even when the node is idle. Teams
 //! that want them set `require-cpu-limit = true`.
+//!
+//! A request is not reported missing when the matching limit is set:
+//! Kubernetes then sets the request to the limit, so the scheduler does
+//! place the pod by it.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -101,14 +105,15 @@ impl Policy for ResourceLimits {
                     Severity::Medium,
                     "The scheduler places pods by their requests. Without a memory request the pod is placed \
                      as if it needed no memory, overcommits its node, and is among the first evicted under \
-                     memory pressure.",
+                     memory pressure. A memory limit alone is enough: Kubernetes then sets the request to it.",
                 ),
                 rule(
                     CPU_REQUEST.rule,
                     "Set a CPU request on every container",
                     Severity::Medium,
                     "Without a CPU request the pod gets the smallest CPU share under contention and may be \
-                     placed on a saturated node, so its latency collapses exactly when load is high.",
+                     placed on a saturated node, so its latency collapses exactly when load is high. A CPU \
+                     limit alone is enough: Kubernetes then sets the request to it.",
                 ),
                 rule(
                     CPU_LIMIT.rule,
@@ -139,14 +144,21 @@ impl Policy for ResourceLimits {
     }
 }
 
-fn check_requirement(container: &Container<'_>, requirement: &Requirement, findings: &mut Findings) {
-    let declared = container
+/// Whether the container sets `resources.<section>.<resource>`.
+fn declares(container: &Container<'_>, section: &str, resource: &str) -> bool {
+    container
         .value
         .get("resources")
-        .and_then(|resources| resources.get(requirement.section))
-        .and_then(|section| section.get(requirement.resource))
-        .is_some_and(|value| !value.is_null() && value != &Value::String(String::new()));
-    if declared {
+        .and_then(|resources| resources.get(section))
+        .and_then(|values| values.get(resource))
+        .is_some_and(|value| !value.is_null() && value != &Value::String(String::new()))
+}
+
+fn check_requirement(container: &Container<'_>, requirement: &Requirement, findings: &mut Findings) {
+    // Kubernetes sets a missing request to the limit, so a container with
+    // a limit has its request: the scheduler places it by that amount.
+    let defaulted = requirement.section == "requests" && declares(container, "limits", requirement.resource);
+    if defaulted || declares(container, requirement.section, requirement.resource) {
         return;
     }
     // Point at where the value belongs; the host shows the nearest part

@@ -38,12 +38,21 @@ const REFERENCES: &[&str] = &[
 ];
 
 /// Where each kind keeps its rolling-update settings.
+/// Where the kind's rolling update sets `maxUnavailable`.
 fn rolling_update_path(kind: &str) -> Option<[&'static str; 3]> {
     match kind {
         "Deployment" => Some(["spec", "strategy", "rollingUpdate"]),
         "StatefulSet" | "DaemonSet" => Some(["spec", "updateStrategy", "rollingUpdate"]),
+        // OpenShift's `Rolling` strategy and Argo Rollouts' canary steps.
+        "DeploymentConfig" => Some(["spec", "strategy", "rollingParams"]),
+        "Rollout" => Some(["spec", "strategy", "canary"]),
         _ => None,
     }
+}
+
+/// Whether the kind's `spec.strategy.type` can say `Recreate`.
+fn can_recreate(kind: &str) -> bool {
+    matches!(kind, "Deployment" | "DeploymentConfig")
 }
 
 /// Whether `maxUnavailable` lets every replica go at once.
@@ -125,7 +134,7 @@ impl Policy for RolloutSafety {
             }
             let (strategy, pointer) = workload.get(&["spec", "strategy", "type"]);
             let replicated = count.is_some_and(|count| count > 1);
-            if workload.kind == "Deployment" && strategy.and_then(Value::as_str) == Some("Recreate") && replicated {
+            if can_recreate(workload.kind) && strategy.and_then(Value::as_str) == Some("Recreate") && replicated {
                 findings.report(
                     "recreate-strategy",
                     &pointer,

@@ -14,7 +14,7 @@
 //! renamed app) looks like protection in review and gives none.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{PodSpec, objects, selector_matches};
+use tenken_sdk::kubernetes::{PodSpec, is_replicated, objects, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -98,7 +98,7 @@ impl Policy for TopologySpread {
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         for workload in objects(&document.tree) {
-            if !matches!(workload.kind, "Deployment" | "StatefulSet") {
+            if !is_replicated(workload.kind) {
                 continue;
             }
             // Replica counts managed elsewhere (an autoscaler) are left to
