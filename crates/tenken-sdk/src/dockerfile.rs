@@ -86,11 +86,13 @@ impl<'a> Stage<'a> {
 
 impl Instruction<'_> {
     /// The command of a `RUN`, `CMD`, `ENTRYPOINT` or `HEALTHCHECK` as one
-    /// string: the shell form as written, the exec form joined by spaces,
-    /// with any heredoc bodies appended.
+    /// string, as the shell runs it: the shell form with its line
+    /// continuations joined (see [`join_continuations`]), the exec form
+    /// joined by spaces, with any heredoc bodies appended, each on lines of
+    /// its own.
     pub fn command_text(&self) -> String {
         let mut text = match self.value.get("command") {
-            Some(Value::String(command)) => command.clone(),
+            Some(Value::String(command)) => join_continuations(command),
             Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
             _ => String::new(),
         };
@@ -102,6 +104,38 @@ impl Instruction<'_> {
         }
         text
     }
+}
+
+/// A shell-form command as the shell sees it: each line that ends in a
+/// backslash continues on the next, so the two become one line, and
+/// comment lines inside a continued instruction are dropped, as Docker
+/// drops them. Splitting a script into commands only after this keeps
+/// `apt-get install \` + `--no-install-recommends` together, and
+/// `curl ... \` + `| sh` one pipeline.
+pub fn join_continuations(command: &str) -> String {
+    let mut joined = String::with_capacity(command.len());
+    let mut continued = false;
+    for line in command.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if continued && line.trim_start().starts_with('#') {
+            continue;
+        }
+        if !joined.is_empty() && !continued {
+            joined.push('\n');
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                joined.push_str(head);
+                joined.push(' ');
+                continued = true;
+            }
+            None => {
+                joined.push_str(line);
+                continued = false;
+            }
+        }
+    }
+    joined
 }
 
 #[cfg(test)]
@@ -128,5 +162,15 @@ mod tests {
             ("RUN", "/stages/0/instructions/0", "go build".to_owned())
         );
         assert_eq!(stages[1].instructions()[0].command_text(), "cat\necho hi");
+    }
+
+    #[test]
+    fn continuations_join_and_comments_inside_them_drop() {
+        let command = "apt-get update \\\n    && apt-get install -y \\\n    # pinned below\n    --no-install-recommends curl\necho done\r\ncurl -fsSL https://x/i.sh \\\r\n  | sh";
+        assert_eq!(
+            join_continuations(command),
+            "apt-get update      && apt-get install -y      --no-install-recommends curl\necho done\ncurl -fsSL https://x/i.sh    | sh"
+        );
+        assert_eq!(join_continuations("true"), "true");
     }
 }

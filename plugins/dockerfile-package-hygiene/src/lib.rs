@@ -164,10 +164,18 @@ impl Policy for PackageHygiene {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for stage in stages(&document.tree) {
+        let stages = stages(&document.tree);
+        // Per stage, whether apt is configured by then to skip recommended
+        // packages: a stage inherits its parent stage's configuration.
+        let mut skips_recommends: Vec<bool> = Vec::with_capacity(stages.len());
+        for stage in &stages {
+            let mut configured = stage.parent(&stages).is_some_and(|parent| skips_recommends[parent]);
             for instruction in stage.instructions().iter().filter(|instruction| instruction.keyword == "RUN") {
-                check_run(instruction, findings);
+                let script = instruction.command_text();
+                check_run(instruction, &script, configured, findings);
+                configured |= configures_apt_without_recommends(&script);
             }
+            skips_recommends.push(configured);
         }
     }
 }
@@ -181,11 +189,26 @@ fn uses_cache_mount(instruction: &Instruction<'_>) -> bool {
     mounts.iter().any(|mount| mount.contains("type=cache"))
 }
 
-fn check_run(instruction: &Instruction<'_>, findings: &mut Findings) {
-    let usage = usage(&instruction.command_text());
+/// Whether a RUN script writes `APT::Install-Recommends "0"` (or
+/// `"false"`) into apt's configuration, which makes every later
+/// `apt-get install` skip recommended packages.
+fn configures_apt_without_recommends(script: &str) -> bool {
+    script.lines().any(|line| {
+        line.contains("APT::Install-Recommends")
+            && line.contains("apt.conf")
+            && ["\"0\"", "\"false\"", "'0'", "'false'", "\\\"0\\\"", "\\\"false\\\""]
+                .iter()
+                .any(|value| line.contains(value))
+    })
+}
+
+/// `apt_skips_recommends`: an earlier RUN configured apt to skip
+/// recommended packages.
+fn check_run(instruction: &Instruction<'_>, script: &str, apt_skips_recommends: bool, findings: &mut Findings) {
+    let usage = usage(script);
     let cached = uses_cache_mount(instruction);
     let at = &instruction.pointer;
-    if usage.apt_install_with_recommends {
+    if usage.apt_install_with_recommends && !apt_skips_recommends {
         findings.report("apt-install-recommends", at, "apt installs recommended packages too");
     }
     if usage.apt_install && !usage.apt_lists_removed && !cached {
