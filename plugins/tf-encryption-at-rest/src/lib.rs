@@ -10,7 +10,7 @@
 //! | `aws_efs_file_system` | `encrypted = true` |
 //! | `aws_dynamodb_table` | `server_side_encryption { enabled = true }` (a customer or AWS managed KMS key) |
 //! | `aws_sns_topic` | `kms_master_key_id` is set |
-//! | `aws_sqs_queue` | `kms_master_key_id` is set, or `sqs_managed_sse_enabled = true` |
+//! | `aws_sqs_queue` | not `sqs_managed_sse_enabled = false` without a `kms_master_key_id`: SQS encrypts new queues with SSE-SQS by default (since 2022) |
 //! | `aws_elasticache_replication_group` | `at_rest_encryption_enabled = true` |
 //!
 //! ## Why it matters
@@ -91,11 +91,17 @@ For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region
                 "aws_sns_topic" if resource.get("kms_master_key_id").is_none() => {
                     report(findings, &resource, "kms_master_key_id", "has no KMS key for its messages");
                 }
+                // SQS encrypts new queues with SSE-SQS unless told not to.
                 "aws_sqs_queue"
                     if resource.get("kms_master_key_id").is_none()
-                        && !flag_is_true(&resource, "sqs_managed_sse_enabled") =>
+                        && as_bool(resource.get("sqs_managed_sse_enabled")) == Some(false) =>
                 {
-                    report(findings, &resource, "sqs_managed_sse_enabled", "does not encrypt its messages");
+                    report(
+                        findings,
+                        &resource,
+                        "sqs_managed_sse_enabled",
+                        "turns off the default encryption of its messages",
+                    );
                 }
                 "aws_dynamodb_table" => {
                     let enabled = resource
@@ -147,7 +153,8 @@ mod tests {
     fn each_type_is_judged_by_its_own_argument() {
         let tree = json!({"resource": {
             "aws_ebs_volume": {"a": {"encrypted": true}, "b": {}},
-            "aws_sqs_queue": {"a": {"sqs_managed_sse_enabled": true}, "b": {"kms_master_key_id": "k"}, "c": {}},
+            "aws_sqs_queue": {"a": {"sqs_managed_sse_enabled": true}, "b": {"kms_master_key_id": "k"}, "c": {},
+                "d": {"sqs_managed_sse_enabled": false}},
             "aws_dynamodb_table": {"a": {"server_side_encryption": [{"enabled": true}]}},
             "aws_instance": {"a": {"root_block_device": [{"encrypted": false}]}},
             "aws_efs_file_system": {"a": {"encrypted": "${var.encrypted}"}}}});
@@ -157,7 +164,7 @@ mod tests {
             pointers,
             vec![
                 "/resource/aws_ebs_volume/b/encrypted",
-                "/resource/aws_sqs_queue/c/sqs_managed_sse_enabled",
+                "/resource/aws_sqs_queue/d/sqs_managed_sse_enabled",
                 "/resource/aws_instance/a/root_block_device/0/encrypted",
             ]
         );

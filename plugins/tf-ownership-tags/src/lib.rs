@@ -172,14 +172,19 @@ fn check_resource(resource: &Resource<'_>, inherited: &[String], settings: &Sett
     if !resource.kind.starts_with("aws_") || !taggable {
         return;
     }
-    // Tags from a variable or merge() are not known here; trust them.
-    if tags.is_some_and(|tags| tags.as_str().is_some_and(|text| text.contains("${"))) {
+    // Tags from a variable or merge() are not known here; trust them. So
+    // are `dynamic "tag"` blocks, which autoscaling groups build from a map.
+    let computed = tags.is_some_and(|tags| tags.as_str().is_some_and(|text| text.contains("${")));
+    if computed || resource.get("dynamic").and_then(|dynamic| dynamic.get("tag")).is_some() {
         return;
     }
-    let own: Vec<String> = tags
+    let mut own: Vec<String> = tags
         .and_then(Value::as_object)
         .map(|tags| tags.keys().map(|key| key.to_ascii_lowercase()).collect())
         .unwrap_or_default();
+    // Autoscaling groups also take one `tag { key = ... }` block per tag.
+    let blocks = resource.get("tag").and_then(Value::as_array).into_iter().flatten();
+    own.extend(blocks.filter_map(|block| block.get("key").and_then(Value::as_str)).map(str::to_ascii_lowercase));
     let missing: Vec<&str> = settings
         .required_tags
         .iter()
