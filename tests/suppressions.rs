@@ -54,8 +54,9 @@ fn only_suppressed_findings_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("Dockerfile"),
-        "# tenken:ignore-file dockerfile-healthcheck -- batch image\nFROM alpine:3.20\n\
-         # tenken:ignore dockerfile-non-root-user/explicit-root-user -- mounts filesystems at start\nUSER root\n",
+        "# tenken:ignore-file dockerfile-healthcheck -- probed by the load balancer\nFROM alpine:3.20\n\
+         # tenken:ignore dockerfile-non-root-user/explicit-root-user -- mounts filesystems at start\nUSER root\n\
+         EXPOSE 8080\n",
     )
     .unwrap();
     let run = tenken_in(dir.path(), &common::shared_cache(), &["check", ".", "--format", "concise"]);

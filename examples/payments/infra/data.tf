@@ -28,4 +28,6 @@ resource "aws_s3_bucket_versioning" "statements" {
 
 resource "aws_sqs_queue" "settlements" {
   name = "settlements"
+  # Switched off for a consumer that could not read encrypted messages.
+  sqs_managed_sse_enabled = false
 }

@@ -2,8 +2,11 @@
 //!
 //! The final stage of a service image declares a `HEALTHCHECK`, itself or
 //! through the earlier stage it builds on, and does not switch it off with
-//! `HEALTHCHECK NONE`. Images that are not services (base images, CLI
-//! tools, build images) can turn the rule off with `require-healthcheck`.
+//! `HEALTHCHECK NONE`. An image counts as a service when its final stage,
+//! or a stage it builds on, declares `EXPOSE`: base images, CLI tools and
+//! build helpers listen on nothing and are not asked for a check. Teams
+//! whose images run only on Kubernetes, which ignores HEALTHCHECK, can turn
+//! the rule off with `require-healthcheck = false`.
 //!
 //! ## Why it matters
 //! Docker, Compose and Swarm know only whether a container's process is
@@ -53,6 +56,19 @@ const REFERENCES: &[&str] = &[
     "https://docs.docker.com/compose/how-tos/startup-order/",
 ];
 
+/// Whether the stage, or a stage it builds on, declares `EXPOSE`: the mark
+/// of an image that serves.
+fn exposes_a_port(stages: &[Stage<'_>], index: usize) -> bool {
+    let mut current = Some(index);
+    while let Some(stage) = current.map(|index| &stages[index]) {
+        if stage.instructions().iter().any(|instruction| instruction.keyword == "EXPOSE") {
+            return true;
+        }
+        current = stage.parent(stages);
+    }
+    false
+}
+
 /// The HEALTHCHECK in effect for a stage: its last one, else its parent
 /// stage's. `(stage, pointer, disabled)`.
 fn effective_healthcheck(stages: &[Stage<'_>], index: usize) -> Option<(Pointer, bool)> {
@@ -85,7 +101,9 @@ impl Policy for Healthcheck {
                 Rule::new("missing-healthcheck", Category::Reliability, Severity::Low, "Declare a HEALTHCHECK")
                     .rationale(
                         "Without a health check, a hung or disconnected service looks healthy to Docker and \
-                         Compose: restart policies never fire and dependants start against it.",
+                         Compose: restart policies never fire and dependants start against it. Only images \
+                         whose final stage (or a stage it builds on) declares EXPOSE are taken for services; \
+                         base images and tools are not asked.",
                     )
                     .fix(FIX)
                     .references(REFERENCES),
@@ -114,6 +132,7 @@ impl Policy for Healthcheck {
                 findings.report("healthcheck-disabled", &pointer, "the final stage disables its health check")
             }
             Some((_, false)) => {}
+            None if !exposes_a_port(&stages, last.index) => {}
             None => findings.report(
                 "missing-healthcheck",
                 &last.from_pointer(),
@@ -141,8 +160,11 @@ mod tests {
 
     #[test]
     fn missing_or_disabled_checks_are_reported() {
-        let missing = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"}, "instructions": []}]});
+        let missing = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"},
+            "instructions": [{"instruction": "EXPOSE", "ports": ["8080"]}]}]});
         assert_eq!(check_tree::<Healthcheck>("dockerfile", missing)[0].1, "/stages/0/from");
+        let not_a_service = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"}, "instructions": []}]});
+        assert!(check_tree::<Healthcheck>("dockerfile", not_a_service).is_empty());
         let disabled = json!({"stages": [{"name": null, "from": {"image": "alpine:3.20"},
             "instructions": [{"instruction": "HEALTHCHECK", "none": true}]}]});
         assert_eq!(check_tree::<Healthcheck>("dockerfile", disabled)[0].0, "healthcheck-disabled");
