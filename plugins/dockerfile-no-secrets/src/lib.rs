@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 use tenken_sdk::dockerfile::{Instruction, stages};
-use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::secrets::{looks_like_a_secret, names_a_key_file, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -56,19 +56,13 @@ const SECRET_FILES: &[&str] = &[
     ".htpasswd",
 ];
 
-/// Extensions of key and keystore files.
-const SECRET_EXTENSIONS: &[&str] = &[".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx"];
-
 /// Whether a COPY/ADD source names a secret file. `.env.example` and the
 /// like are templates, not secrets.
 fn is_secret_file(source: &str) -> bool {
     let name = source.trim_end_matches('/').rsplit('/').next().unwrap_or(source).to_ascii_lowercase();
     let template = [".example", ".sample", ".template", ".dist", ".tmpl"].iter().any(|suffix| name.ends_with(suffix));
     let env_variant = name.starts_with(".env.") && !template;
-    !template
-        && (SECRET_FILES.contains(&name.as_str())
-            || env_variant
-            || SECRET_EXTENSIONS.iter().any(|extension| name.ends_with(extension)))
+    !template && (SECRET_FILES.contains(&name.as_str()) || env_variant || names_a_key_file(&name))
 }
 
 impl Policy for NoSecrets {
@@ -161,7 +155,7 @@ fn check_pairs(keyword: &str, instruction: &Value, pointer: &Pointer, findings: 
         }
         // `ENV TOKEN=$TOKEN` bakes a build argument into the image, too.
         let value = value.as_str().unwrap_or_default();
-        if is_literal_secret(value) || value.trim_start().starts_with('$') {
+        if looks_like_a_secret(value) || value.trim_start().starts_with('$') {
             findings.report("secret-in-env", &at, format!("ENV sets {name}, which is stored in the image config"));
         }
     }
@@ -194,11 +188,21 @@ mod tests {
     #[test]
     fn recognises_secret_files_but_not_templates() {
         for source in
-            [".env", "config/.env.production", "keys/id_ed25519", "tls/server.key", "certs/ca.PEM", "~/.npmrc"]
+            [".env", "config/.env.production", "keys/id_ed25519", "tls/server.key", "tls/privkey.PEM", "~/.npmrc"]
         {
             assert!(is_secret_file(source), "{source}");
         }
-        for source in [".env.example", "src/", "package.json", "env.ts", "keys.go", ".env.sample"] {
+        // Certificates and public keys are public.
+        for source in [
+            ".env.example",
+            "src/",
+            "package.json",
+            "env.ts",
+            "keys.go",
+            ".env.sample",
+            "certs/ca.PEM",
+            "cert-chain.pem",
+        ] {
             assert!(!is_secret_file(source), "{source}");
         }
     }

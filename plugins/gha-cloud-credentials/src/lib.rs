@@ -22,7 +22,7 @@
 
 use serde_json::Value;
 use tenken_sdk::github::{ActionRef, jobs};
-use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -139,7 +139,7 @@ fn check_env(env: Option<&Value>, pointer: &Pointer, findings: &mut Findings) {
             );
             continue;
         }
-        if names_a_secret(name) && is_literal_secret(value) {
+        if names_a_secret(name) && looks_like_a_secret(value) {
             findings.report("literal-secret", &at, format!("{name} is set to a literal value in the workflow file"));
         }
     }
@@ -163,7 +163,7 @@ fn check_inputs(uses: Option<&str>, with: Option<&Value>, pointer: &Pointer, fin
                 &at,
                 format!("`{name}` logs in to {cloud} with a stored key; use OIDC"),
             );
-        } else if names_a_secret(name) && is_literal_secret(value) {
+        } else if names_a_secret(name) && looks_like_a_secret(value) {
             findings.report(
                 "literal-secret",
                 &at,

@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 use tenken_sdk::gitlab::jobs;
-use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -88,7 +88,7 @@ fn check_variables(variables: Option<&Value>, pointer: &Pointer, whose: &str, fi
             },
             _ => continue,
         };
-        if names_a_secret(name) && is_literal_secret(value) {
+        if names_a_secret(name) && looks_like_a_secret(value) {
             findings.report("literal-secret", &at, format!("{whose} sets {name} to a literal value"));
         }
     }

@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
-use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -84,7 +84,7 @@ fn check_container(container: &Container<'_>, findings: &mut Findings) {
         let Some(name) = variable.get("name").and_then(Value::as_str) else { continue };
         // Numbers are never secrets worth the name; only strings are checked.
         let Some(value) = variable.get("value").and_then(Value::as_str) else { continue };
-        if names_a_secret(name) && is_literal_secret(value) {
+        if names_a_secret(name) && looks_like_a_secret(value) {
             findings.report(
                 "secret-in-env",
                 &container.pointer.key("env").index(index).key("value"),

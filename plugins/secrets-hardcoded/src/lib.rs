@@ -2,15 +2,18 @@
 //!
 //! No config file of any kind holds a credential in clear text:
 //!
-//! - AWS access key IDs (`AKIA...`, `ASIA...`);
 //! - private keys (`-----BEGIN ... PRIVATE KEY-----`);
 //! - GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), GitLab
 //!   (`glpat-`) and Slack (`xoxb-`, `xoxp-`, ...) tokens, and Slack webhooks;
 //! - JSON Web Tokens;
 //! - values under a password-like name (`password`, `secret`, `token`,
-//!   `*_key`, ...) that look like a real secret: long enough and random
-//!   enough, and not a placeholder (`changeme`, `${VAR}`, `<password>`,
-//!   `xxx`, `example`, ...).
+//!   `*_key`, ...) that look like a real secret, by the SDK's one model
+//!   (`tenken_sdk::secrets::looks_like_a_secret`): at least 6 characters
+//!   of at least two kinds, one word, and not a reference or a placeholder
+//!   (`changeme`, `password123`, `${VAR}`, `<password>`, `your-token`).
+//!
+//! AWS access key IDs (`AKIA...`) alone are not reported: an ID names a
+//! key and grants nothing without its secret.
 //!
 //! Findings name the kind of secret and where it is, and never print the
 //! value: the report itself must not leak what it found.
@@ -26,7 +29,7 @@
 //! secrets by name in their own kind (Kubernetes env, Dockerfiles, GitHub
 //! and GitLab CI variables); the patterns apply everywhere.
 
-use tenken_sdk::secrets::{is_literal_secret, names_a_secret};
+use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::walk::visit;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
@@ -35,30 +38,6 @@ pub struct HardcodedSecrets;
 
 /// Kinds whose own practices already judge secrets by their name.
 const NAMED_ELSEWHERE: &[&str] = &["kubernetes", "dockerfile", "github-workflow", "github-action", "gitlab-ci"];
-
-/// Values that are obviously not real secrets.
-const PLACEHOLDERS: &[&str] = &[
-    "changeme",
-    "change-me",
-    "change_me",
-    "password",
-    "secret",
-    "example",
-    "sample",
-    "dummy",
-    "placeholder",
-    "your-",
-    "your_",
-    "redacted",
-    "todo",
-    "fixme",
-    "test",
-    "xxxx",
-    "****",
-    "none",
-    "null",
-    "replace",
-];
 
 /// A recognised credential format.
 fn credential_kind(value: &str) -> Option<&'static str> {
@@ -77,17 +56,10 @@ fn credential_kind(value: &str) -> Option<&'static str> {
 }
 
 fn token_kind(word: &str) -> Option<&'static str> {
-    let alnum_upper = |text: &str| text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     let token_chars = |text: &str| text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    // AWS documents its example keys with an `EXAMPLE` suffix; they are
-    // everywhere in docs and tests and grant nothing.
-    if word.len() == 20
-        && (word.starts_with("AKIA") || word.starts_with("ASIA"))
-        && alnum_upper(&word[4..])
-        && !word.ends_with("EXAMPLE")
-    {
-        return Some("an AWS access key ID");
-    }
+    // AWS access key IDs (`AKIA...`) are not here: an ID names a key and
+    // grants nothing without its secret, which the name-based rule finds
+    // under `aws_secret_access_key` and the like.
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
         if let Some(rest) = word.strip_prefix(prefix)
             && rest.len() >= 36
@@ -113,30 +85,6 @@ fn token_kind(word: &str) -> Option<&'static str> {
         return Some("a JSON Web Token");
     }
     None
-}
-
-/// Shannon entropy of `text` in bits per character.
-fn entropy(text: &str) -> f64 {
-    let mut counts = std::collections::BTreeMap::new();
-    for ch in text.chars() {
-        *counts.entry(ch).or_insert(0u32) += 1;
-    }
-    let length = text.chars().count() as f64;
-    counts.values().map(|&count| f64::from(count) / length).map(|p| -p * p.log2()).sum()
-}
-
-/// Whether a value under a secret's name looks like a real secret.
-fn looks_real(value: &str) -> bool {
-    let value = value.trim();
-    let lower = value.to_ascii_lowercase();
-    let placeholder = PLACEHOLDERS.iter().any(|word| lower.contains(word))
-        || (value.starts_with('<') && value.ends_with('>'))
-        || value.chars().all(|c| c == value.chars().next().unwrap_or('x'));
-    is_literal_secret(value)
-        && !placeholder
-        && value.chars().count() >= 12
-        && entropy(value) >= 3.0
-        && !value.contains(' ')
 }
 
 impl Policy for HardcodedSecrets {
@@ -203,7 +151,7 @@ impl Policy for HardcodedSecrets {
             }
             let named =
                 leaf.key.is_some_and(names_a_secret) || leaf.path.last().is_some_and(|last| names_a_secret(last));
-            if by_name && named && looks_real(value) {
+            if by_name && named && looks_like_a_secret(value) {
                 findings.report(
                     "hardcoded-password",
                     &leaf.pointer(),
@@ -224,8 +172,8 @@ mod tests {
 
     #[test]
     fn recognises_credential_formats() {
-        assert_eq!(credential_kind(&format!("AKIA{}", "Z3MBB5TQ7WP4D2LK")), Some("an AWS access key ID"));
-        assert_eq!(credential_kind("AKIAIOSFODNN7EXAMPLE"), None);
+        // An access key ID names a key; it is not the secret.
+        assert_eq!(credential_kind(&format!("AKIA{}", "Z3MBB5TQ7WP4D2LK")), None);
         assert_eq!(credential_kind("key: -----BEGIN OPENSSH PRIVATE KEY-----\nabc"), Some("a private key"));
         assert_eq!(credential_kind(&format!("token ghp_{}", "a".repeat(36))), Some("a GitHub token"));
         assert_eq!(credential_kind("glpat-abcdefghij0123456789"), Some("a GitLab token"));
@@ -238,19 +186,11 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_and_short_values_are_not_secrets() {
-        assert!(looks_real("p8Xq2!vLz9#Rk4mW"));
-        for value in ["changeme", "${DB_PASSWORD}", "<password>", "xxxxxxxxxxxxxxxx", "your-password-here", "short1A!"]
-        {
-            assert!(!looks_real(value), "{value}");
-        }
-    }
-
-    #[test]
     fn never_prints_the_value() {
-        let tree = json!({"database": {"password": "p8Xq2!vLz9#Rk4mW"}, "aws": {"key": format!("AKIA{}", "Z3MBB5TQ7WP4D2LK")}});
+        let tree =
+            json!({"database": {"password": "p8Xq2!vLz9#Rk4mW"}, "ci": {"token": format!("ghp_{}", "a1".repeat(18))}});
         let found = check_tree::<HardcodedSecrets>("yaml", tree);
         assert_eq!(found.len(), 2);
-        assert!(found.iter().all(|(_, _, message)| !message.contains("p8Xq2") && !message.contains("AKIA")));
+        assert!(found.iter().all(|(_, _, message)| !message.contains("p8Xq2") && !message.contains("ghp_")));
     }
 }
