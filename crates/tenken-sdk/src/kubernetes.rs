@@ -271,6 +271,22 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// Whether two files sit in one directory tree: the same directory, or one
+/// inside the other. Cross-document practices relate a workload only to
+/// the budgets and autoscalers of its own application: in a repository of
+/// many samples or services, an autoscaler that happens to target the same
+/// name in another application's directory says nothing about this one.
+pub fn same_tree(a: &str, b: &str) -> bool {
+    fn directory(path: &str) -> &str {
+        path.rsplit_once('/').map_or("", |(directory, _)| directory)
+    }
+    let (a, b) = (directory(a), directory(b));
+    let inside = |inner: &str, outer: &str| {
+        outer.is_empty() || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
+    };
+    a == b || inside(a, b) || inside(b, a)
+}
+
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects
 /// an object with `labels`. An empty selector selects everything, as in
 /// `policy/v1` PodDisruptionBudgets; a selector that is not an object, or
@@ -427,6 +443,16 @@ mod tests {
             ("ConfigMap \"a\"".to_owned(), Some("ns"), "/items/0")
         );
         assert!(objects(&json!({"apiVersion": "v1"})).is_empty());
+    }
+
+    #[test]
+    fn related_files_share_a_directory_tree() {
+        assert!(same_tree("app/deploy.yaml", "app/hpa.yaml"));
+        assert!(same_tree("app/deploy.yaml", "app/autoscaling/hpa.yaml"));
+        assert!(same_tree("app/overlays/prod/deploy.yaml", "app/pdb.yaml"));
+        assert!(same_tree("deploy.yaml", "any/where/pdb.yaml"));
+        assert!(!same_tree("samples/a/deploy.yaml", "samples/b/hpa.yaml"));
+        assert!(!same_tree("app/deploy.yaml", "application/hpa.yaml"));
     }
 
     #[test]

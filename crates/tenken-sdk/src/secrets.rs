@@ -248,6 +248,9 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "...",
     "insert_",
     "insert-",
+    // The counting sequences documentation uses for made-up keys.
+    "a1b2c3",
+    "abcdefgh",
     "insert your",
     "put-your",
 ];
@@ -417,6 +420,7 @@ mod tests {
             "P4ssw0rd",
             "jiraToken",
             "HF_TOKEN",
+            "A1B2C3D4E5F6G7H8I9J0",
             "GOOGLE_API_KEY_VAL",
             "nvapi-NVKEY",
             "INSERT_ETCD_DISCOVERY_TOKEN",

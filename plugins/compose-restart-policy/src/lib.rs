@@ -4,7 +4,9 @@
 //! `always` or `on-failure`) or, for Swarm and `docker compose up` with
 //! deploy support, `deploy.restart_policy`. A service that says
 //! `restart: "no"` has made a choice (a one-off migration or seed job) and
-//! passes.
+//! passes, and so does a service that runs only under a `profiles:` entry:
+//! Compose starts it only on request (`--profile setup`), as setup jobs and
+//! tools are run.
 //!
 //! ## Why it matters
 //! Compose's default is `no`: a service that crashes, is OOM-killed or
@@ -12,6 +14,7 @@
 //! compose up` again. On a single host that is often the whole outage. A
 //! restart policy turns most of those into a blip.
 
+use serde_json::Value;
 use tenken_sdk::compose::services;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
@@ -60,7 +63,9 @@ services:
         for service in services(&document.tree) {
             let has_policy =
                 service.value.get("restart").is_some() || service.value.pointer("/deploy/restart_policy").is_some();
-            if !has_policy {
+            let on_request =
+                service.value.get("profiles").and_then(Value::as_array).is_some_and(|profiles| !profiles.is_empty());
+            if !has_policy && !on_request {
                 findings.report(
                     "missing-restart-policy",
                     &service.pointer.key("restart"),

@@ -145,6 +145,12 @@ fn list<'a>(capabilities: Option<&'a Value>, field: &str) -> &'a [Value] {
 }
 
 fn check_dropped(container: &Container<'_>, findings: &mut Findings) {
+    // A privileged container has every capability whatever it drops; the
+    // finding that matters is k8s-no-privileged's.
+    let privileged = container_security_setting(container, "privileged");
+    if privileged.is_some_and(|setting| setting.value.as_bool() == Some(true)) {
+        return;
+    }
     let capabilities = container_security_setting(container, "capabilities");
     let drop = list(capabilities.as_ref().map(|setting| setting.value), "drop");
     if drop.iter().filter_map(Value::as_str).any(|name| normalized(name) == "ALL") {

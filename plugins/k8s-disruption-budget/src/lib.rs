@@ -18,7 +18,7 @@
 //! deletes pods by hand, blocking upgrades and security patches.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, selector_matches};
+use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -115,23 +115,29 @@ impl Policy for DisruptionBudget {
             .collect();
         let budgets: Vec<&(usize, Object<'_>)> =
             all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget").collect();
-        let autoscaled = |workload: &Object<'_>| {
-            all.iter().any(|(_, scaler)| {
+        // Budgets and autoscalers belong to the workloads of their own
+        // directory tree (see `same_tree`).
+        let related = |a: usize, b: usize| same_tree(&documents[a].path, &documents[b].path);
+        let autoscaled = |index: usize, workload: &Object<'_>| {
+            all.iter().any(|(scaler_index, scaler)| {
                 AUTOSCALER_KINDS.contains(&scaler.kind)
                     && same_namespace(scaler.namespace, workload.namespace)
+                    && related(*scaler_index, index)
                     && scaler.value.pointer("/spec/scaleTargetRef/name").and_then(Value::as_str) == workload.name
             })
         };
 
         let workloads: Vec<&(usize, Object<'_>)> =
             all.iter().filter(|(_, object)| is_replicated(object.kind)).collect();
-        let selects = |budget: &Object<'_>, workload: &Object<'_>| {
+        let selects = |(budget_index, budget): &(usize, Object<'_>), (index, workload): &(usize, Object<'_>)| {
             let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
             same_namespace(budget.namespace, workload.namespace)
+                && related(*budget_index, *index)
                 && budget.value.pointer("/spec/selector").is_some_and(|selector| selector_matches(selector, &labels))
         };
 
-        for (index, budget) in &budgets {
+        for &entry in &budgets {
+            let (index, budget) = entry;
             for field in ["maxUnavailable", "minAvailable"] {
                 let (value, pointer) = budget.get(&["spec", field]);
                 if let Some(value) = value.filter(|value| always_blocks(field, value)) {
@@ -148,13 +154,19 @@ impl Policy for DisruptionBudget {
             // not judged.
             let (value, pointer) = budget.get(&["spec", "minAvailable"]);
             let Some(minimum) = value.and_then(Value::as_u64) else { continue };
-            let selected: Vec<&Object<'_>> =
-                workloads.iter().map(|(_, workload)| workload).filter(|workload| selects(budget, workload)).collect();
-            let counts: Option<Vec<u64>> =
-                selected.iter().map(|workload| if autoscaled(workload) { None } else { replicas(workload) }).collect();
+            let selected: Vec<&(usize, Object<'_>)> =
+                workloads.iter().copied().filter(|workload| selects(entry, workload)).collect();
+            let counts: Option<Vec<u64>> = selected
+                .iter()
+                .map(
+                    |(workload_index, workload)| {
+                        if autoscaled(*workload_index, workload) { None } else { replicas(workload) }
+                    },
+                )
+                .collect();
             let Some(total) = counts.map(|counts| counts.iter().sum::<u64>()) else { continue };
             if !selected.is_empty() && minimum >= total {
-                let names: Vec<String> = selected.iter().map(|workload| workload.describe()).collect();
+                let names: Vec<String> = selected.iter().map(|(_, workload)| workload.describe()).collect();
                 findings.in_document(*index).report(
                     "budget-blocks-eviction",
                     &pointer,
@@ -167,12 +179,13 @@ impl Policy for DisruptionBudget {
             }
         }
 
-        for (index, workload) in &workloads {
+        for &entry in &workloads {
+            let (index, workload) = entry;
             let count = replicas(workload);
-            if !(count.is_some_and(|count| count > 1) || autoscaled(workload)) {
+            if !(count.is_some_and(|count| count > 1) || autoscaled(*index, workload)) {
                 continue;
             }
-            if !budgets.iter().any(|(_, budget)| selects(budget, workload)) {
+            if !budgets.iter().any(|budget| selects(budget, entry)) {
                 findings.in_document(*index).report(
                     "missing-disruption-budget",
                     &workload.pointer.key("metadata").key("name"),

@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace};
+use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -163,6 +163,7 @@ impl Policy for Replicas {
                     scaler.target_kind == workload.kind
                         && Some(scaler.target_name) == workload.name
                         && same_namespace(scaler.object.namespace, workload.namespace)
+                        && same_tree(&documents[scaler.document].path, &document.path)
                 });
                 if scaled_by.is_some() {
                     continue;
