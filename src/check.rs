@@ -100,8 +100,13 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let code_frames = std::iter::once(args.format.into())
         .chain(args.outputs.iter().map(|(format, _)| (*format).into()))
         .any(OutputFormat::shows_code_frames);
-    let mut report =
-        pool.install(|| check_paths(&paths, &plugins, &kinds, &limits, Context::Siblings, args.verbose, code_frames));
+    let run = RunOptions {
+        context: Context::Siblings,
+        verbose: args.verbose,
+        code_frames,
+        max_findings: args.max_findings.map_or(MAX_FINDINGS_PER_RUN, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+    };
+    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, &limits, &run));
     let (checked, _, errored) = report.file_counts();
     if checked + errored == 0 && report.errors.is_empty() {
         eprintln!("tenken: nothing to check: no config file among the given paths");
@@ -335,15 +340,26 @@ pub(crate) enum Context {
     InputsOnly,
 }
 
+/// How one run checks its files, beyond the plugins and limits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunOptions {
+    pub(crate) context: Context,
+    /// Log plugin output and cache use to stderr.
+    pub(crate) verbose: bool,
+    /// Keep a few lines of source in each finding, for outputs that show them.
+    pub(crate) code_frames: bool,
+    /// The most findings the run holds; the rest are counted and reported.
+    pub(crate) max_findings: usize,
+}
+
 pub(crate) fn check_paths(
     paths: &[PathBuf],
     plugins: &Plugins,
     kinds: &KindMap,
     limits: &Limits,
-    context: Context,
-    verbose: bool,
-    code_frames: bool,
+    run: &RunOptions,
 ) -> Report {
+    let RunOptions { context, verbose, code_frames, max_findings } = *run;
     let (files, walk_errors) = discover(paths);
     let project: Vec<&LoadedPlugin> =
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
@@ -370,7 +386,7 @@ pub(crate) fn check_paths(
             let mut results = batch.check(chunk);
             let mut sink = findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for result in &mut results {
-                let room = MAX_FINDINGS_PER_RUN.saturating_sub(sink.len());
+                let room = max_findings.saturating_sub(sink.len());
                 let mut found = std::mem::take(&mut result.findings);
                 if found.len() > room {
                     dropped.fetch_add(found.len() - room, std::sync::atomic::Ordering::Relaxed);
@@ -397,11 +413,34 @@ pub(crate) fn check_paths(
         ..Report::default()
     };
     let reader = Reader { kinds, limits };
-    let project_findings =
+    let mut project_findings =
         run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &locator, &mut report);
+    let mut dropped = dropped.into_inner();
+    let room = max_findings.saturating_sub(report.findings.len());
+    if project_findings.len() > room {
+        dropped += project_findings.len() - room;
+        // Which project findings are kept must not depend on the order
+        // plugins returned them in: the files they land in are marked as
+        // not fully reported below.
+        project_findings.sort_by(|a, b| {
+            (&a.location.path, a.location.line, a.location.column, &a.rule.id).cmp(&(
+                &b.location.path,
+                b.location.line,
+                b.location.column,
+                &b.rule.id,
+            ))
+        });
+        let cut: std::collections::HashSet<&str> =
+            project_findings[room..].iter().map(|finding| &*finding.location.path).collect();
+        for outcome in results.iter_mut().filter_map(|result| result.outcome.as_mut()) {
+            if cut.contains(outcome.path.as_str()) {
+                outcome.status = FileStatus::Error;
+            }
+        }
+        project_findings.truncate(room);
+    }
     report.findings.extend(project_findings);
 
-    let dropped = dropped.into_inner();
     if dropped > 0 {
         report.errors.push(problem(
             ProblemKind::Plugin,
@@ -409,7 +448,7 @@ pub(crate) fn check_paths(
             None,
             None,
             format!(
-                "{dropped} findings were not reported: a run reports at most {MAX_FINDINGS_PER_RUN}; check fewer \
+                "{dropped} findings were not reported: a run reports at most {max_findings} (--max-findings); check fewer \
                  files at once, or switch off the rules that report most"
             ),
         ));
@@ -687,7 +726,7 @@ struct OpenFile {
 /// 50,000-file repository had 305,232; past the limit, a plugin that
 /// reports on every node could otherwise exhaust memory. Findings over it
 /// are counted and reported as an error, never dropped silently.
-const MAX_FINDINGS_PER_RUN: usize = 2_000_000;
+pub(crate) const MAX_FINDINGS_PER_RUN: usize = 2_000_000;
 
 /// Files are checked in batches: each file-scoped plugin is called once per
 /// batch with the documents of every file in it, rather than once per file.

@@ -208,6 +208,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
 
+    /// Most findings one run reports, before baselines and selection are
+    /// applied. Findings past it are counted and reported as an error
+    /// (exit 2), never dropped silently. Defaults to 2,000,000, about 250 MB
+    /// of findings.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_findings: Option<u64>,
+
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

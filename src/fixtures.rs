@@ -28,7 +28,7 @@ use anyhow::{Context as _, bail};
 use tenken_host::PluginSource;
 use tenken_report::{Finding, Problem};
 
-use crate::check::{Context, check_paths};
+use crate::check::{Context, RunOptions, check_paths};
 use crate::cli::{PluginTestArgs, RuntimeArgs};
 use crate::kinds::KindMap;
 use crate::plugins::{Plugins, new_host};
@@ -287,7 +287,13 @@ fn run_case(plugins: &mut Plugins, fixtures: &Path, case: &Path) -> CaseResult {
         }
     };
     let limits = tenken_formats::Limits::default();
-    let report = check_paths(&[case.to_path_buf()], plugins, &kinds, &limits, Context::InputsOnly, false, true);
+    let run = RunOptions {
+        context: Context::InputsOnly,
+        verbose: false,
+        code_frames: true,
+        max_findings: crate::check::MAX_FINDINGS_PER_RUN,
+    };
+    let report = check_paths(&[case.to_path_buf()], plugins, &kinds, &limits, &run);
     result.errors.extend(report.errors.iter().map(|problem| describe_problem(fixtures, problem)));
     // A fixture that does not parse tests nothing: say so, rather than
     // compare its findings.

@@ -447,3 +447,112 @@ fn a_huge_plugin_message_is_cut_visibly() {
     assert!(message.len() < 2_200, "{}", message.len());
     assert!(message.ends_with("[cut by tenken: the plugin's message was 50000 bytes]"), "{message}");
 }
+
+/// A plugin that declares a 10 MB rule title would repeat it in every
+/// finding of several formats. It is refused at load with the reason, and
+/// the bundled plugins still check the file.
+#[test]
+fn a_plugin_with_an_oversized_title_is_refused_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n";
+    std::fs::write(dir.path().join("pod.yaml"), pod).unwrap();
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &["check", "--no-config", "pod.yaml", "--format", "json", "--plugin", tenken_test_guests::OVERSIZED_INFO],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.len() < 200_000, "the report repeats the title: {} bytes", run.stdout.len());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|error| error["message"]
+            .as_str()
+            .unwrap()
+            .contains("a title or summary is 10485760 bytes long; at most 300 are accepted")),
+        "{errors:#?}"
+    );
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|finding| finding["plugin"] == "k8s-probes"), "bundled plugins still ran");
+    assert!(findings.iter().all(|finding| finding["plugin"] != "oversized-info"));
+}
+
+/// Findings past the run's cap are counted and reported as an error, never
+/// dropped silently; the findings within it are kept. The default cap (two
+/// million) is lowered here so that the test stays small.
+#[test]
+fn findings_past_the_run_cap_are_counted_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let pods: String = (0..20)
+        .map(|index| format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{index}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n---\n"))
+        .collect();
+    std::fs::write(dir.path().join("pods.yaml"), pods).unwrap();
+    let uncapped = tenken_in(dir.path(), &shared_cache(), &["check", "--no-config", ".", "--format", "json"]);
+    let uncapped: serde_json::Value = serde_json::from_str(&uncapped.stdout).unwrap();
+    let total = uncapped["findings"].as_array().unwrap().len();
+    assert!(total > 100, "{total}");
+
+    let run = tenken_in(
+        dir.path(),
+        &shared_cache(),
+        &["check", "--no-config", ".", "--format", "json", "--max-findings", "50"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 50);
+    let expected = format!(
+        "{} findings were not reported: a run reports at most 50 (--max-findings); check fewer files at once, or \
+         switch off the rules that report most",
+        total - 50
+    );
+    let errors = report["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|error| error["message"] == expected.as_str()), "{errors:#?}");
+    assert_eq!(report["files"][0]["status"], "error", "a file with findings dropped was not fully reported");
+
+    let text = tenken_in(dir.path(), &shared_cache(), &["check", "--no-config", ".", "--max-findings", "50"]);
+    assert!(text.stdout.contains(&expected) || text.stderr.contains(&expected), "{}\n{}", text.stdout, text.stderr);
+}
+
+/// A cache that cannot be written (here, each artifact's name is taken by
+/// a directory, so the final rename fails, as a full disk fails the write)
+/// costs only time: the run's result is the same, and no temporary file is
+/// left behind to keep the disk full.
+#[test]
+fn a_failed_cache_write_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cm.yaml"), "kind: ConfigMap\nmetadata: {name: c}\n").unwrap();
+    let args = [
+        "check",
+        "--no-config",
+        "cm.yaml",
+        "--format",
+        "json",
+        "--plugin",
+        tenken_test_guests::HOSTILE,
+        "--plugin-settings",
+        r#"hostile={"mode":"say","message":"m"}"#,
+    ];
+    let working = tempfile::tempdir().unwrap();
+    let expected = tenken_in(dir.path(), working.path(), &args);
+    let artifacts: Vec<std::ffi::OsString> = std::fs::read_dir(working.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().ends_with(".cwasm"))
+        .collect();
+    assert!(!artifacts.is_empty(), "the hostile guest is compiled into the cache");
+
+    let blocked = tempfile::tempdir().unwrap();
+    for name in &artifacts {
+        std::fs::create_dir(blocked.path().join(name)).unwrap();
+    }
+    let run = tenken_in(dir.path(), blocked.path(), &args);
+    assert_eq!(run.code, expected.code, "{}", run.stderr);
+    let findings = |stdout: &str| serde_json::from_str::<serde_json::Value>(stdout).unwrap()["findings"].clone();
+    assert_eq!(findings(&run.stdout), findings(&expected.stdout));
+    let left: Vec<String> = std::fs::read_dir(blocked.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+}
