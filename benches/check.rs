@@ -22,14 +22,13 @@
 //! Run with `cargo bench --bench check`, or one group with
 //! `cargo bench --bench check -- start/`.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use tenken_formats::{Limits, classify};
-use tenken_host::{DocumentInput, Host, HostConfig, PluginSource, Scope};
+use tenken_host::{DocumentInput, Host, HostConfig, Scope};
 
 const TENKEN: &str = env!("CARGO_BIN_EXE_tenken");
 
@@ -170,12 +169,7 @@ fn per_plugin(c: &mut Criterion) {
     let mut group = c.benchmark_group("per-plugin");
     group.sample_size(10).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
     for bundled in tenken::plugins::BUNDLED_PLUGINS {
-        let source = PluginSource {
-            origin: bundled.package.to_owned(),
-            bytes: Cow::Borrowed(bundled.bytes),
-            sha256: Some(bundled.sha256.to_owned()),
-        };
-        let plugin = host.load(&source).expect("bundled plugin loads");
+        let plugin = host.load(&bundled.source()).expect("bundled plugin loads");
         let inputs: Vec<DocumentInput<'_>> = samples
             .iter()
             .filter(|sample| plugin.info.applies_to(sample.kind))

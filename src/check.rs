@@ -61,7 +61,8 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // One pool for loading and checking: a second one would start its own
     // threads, which a one-file pre-commit run notices.
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let mut plugins = pool.install(|| plugins::load(&runtime))?;
+    let announce = args.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut plugins = pool.install(|| plugins::load_announcing(&runtime, announce))?;
 
     let rules: Vec<(String, String, &'static str, &'static str)> = plugins
         .loaded

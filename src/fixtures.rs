@@ -44,7 +44,12 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
     let fixtures = args.fixtures.clone().unwrap_or_else(|| args.dir.join("tests").join("fixtures"));
     let bytes = crate::read::read_bounded(&component, crate::read::PLUGIN_LIMIT)
         .with_context(|| format!("cannot read {}", component.display()))?;
-    let source = PluginSource { origin: component.display().to_string(), bytes: Cow::Owned(bytes), sha256: None };
+    let source = PluginSource {
+        origin: component.display().to_string(),
+        bytes: Cow::Owned(bytes),
+        sha256: None,
+        precompiled: None,
+    };
     let report = run_fixtures(&args.runtime, &source, &fixtures)?;
     print!("{}", report.render());
     if args.list_findings {
@@ -508,12 +513,6 @@ fn compare(path: &str, plugin_id: &str, annotations: &Annotations, findings: &[&
         | Mismatch::Mislocated { expected_line: line, .. } => *line,
     });
     mismatches
-}
-
-/// Loads `bytes` as the single plugin of a fixture run, for callers that
-/// hold a component in memory (the bundled plugins' tests).
-pub fn bundled_source(package: &str, bytes: &'static [u8]) -> PluginSource {
-    PluginSource { origin: format!("bundled:{package}"), bytes: Cow::Borrowed(bytes), sha256: None }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use tenken_host::{Host, HostConfig, LoadError, LoadedPlugin, PluginSource, SandboxLimits};
+use tenken_host::{Host, HostConfig, LoadError, LoadedPlugin, PluginSource, Precompiled, SandboxLimits};
 
 use crate::cli::RuntimeArgs;
 
@@ -19,6 +19,22 @@ pub struct BundledPlugin {
     pub sha256: &'static str,
     /// The component.
     pub bytes: &'static [u8],
+    /// The component compiled for this binary's architecture, with its
+    /// info; `None` when the binary was built for another architecture
+    /// than the machine that built it.
+    pub precompiled: Option<Precompiled>,
+}
+
+impl BundledPlugin {
+    /// What the host loads: the precompiled artifact when there is one.
+    pub fn source(&self) -> PluginSource {
+        PluginSource {
+            origin: format!("bundled:{}", self.package),
+            bytes: Cow::Borrowed(self.bytes),
+            sha256: Some(self.sha256.to_owned()),
+            precompiled: self.precompiled.clone(),
+        }
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
@@ -42,28 +58,37 @@ pub(crate) fn call_bytes(runtime: &RuntimeArgs) -> usize {
 }
 
 /// Creates the host and loads every plugin, in parallel (a cold start
-/// compiles them all at once).
+/// compiles them all at once). Says so on stderr, when it is a terminal,
+/// before compiling plugins.
 pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
+    load_announcing(runtime, std::io::IsTerminal::is_terminal(&std::io::stderr()))
+}
+
+/// [`load`], saying on stderr whether plugins are compiled when
+/// `announce` is set.
+pub fn load_announcing(runtime: &RuntimeArgs, announce: bool) -> anyhow::Result<Plugins> {
     let host = new_host(runtime)?;
 
     let mut failed = Vec::new();
-    let mut sources: Vec<PluginSource> = BUNDLED_PLUGINS
-        .iter()
-        .map(|plugin| PluginSource {
-            origin: format!("bundled:{}", plugin.package),
-            bytes: Cow::Borrowed(plugin.bytes),
-            sha256: Some(plugin.sha256.to_owned()),
-        })
-        .collect();
+    let mut sources: Vec<PluginSource> = BUNDLED_PLUGINS.iter().map(BundledPlugin::source).collect();
     for path in extra_plugin_files(&runtime.plugins, &mut failed) {
         match crate::read::read_bounded(&path, crate::read::PLUGIN_LIMIT) {
             Ok(bytes) => sources.push(PluginSource {
                 origin: path.display().to_string(),
+                sha256: Some(tenken_host::sha256_hex(&bytes)),
                 bytes: Cow::Owned(bytes),
-                sha256: None,
+                precompiled: None,
             }),
             Err(error) => failed.push((path.display().to_string(), format!("could not be read: {error}"))),
         }
+    }
+    // Compiling takes 0.1 s for a small Rust plugin and seconds for a
+    // Python or JavaScript one: a run that seems to hang for that long
+    // should say why.
+    let compiling = sources.iter().filter(|source| host.needs_compile(source)).count();
+    if announce && compiling > 0 {
+        let plugins = if compiling == 1 { "plugin" } else { "plugins" };
+        eprintln!("tenken: compiling {compiling} {plugins} for this machine; later runs use the compiled copy");
     }
     let results: Vec<(String, Result<LoadedPlugin, LoadError>, Duration)> = sources
         .par_iter()
@@ -88,6 +113,7 @@ pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
                     tenken_host::CacheOutcome::Hit => "loaded from the compile cache",
                     tenken_host::CacheOutcome::Compiled => "compiled and cached",
                     tenken_host::CacheOutcome::CompiledUncached => "compiled (no cache)",
+                    tenken_host::CacheOutcome::Embedded => "precompiled in this binary",
                 };
                 plugins.load_log.push(format!(
                     "plugin {} {}: {how} in {:.1} ms",

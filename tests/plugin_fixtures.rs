@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use tenken::cli::RuntimeArgs;
-use tenken::fixtures::{bundled_source, run_fixtures};
+use tenken::fixtures::run_fixtures;
 use tenken::plugins::BUNDLED_PLUGINS;
 
 fn runtime() -> RuntimeArgs {
@@ -29,7 +29,7 @@ fn every_bundled_plugin_passes_its_fixtures() {
     for plugin in BUNDLED_PLUGINS {
         let fixtures = common::repo_root().join("plugins").join(plugin.package).join("tests/fixtures");
         assert!(fixtures.is_dir(), "bundled plugin {} has no fixtures in {}", plugin.package, fixtures.display());
-        let report = run_fixtures(&runtime(), &bundled_source(plugin.package, plugin.bytes), &fixtures).unwrap();
+        let report = run_fixtures(&runtime(), &plugin.source(), &fixtures).unwrap();
         if !report.passed() {
             failures.push(report.render());
         }

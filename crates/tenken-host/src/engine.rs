@@ -16,6 +16,22 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// component-model concurrency machinery are off, since plugins are plain
 /// synchronous functions.
 pub(crate) fn new_engine() -> Result<wasmtime::Engine, LoadError> {
+    wasmtime::Engine::new(&config()).map_err(|err| LoadError::Engine(format!("{err:#}")))
+}
+
+/// An engine that compiles for the baseline CPU of `target` (a target
+/// triple) rather than for the CPU it runs on: what it compiles runs on
+/// every CPU of that architecture, and loads into [`new_engine`]'s engine.
+/// Bundled plugins are compiled with it when tenken is built.
+pub(crate) fn portable_engine(target: &str) -> Result<wasmtime::Engine, LoadError> {
+    let mut config = config();
+    config.target(target).map_err(|err| LoadError::Engine(format!("{err:#}")))?;
+    wasmtime::Engine::new(&config).map_err(|err| LoadError::Engine(format!("{err:#}")))
+}
+
+/// The one engine configuration: artifacts load only into an engine
+/// configured like the one that compiled them.
+fn config() -> wasmtime::Config {
     let mut config = wasmtime::Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
@@ -28,7 +44,7 @@ pub(crate) fn new_engine() -> Result<wasmtime::Engine, LoadError> {
     // the thousands of short-lived instances of a large check (5% of a
     // 10,000-file run; no difference for one file).
     config.memory_init_cow(false);
-    wasmtime::Engine::new(&config).map_err(|err| LoadError::Engine(format!("{err:#}")))
+    config
 }
 
 /// A background thread that advances the engine's epoch every

@@ -44,6 +44,35 @@ pub struct PluginSource {
     /// The sha256 of `bytes` in lower-case hex, if already known (bundled
     /// plugins have it computed at build time).
     pub sha256: Option<String>,
+    /// The component compiled ahead of time, with its info, when tenken was
+    /// built (bundled plugins): no compile and no cache on any run.
+    pub precompiled: Option<Precompiled>,
+}
+
+/// A plugin compiled when tenken was built, by [`precompile_portable`].
+#[derive(Debug, Clone)]
+pub struct Precompiled {
+    /// The artifact, for the baseline CPU of the target architecture.
+    pub artifact: Cow<'static, [u8]>,
+    /// The plugin's info as JSON, as `info` returned it at build time.
+    pub info: Cow<'static, str>,
+}
+
+/// Compiles a plugin for every CPU of `target` (a target triple) and
+/// describes it by loading the artifact as a run will, so that a build
+/// whose artifacts would not load fails at build time. For build scripts
+/// that embed plugins; the target's architecture and operating system must
+/// be this machine's.
+pub fn precompile_portable(bytes: &[u8], target: &str) -> Result<Precompiled, LoadError> {
+    let portable = engine::portable_engine(target)?;
+    let artifact = portable.precompile_component(bytes).map_err(|err| LoadError::Compile(format!("{err:#}")))?;
+    let host = Host::new(HostConfig::default())?;
+    let pre = plugin::link_precompiled(&host.shared, &artifact, "")?;
+    let source =
+        PluginSource { origin: "build".to_owned(), bytes: Cow::Borrowed(&[]), sha256: None, precompiled: None };
+    let plugin = LoadedPlugin::linked(&host.shared, &source, String::new(), CacheOutcome::Embedded, pre)?;
+    let info = serde_json::to_string(&plugin.info).map_err(|err| LoadError::Info(err.to_string()))?;
+    Ok(Precompiled { artifact: Cow::Owned(artifact), info: Cow::Owned(info) })
 }
 
 /// Why a plugin could not be loaded.
@@ -201,13 +230,29 @@ impl Host {
     /// linked and asked for its info, which is then cached.
     pub fn load(&self, source: &PluginSource) -> Result<LoadedPlugin, LoadError> {
         let sha256 = source.sha256.clone().unwrap_or_else(|| sha256_hex(&source.bytes));
+        if let Some(precompiled) = &source.precompiled {
+            // Validated when the build asked the plugin for it.
+            let info = serde_json::from_str(&precompiled.info).map_err(|err| LoadError::Info(err.to_string()))?;
+            return Ok(LoadedPlugin::described(&self.shared, source, sha256, info, CacheOutcome::Embedded));
+        }
         if let Some(info) = self.shared.cache.load_info(&sha256) {
-            return Ok(LoadedPlugin::described(&self.shared, source, sha256, info));
+            return Ok(LoadedPlugin::described(&self.shared, source, sha256, info, CacheOutcome::Hit));
         }
         let (pre, outcome) = plugin::compile_and_link(&self.shared, &source.bytes, &sha256)?;
         let plugin = LoadedPlugin::linked(&self.shared, source, sha256, outcome, pre)?;
         self.shared.cache.store_info(&plugin.sha256, &plugin.info);
         Ok(plugin)
+    }
+
+    /// Whether loading `source` compiles it: it is neither built into
+    /// tenken nor described in the cache. (A cached description whose
+    /// artifact has gone is compiled on first call, unannounced.)
+    pub fn needs_compile(&self, source: &PluginSource) -> bool {
+        if source.precompiled.is_some() {
+            return false;
+        }
+        let sha256 = source.sha256.clone().unwrap_or_else(|| sha256_hex(&source.bytes));
+        self.shared.cache.load_info(&sha256).is_none()
     }
 
     /// The limits every call runs under.

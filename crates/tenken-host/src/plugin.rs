@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tenken_report::{Category, Severity};
+use wasmtime::component::Component;
 
 use crate::bindings::{self, PluginPre};
 use crate::cache::CacheOutcome;
@@ -133,6 +134,8 @@ pub struct LoadedPlugin {
     pub cache: CacheOutcome,
     settings: String,
     bytes: Cow<'static, [u8]>,
+    /// The artifact compiled when tenken was built, for bundled plugins.
+    precompiled: Option<Cow<'static, [u8]>>,
     shared: Arc<Shared>,
     /// The linked component, or why linking failed.
     pre: Arc<OnceLock<Result<PluginPre<HostState>, String>>>,
@@ -176,16 +179,38 @@ pub(crate) fn compile_and_link(
     sha256: &str,
 ) -> Result<(PluginPre<HostState>, CacheOutcome), LoadError> {
     let (component, outcome) = shared.cache.load(&shared.engine, bytes, sha256)?;
-    contract::check_compatible(&shared.engine, &component)?;
-    let instance_pre = shared.linker.instantiate_pre(&component).map_err(|err| LoadError::Link(format!("{err:#}")))?;
-    let pre = PluginPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))?;
-    Ok((pre, outcome))
+    link(shared, &component).map(|pre| (pre, outcome))
+}
+
+/// Links an artifact compiled when tenken was built (through the cache,
+/// see [`crate::cache::CompileCache::load_embedded`]).
+pub(crate) fn link_precompiled(
+    shared: &Shared,
+    artifact: &[u8],
+    sha256: &str,
+) -> Result<PluginPre<HostState>, LoadError> {
+    let component = shared.cache.load_embedded(&shared.engine, artifact, sha256)?;
+    link(shared, &component)
+}
+
+/// Checks the contract version and links the component into the sandbox.
+fn link(shared: &Shared, component: &Component) -> Result<PluginPre<HostState>, LoadError> {
+    contract::check_compatible(&shared.engine, component)?;
+    let instance_pre = shared.linker.instantiate_pre(component).map_err(|err| LoadError::Link(format!("{err:#}")))?;
+    PluginPre::new(instance_pre).map_err(|err| LoadError::Link(format!("{err:#}")))
 }
 
 impl LoadedPlugin {
-    /// A plugin whose info came from the cache; linked on first call.
-    pub(crate) fn described(shared: &Arc<Shared>, source: &PluginSource, sha256: String, info: PluginInfo) -> Self {
-        Self::new(shared, source, sha256, info, CacheOutcome::Hit, OnceLock::new())
+    /// A plugin whose info came from the cache or the binary; linked on
+    /// first call.
+    pub(crate) fn described(
+        shared: &Arc<Shared>,
+        source: &PluginSource,
+        sha256: String,
+        info: PluginInfo,
+        outcome: CacheOutcome,
+    ) -> Self {
+        Self::new(shared, source, sha256, info, outcome, OnceLock::new())
     }
 
     /// A plugin linked now, asked for its info.
@@ -219,6 +244,7 @@ impl LoadedPlugin {
             cache,
             settings: "{}".to_owned(),
             bytes: source.bytes.clone(),
+            precompiled: source.precompiled.as_ref().map(|precompiled| precompiled.artifact.clone()),
             shared: Arc::clone(shared),
             pre: Arc::new(pre),
             exhausted: Arc::new(AtomicUsize::new(0)),
@@ -239,6 +265,17 @@ impl LoadedPlugin {
     /// The linked component, linking it now if no call has yet.
     fn pre(&self) -> Result<&PluginPre<HostState>, PluginError> {
         let linked = self.pre.get_or_init(|| {
+            if let Some(artifact) = &self.precompiled {
+                match link_precompiled(&self.shared, artifact, &self.sha256) {
+                    Ok(pre) => return Ok(pre),
+                    // Not expected (the build loaded the same artifact), but
+                    // a plugin that can still be compiled is never lost.
+                    Err(error) => self.shared.cache.note(format!(
+                        "plugin {}: the artifact built into tenken does not load ({error}); compiled it",
+                        self.info.id
+                    )),
+                }
+            }
             compile_and_link(&self.shared, &self.bytes, &self.sha256).map(|(pre, _)| pre).map_err(|err| err.to_string())
         });
         linked.as_ref().map_err(|message| PluginError::Load(message.clone()))

@@ -13,7 +13,12 @@ use tenken_host::{
 };
 
 fn source(path: &str) -> PluginSource {
-    PluginSource { origin: path.to_owned(), bytes: Cow::Owned(std::fs::read(path).unwrap()), sha256: None }
+    PluginSource {
+        origin: path.to_owned(),
+        bytes: Cow::Owned(std::fs::read(path).unwrap()),
+        sha256: None,
+        precompiled: None,
+    }
 }
 
 /// A cache shared by the tests of this file, so the guest is compiled once
@@ -91,7 +96,7 @@ fn a_damaged_cached_artifact_is_compiled_again_not_run() {
     plugin.check(&[document()]).expect("the plugin runs from a fresh compile");
     let notes = plugin.cache_notes();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].contains("is damaged (its checksum does not match); compiled again"), "{notes:?}");
+    assert!(notes[0].contains("is damaged (its checksum does not match); replaced"), "{notes:?}");
     assert!(
         std::fs::read_dir(cache.path()).unwrap().all(|entry| !entry
             .unwrap()
@@ -270,7 +275,12 @@ fn an_incompatible_contract_is_refused_with_both_versions() {
 
 #[test]
 fn bytes_that_are_not_a_component_are_refused() {
-    let garbage = PluginSource { origin: "garbage".into(), bytes: Cow::Borrowed(b"\0asm garbage"), sha256: None };
+    let garbage = PluginSource {
+        origin: "garbage".into(),
+        bytes: Cow::Borrowed(b"\0asm garbage"),
+        sha256: None,
+        precompiled: None,
+    };
     let error = host(SandboxLimits::default()).load(&garbage).unwrap_err();
     assert!(matches!(error, LoadError::Compile(_)), "{error:?}");
 }
