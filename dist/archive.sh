@@ -27,7 +27,7 @@ cd dist/out
 case "$target" in
     *windows*)
         archive="$name.zip"
-        (cd "$name" && 7z a -tzip "../$archive" . >/dev/null)
+        7z a -tzip "$archive" "$name" >/dev/null
         ;;
     *)
         archive="$name.tar.gz"

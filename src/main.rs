@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// The static Linux build's allocator; see Cargo.toml.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = tenken::cli::Cli::parse();
     // A panic is a bug in tenken, never in the user's files; report it as an
