@@ -4,17 +4,20 @@
 use tenken_formats::classify;
 
 use crate::discover::InputFile;
+use crate::kustomize::KustomizePatches;
 
-/// The user's `--kind GLOB=KIND` mappings.
+/// The user's `--kind GLOB=KIND` mappings, and the kustomize patches met
+/// so far, which are classified apart from whole objects.
 pub(crate) struct KindMap {
     globs: globset::GlobSet,
     kinds: Vec<&'static str>,
+    patches: KustomizePatches,
 }
 
 impl KindMap {
     /// No mappings: every file is classified by its name and content.
     pub(crate) fn empty() -> Self {
-        Self { globs: globset::GlobSet::empty(), kinds: Vec::new() }
+        Self { globs: globset::GlobSet::empty(), kinds: Vec::new(), patches: KustomizePatches::default() }
     }
 
     pub(crate) fn new(mappings: &[(String, String)]) -> anyhow::Result<Self> {
@@ -24,7 +27,7 @@ impl KindMap {
             builder.add(globset::Glob::new(glob)?);
             kinds.push(static_kind(kind));
         }
-        Ok(Self { globs: builder.build()?, kinds })
+        Ok(Self { globs: builder.build()?, kinds, patches: KustomizePatches::default() })
     }
 
     /// The kind of the last mapping whose glob matches `path`.
@@ -34,7 +37,12 @@ impl KindMap {
 
     /// Classification hints for `file`, with the user's mapping applied.
     pub(crate) fn hints(&self, file: &InputFile) -> tenken_formats::Hints {
-        tenken_formats::Hints { kind: self.kind_of(&file.display), ..tenken_formats::Hints::for_path(&file.path) }
+        let kind = self.kind_of(&file.display);
+        // Only YAML files are patches that matter here, and a mapped kind
+        // wins anyway.
+        let yaml = matches!(classify::format_of_path(&file.path), Some(tenken_formats::Format::Yaml));
+        let kustomize_patch = kind.is_none() && yaml && self.patches.is_patch(&file.path);
+        tenken_formats::Hints { kind, kustomize_patch, ..tenken_formats::Hints::for_path(&file.path) }
     }
 
     /// The file's format: from its name, else from the kind it is mapped to.

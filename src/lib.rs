@@ -15,6 +15,7 @@ pub mod fixtures;
 mod init;
 mod inspect;
 mod kinds;
+mod kustomize;
 mod locate;
 pub mod plugins;
 mod progress;

@@ -226,7 +226,9 @@ fn smallest_multiline(node: &SpanNode, lines: &LineIndex, text: &str, line: u32,
 /// Kubernetes document: each covers the mapping whose metadata carries it.
 fn annotations(parsed: &ParsedFile) -> Vec<Exception> {
     let mut found = Vec::new();
-    for document in parsed.documents.iter().filter(|document| document.kind == "kubernetes") {
+    for document in
+        parsed.documents.iter().filter(|document| matches!(document.kind, "kubernetes" | "kubernetes-patch"))
+    {
         let mut holders = Vec::new();
         annotated_mappings(&document.tree, String::new(), &mut holders);
         for (holder, text) in holders {

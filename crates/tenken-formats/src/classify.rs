@@ -16,6 +16,7 @@ use crate::Format;
 /// Every kind tenken classifies documents into.
 pub const KINDS: &[&str] = &[
     "kubernetes",
+    "kubernetes-patch",
     "kustomization",
     "helm-chart",
     "helm-values",
@@ -44,8 +45,8 @@ pub const KINDS: &[&str] = &[
 /// kinds tenken does not know.
 pub fn format_of_kind(kind: &str) -> Option<Format> {
     match kind {
-        "kubernetes" | "kustomization" | "helm-chart" | "helm-values" | "compose" | "github-workflow"
-        | "github-action" | "gitlab-ci" | "yaml" => Some(Format::Yaml),
+        "kubernetes" | "kubernetes-patch" | "kustomization" | "helm-chart" | "helm-values" | "compose"
+        | "github-workflow" | "github-action" | "gitlab-ci" | "yaml" => Some(Format::Yaml),
         "terraform-vars" | "hcl" => Some(Format::Hcl),
         "terraform-plan" | "json" => Some(Format::Json),
         "dockerfile" => Some(Format::Dockerfile),
@@ -70,6 +71,9 @@ pub struct Hints {
     /// The user mapped this file to a kind: every document gets it,
     /// whatever detection would say.
     pub kind: Option<&'static str>,
+    /// A kustomization lists the file as a patch: its Kubernetes objects
+    /// are fragments of objects defined elsewhere (`kubernetes-patch`).
+    pub kustomize_patch: bool,
 }
 
 impl Hints {
@@ -82,7 +86,7 @@ impl Hints {
             .ancestors()
             .skip(1)
             .any(|dir| dir.file_name().is_some_and(|name| name == "templates") && dir.parent().is_some_and(is_chart));
-        Self { in_helm_chart, in_helm_templates, kind: None }
+        Self { in_helm_chart, in_helm_templates, kind: None, kustomize_patch: false }
     }
 }
 
@@ -212,6 +216,10 @@ fn yaml_kind(path: &str, name: &str, tree: &Value, hints: &Hints) -> &'static st
     }
     if is_spring_name(name) {
         return "spring-config";
+    }
+    // A patch names the kind it patches but need not carry anything else.
+    if hints.kustomize_patch && tree.get("kind").is_some_and(Value::is_string) {
+        return "kubernetes-patch";
     }
     if is_kubernetes_object(tree) {
         return "kubernetes";
@@ -383,6 +391,24 @@ mod tests {
     }
 
     #[test]
+    fn objects_in_kustomize_patches_are_patches() {
+        let patch = Hints { kustomize_patch: true, ..Hints::default() };
+        // A strategic-merge patch names the object and carries only what
+        // it changes, often without the rest of the metadata.
+        let image_only = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:2"}]}}}});
+        let bare = json!({"kind": "Deployment", "spec": {"replicas": 3}});
+        assert_eq!(kind_of_document("overlays/prod/image.yaml", Format::Yaml, &image_only, &patch), "kubernetes-patch");
+        assert_eq!(kind_of_document("overlays/prod/bare.yaml", Format::Yaml, &bare, &patch), "kubernetes-patch");
+        // A JSON 6902 patch is a list of operations, not an object.
+        let operations = json!([{"op": "replace", "path": "/spec/replicas", "value": 3}]);
+        assert_eq!(kind_of_document("overlays/prod/ops.yaml", Format::Yaml, &operations, &patch), "yaml");
+        // The same object outside any patch list is a whole object.
+        let whole = Hints::default();
+        assert_eq!(kind_of_document("base/web.yaml", Format::Yaml, &image_only, &whole), "kubernetes");
+    }
+
+    #[test]
     fn every_kind_is_classifiable_and_unique() {
         let unique: std::collections::BTreeSet<&str> = KINDS.iter().copied().collect();
         assert_eq!(unique.len(), KINDS.len());
@@ -397,11 +423,11 @@ mod tests {
         std::fs::write(dir.join("shop/Chart.yaml"), "name: shop").unwrap();
         assert_eq!(
             Hints::for_path(&dir.join("shop/values.yaml")),
-            Hints { in_helm_chart: true, in_helm_templates: false, kind: None }
+            Hints { in_helm_chart: true, in_helm_templates: false, kind: None, kustomize_patch: false }
         );
         assert_eq!(
             Hints::for_path(&dir.join("shop/templates/deployment.yaml")),
-            Hints { in_helm_chart: false, in_helm_templates: true, kind: None }
+            Hints { in_helm_chart: false, in_helm_templates: true, kind: None, kustomize_patch: false }
         );
         assert_eq!(Hints::for_path(&dir.join("other.yaml")), Hints::default());
         std::fs::remove_dir_all(dir).unwrap();

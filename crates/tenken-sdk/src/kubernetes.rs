@@ -6,6 +6,20 @@ use serde_json::Value;
 
 use crate::Pointer;
 
+/// The kind of a document that patches a Kubernetes object defined
+/// elsewhere, such as a file a kustomization lists under `patches`. Only
+/// plugins that list it among their kinds are given such documents. It
+/// holds only what the patch changes, so a rule that reports something
+/// *missing* must stay silent on it (see [`crate::Document::is_partial`]);
+/// a rule that reports something *present and wrong* applies as usual.
+pub const PATCH_KIND: &str = "kubernetes-patch";
+
+/// The kinds of a plugin whose rules report settings that are present and
+/// wrong, and so apply to patches too: whole objects and patches.
+pub fn kinds_with_patches() -> Vec<String> {
+    vec!["kubernetes".to_owned(), PATCH_KIND.to_owned()]
+}
+
 /// A Kubernetes object: a whole document, or an item of a `List`.
 #[derive(Debug, Clone)]
 pub struct Object<'a> {

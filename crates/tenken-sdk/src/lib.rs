@@ -110,6 +110,15 @@ pub struct Document {
     pub tree: serde_json::Value,
 }
 
+impl Document {
+    /// Whether the document only patches an object defined elsewhere
+    /// ([`kubernetes::PATCH_KIND`]): what it does not say is said in the
+    /// object it patches, so nothing can be reported missing from it.
+    pub fn is_partial(&self) -> bool {
+        self.kind == kubernetes::PATCH_KIND
+    }
+}
+
 /// Settings for plugins that take none. Any key given is rejected, so a typo
 /// in `tenken.toml` does not pass silently.
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]

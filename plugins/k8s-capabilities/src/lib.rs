@@ -97,7 +97,7 @@ impl Policy for Capabilities {
             summary: "Containers drop every Linux capability and add back only allowed ones, so a compromised \
                       process cannot spoof traffic, trace processes or reconfigure the node."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new("capabilities-not-dropped", Category::Security, Severity::Medium, "Drop ALL capabilities")
@@ -133,7 +133,10 @@ impl Policy for Capabilities {
                 continue;
             }
             for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
-                check_dropped(&container, findings);
+                // What a patch does not drop, the object it patches may.
+                if !document.is_partial() {
+                    check_dropped(&container, findings);
+                }
                 check_added(&container, &allowed, findings);
             }
         }

@@ -37,7 +37,7 @@ impl Policy for EnvSecrets {
             summary: "Environment variables that hold passwords, tokens or keys reference a Secret, so the \
                       value never sits in Git, CI logs or the workload's spec."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new("secret-in-env", Category::Security, Severity::High, "Use secretKeyRef for secret values")

@@ -72,7 +72,7 @@ impl Policy for GracefulShutdown {
             summary: "Pods keep a termination grace period above zero that outlasts their preStop hook, so \
                       rollouts and drains finish in-flight requests instead of dropping them."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new(
@@ -121,6 +121,11 @@ impl Policy for GracefulShutdown {
             }
             if grace_field.is_some() && grace.is_none() {
                 continue; // templated or malformed: not ours to judge
+            }
+            // A patch without the grace period leaves the patched object's
+            // in place, which may not be the default.
+            if grace_field.is_none() && document.is_partial() {
+                continue;
             }
             let grace = grace.unwrap_or(DEFAULT_GRACE_SECONDS);
             let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);

@@ -79,7 +79,7 @@ impl Policy for HostIsolation {
             summary: "Pods do not join the node's network, process or IPC namespaces, mount its filesystem, or \
                       bind its ports, so a compromised container is not a compromised node."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 rule(

@@ -61,7 +61,7 @@ impl Policy for ImagePinning {
             summary: "Containers name an exact image version (and, if required, a digest), so every replica and \
                       every rollback runs the code that was reviewed."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 rule(

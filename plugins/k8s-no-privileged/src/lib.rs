@@ -53,7 +53,7 @@ impl Policy for NoPrivileged {
             summary: "Containers do not run privileged and set allowPrivilegeEscalation: false, so neither the \
                       manifest nor a setuid binary can make a process root on the node."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new(
@@ -89,13 +89,15 @@ impl Policy for NoPrivileged {
         let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
         for pod in pod_specs(&document.tree) {
             for container in pod.containers(&lists) {
-                check_container(&container, findings);
+                check_container(&container, document.is_partial(), findings);
             }
         }
     }
 }
 
-fn check_container(container: &Container<'_>, findings: &mut Findings) {
+/// `partial`: the document is a patch, so an unset field is the patched
+/// object's business.
+fn check_container(container: &Container<'_>, partial: bool, findings: &mut Findings) {
     let privileged = container_security_setting(container, "privileged");
     if let Some(setting) = privileged.filter(|setting| setting.value == &Value::Bool(true)) {
         findings.report("privileged-container", &setting.pointer, format!("{} is privileged", container.describe()));
@@ -109,6 +111,7 @@ fn check_container(container: &Container<'_>, findings: &mut Findings) {
             &setting.pointer,
             format!("{} explicitly allows privilege escalation", container.describe()),
         ),
+        None if partial => {}
         None => findings.report(
             "privilege-escalation-allowed",
             &security_context_pointer(container),

@@ -58,7 +58,7 @@ impl Policy for NonRoot {
             summary: "Containers run as a non-root user, so that an application compromise is not root on the \
                       node's kernel. Container settings override pod settings, as Kubernetes applies them."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 rule(
@@ -85,13 +85,15 @@ impl Policy for NonRoot {
                 continue;
             }
             for container in pod.containers(&lists) {
-                check_container(&pod, &container, findings);
+                check_container(&pod, &container, document.is_partial(), findings);
             }
         }
     }
 }
 
-fn check_container(pod: &PodSpec<'_>, container: &Container<'_>, findings: &mut Findings) {
+/// `partial`: the document is a patch, so an unset field is the patched
+/// object's business; only explicit root settings are reported.
+fn check_container(pod: &PodSpec<'_>, container: &Container<'_>, partial: bool, findings: &mut Findings) {
     let user = security_setting(pod, container, "runAsUser");
     let non_root = security_setting(pod, container, "runAsNonRoot");
     let inherited = |from_pod: bool| if from_pod { " (set for the whole pod)" } else { "" };
@@ -118,6 +120,7 @@ fn check_container(pod: &PodSpec<'_>, container: &Container<'_>, findings: &mut 
             );
             findings.report("runs-as-root", &setting.pointer, message);
         }
+        _ if partial => {}
         _ => {
             let message = format!(
                 "{} does not set runAsNonRoot: true or a non-root runAsUser, in its own or the pod's \

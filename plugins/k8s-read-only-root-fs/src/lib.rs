@@ -49,7 +49,7 @@ impl Policy for ReadOnlyRootFs {
             summary: "Containers cannot modify their own image at runtime: an intruder cannot persist tools in \
                       it, and every write goes to a volume that was declared for it."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new(
@@ -82,6 +82,7 @@ impl Policy for ReadOnlyRootFs {
                         &setting.pointer,
                         format!("{} has readOnlyRootFilesystem: {}", container.describe(), setting.value),
                     ),
+                    None if document.is_partial() => {}
                     None => findings.report(
                         "writable-root-filesystem",
                         &security_context_pointer(&container),

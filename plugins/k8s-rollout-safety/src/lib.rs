@@ -85,7 +85,7 @@ impl Policy for RolloutSafety {
             summary: "Update strategies replace pods gradually, so a release (good or bad) never stops every \
                       replica at the same time."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new(

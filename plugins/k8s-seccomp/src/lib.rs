@@ -51,7 +51,7 @@ impl Policy for Seccomp {
             summary: "Pods filter system calls with the runtime's default seccomp profile or a local one, \
                       which blocks the kernel interfaces most container escapes use."
                 .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
+            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
             scope: Scope::File,
             rules: vec![
                 Rule::new(
@@ -83,7 +83,7 @@ impl Policy for Seccomp {
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         for pod in pod_specs(&document.tree) {
             if !pod.is_windows() {
-                check_pod(&pod, findings);
+                check_pod(&pod, document.is_partial(), findings);
             }
         }
     }
@@ -95,7 +95,9 @@ fn confines(setting: &SecuritySetting<'_>) -> bool {
     matches!(setting.value.get("type").and_then(Value::as_str), Some("RuntimeDefault" | "Localhost"))
 }
 
-fn check_pod(pod: &PodSpec<'_>, findings: &mut Findings) {
+/// `partial`: the document is a patch, so a profile it does not set may be
+/// set in the object it patches; only Unconfined profiles are reported.
+fn check_pod(pod: &PodSpec<'_>, partial: bool, findings: &mut Findings) {
     let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
     let containers = pod.containers(&lists);
     let pod_profile = pod.spec.pointer("/securityContext/seccompProfile").filter(|value| !value.is_null());
@@ -110,6 +112,7 @@ fn check_pod(pod: &PodSpec<'_>, findings: &mut Findings) {
                 &setting.pointer.key("type"),
                 format!("{} runs without system-call filtering (seccomp Unconfined)", container.describe()),
             ),
+            None if partial => {}
             None => unprotected.push(container),
         }
     }
