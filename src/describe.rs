@@ -65,13 +65,15 @@ fn write_plugin(out: &mut String, plugin: &LoadedPlugin) {
     let _ = writeln!(out, "  kinds: {}", info.kinds.join(", "));
     let width = info.rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
     for rule in &info.rules {
+        let off = crate::default_set::off_by_default(&format!("{}/{}", info.id, rule.id));
         let _ = writeln!(
             out,
-            "    {:width$}  {:8}  {:11}  {}",
+            "    {:width$}  {:8}  {:11}  {}{}",
             rule.id,
             rule.default_severity.as_str(),
             format!("{:?}", rule.category).to_lowercase(),
-            rule.title
+            rule.title,
+            if off.is_some() { " (off by default)" } else { "" }
         );
     }
     out.push('\n');
@@ -155,6 +157,9 @@ fn write_rule(
 ) {
     let _ = writeln!(out, "# {id}: {title}\n");
     let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", category.to_lowercase());
+    if let Some(why) = crate::default_set::off_by_default(id) {
+        let _ = writeln!(out, "Off by default: {why}. Run it with `extend-select = [\"{id}\"]` in tenken.toml.\n");
+    }
     let _ = writeln!(out, "## Why it matters\n\n{rationale}\n");
     let _ = writeln!(out, "## How to fix it\n\n{fix}\n");
     if !references.is_empty() {

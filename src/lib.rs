@@ -9,6 +9,7 @@ mod changed;
 mod check;
 pub mod cli;
 mod config;
+mod default_set;
 mod describe;
 mod discover;
 pub mod fixtures;

@@ -5,7 +5,8 @@
 //! severity (`high`: rules whose default severity is high), or `*`. When
 //! several match a rule, the most specific wins (rule over plugin over
 //! category or severity over `*`); between a select and an ignore equally
-//! specific, the ignore wins.
+//! specific, the ignore wins. Rules off by default (`default_set`) run
+//! only when a selector names them or their plugin.
 
 use tenken_report::{Finding, Report, RuleLabel, Severity};
 
@@ -19,12 +20,15 @@ pub(crate) struct RuleFacts<'a> {
     pub(crate) severity: &'a str,
 }
 
+/// How specifically a selector names a rule by naming its plugin.
+const PLUGIN_SPECIFICITY: u8 = 2;
+
 /// How specifically `selector` names the rule, if it names it at all.
 fn specificity(selector: &str, rule: &RuleFacts<'_>) -> Option<u8> {
     if selector == rule.id {
         Some(3)
     } else if selector == rule.plugin {
-        Some(2)
+        Some(PLUGIN_SPECIFICITY)
     } else if selector == rule.category || selector == rule.severity {
         Some(1)
     } else if selector == "*" {
@@ -75,9 +79,14 @@ impl Selection {
         }
     }
 
-    /// Whether the rule runs at all.
+    /// Whether the rule runs at all. A rule off by default
+    /// ([`crate::default_set`]) runs only when a selector names it or its
+    /// plugin.
     pub(crate) fn is_selected(&self, rule: &RuleFacts<'_>) -> bool {
-        let selected = best(self.select.iter().map(String::as_str), rule);
+        let mut selected = best(self.select.iter().map(String::as_str), rule);
+        if crate::default_set::off_by_default(rule.id).is_some() {
+            selected = selected.filter(|specificity| *specificity >= PLUGIN_SPECIFICITY);
+        }
         let ignored = best(self.ignore.iter().map(String::as_str), rule);
         match (selected, ignored) {
             (None, _) => false,
@@ -185,6 +194,32 @@ mod tests {
 
     fn rule<'a>(id: &'a str, plugin: &'a str, category: &'a str, severity: &'a str) -> RuleFacts<'a> {
         RuleFacts { id, plugin, category, severity }
+    }
+
+    #[test]
+    fn rules_off_by_default_run_only_when_named() {
+        let healthcheck =
+            rule("dockerfile-healthcheck/missing-healthcheck", "dockerfile-healthcheck", "reliability", "medium");
+        let disabled =
+            rule("dockerfile-healthcheck/healthcheck-disabled", "dockerfile-healthcheck", "reliability", "low");
+        let default = Selection::new(&Config::default());
+        assert!(!default.is_selected(&healthcheck), "off in the default set");
+        assert!(default.is_selected(&disabled), "its plugin's other rule stays on");
+        let broad = Config {
+            select: Some(vec![("*".into(), origin()), ("reliability".into(), origin()), ("medium".into(), origin())]),
+            ..Config::default()
+        };
+        assert!(!Selection::new(&broad).is_selected(&healthcheck), "broad selectors pick from the default set");
+        for named in ["dockerfile-healthcheck/missing-healthcheck", "dockerfile-healthcheck"] {
+            let config = Config { extend_select: vec![(named.into(), origin())], ..Config::default() };
+            assert!(Selection::new(&config).is_selected(&healthcheck), "{named} names it");
+        }
+        let named_then_ignored = Config {
+            extend_select: vec![("dockerfile-healthcheck".into(), origin())],
+            ignore: vec![("dockerfile-healthcheck/missing-healthcheck".into(), origin())],
+            ..Config::default()
+        };
+        assert!(!Selection::new(&named_then_ignored).is_selected(&healthcheck));
     }
 
     #[test]
