@@ -570,7 +570,7 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
         format: format.map(str::to_owned),
         documents,
     };
-    if let Some(reason) = file.not_regular {
+    if let Some(reason) = file.not_read {
         result.outcome = Some(outcome(FileStatus::Skipped { reason: reason.to_owned() }, None, vec![]));
         return (result, None);
     }
@@ -1256,7 +1256,7 @@ mod tests {
     use crate::discover::InputFile;
 
     fn input(display: &str) -> InputFile {
-        InputFile { display: display.to_owned(), path: PathBuf::from(display), not_regular: None, explicit: false }
+        InputFile { display: display.to_owned(), path: PathBuf::from(display), not_read: None, explicit: false }
     }
 
     fn parse(display: &str, text: &str, format: Format) -> (ParsedFile, Vec<String>) {

@@ -12,6 +12,13 @@ use std::path::{Path, PathBuf};
 /// Directories that hold other people's code, never the product's config.
 const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".hg", ".svn", "node_modules", ".terraform", "vendor"];
 
+/// Directories of test inputs, by the convention Go's tools follow (they
+/// ignore `testdata`): parser fixtures and golden outputs, often invalid or
+/// incomplete on purpose. Files in them are listed as skipped, with this
+/// reason, unless named on the command line.
+const TEST_DATA_DIRECTORY: &str = "testdata";
+const TEST_DATA_REASON: &str = "test data: a testdata directory holds inputs for tests, not deployed config";
+
 /// A file to check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct InputFile {
@@ -19,8 +26,9 @@ pub(crate) struct InputFile {
     pub(crate) display: String,
     /// Where to read it.
     pub(crate) path: PathBuf,
-    /// Why it is not read at all, for entries that are not regular files.
-    pub(crate) not_regular: Option<&'static str>,
+    /// Why it is not read at all: an entry that is not a regular file, or
+    /// test data found in a directory walk.
+    pub(crate) not_read: Option<&'static str>,
     /// Named on the command line, rather than found in a directory: a file
     /// the user asked for, so not checking it deserves a warning.
     pub(crate) explicit: bool,
@@ -43,7 +51,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
             files.push(InputFile {
                 display: display_path(root),
                 path: root.clone(),
-                not_regular: outside,
+                not_read: outside,
                 explicit: true,
             });
             continue;
@@ -69,19 +77,24 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                     let Some(kind) = entry.file_type() else { continue };
                     // Directories are walked; everything else is listed, so
                     // nothing in a tree disappears without a reason.
-                    let not_regular = if kind.is_file() {
+                    let in_test_data = entry.path().strip_prefix(root).is_ok_and(|relative| {
+                        relative.components().any(|part| part.as_os_str() == TEST_DATA_DIRECTORY)
+                    });
+                    let not_read = if kind.is_dir() {
+                        continue;
+                    } else if in_test_data {
+                        Some(TEST_DATA_REASON)
+                    } else if kind.is_file() {
                         None
                     } else if kind.is_symlink() {
                         Some("symbolic link, not followed")
-                    } else if kind.is_dir() {
-                        continue;
                     } else {
                         Some("not a regular file")
                     };
                     files.push(InputFile {
                         display: display_path(entry.path()),
                         path: entry.into_path(),
-                        not_regular,
+                        not_read,
                         explicit: false,
                     });
                 }
@@ -140,7 +153,7 @@ pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<In
             }
             let display = display_path(&path);
             if !inputs.iter().any(|input| input.display == display) {
-                context.push(InputFile { display, path, not_regular: None, explicit: false });
+                context.push(InputFile { display, path, not_read: None, explicit: false });
             }
         }
     }
@@ -188,6 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn test_data_is_listed_as_skipped_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["k8s/app.yaml", "internal/decode/testdata/multi.yaml", "testdata/golden.yaml"] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let (files, _) = discover(&[root.to_owned()]);
+        let reasons: Vec<(String, Option<&str>)> = files
+            .iter()
+            .map(|f| (f.path.strip_prefix(root).unwrap().to_string_lossy().into_owned(), f.not_read))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                ("internal/decode/testdata/multi.yaml".to_owned(), Some(TEST_DATA_REASON)),
+                ("k8s/app.yaml".to_owned(), None),
+                ("testdata/golden.yaml".to_owned(), Some(TEST_DATA_REASON)),
+            ]
+        );
+        // Named, as a file or as the directory to check, it is checked.
+        let (named, _) = discover(&[root.join("testdata/golden.yaml"), root.join("internal/decode/testdata")]);
+        assert!(named.iter().all(|file| file.not_read.is_none()), "{named:?}");
+    }
+
+    #[test]
     fn missing_paths_are_errors() {
         let (files, errors) = discover(&[PathBuf::from("does/not/exist")]);
         assert!(files.is_empty());
@@ -204,7 +244,7 @@ mod tests {
         let (files, _) = discover(&[dir.path().to_owned()]);
         let listed: Vec<(String, Option<&str>)> = files
             .iter()
-            .map(|f| (f.path.strip_prefix(dir.path()).unwrap().display().to_string(), f.not_regular))
+            .map(|f| (f.path.strip_prefix(dir.path()).unwrap().display().to_string(), f.not_read))
             .collect();
         assert_eq!(
             listed,

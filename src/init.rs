@@ -37,7 +37,7 @@ fn count_kinds(dir: &std::path::Path) -> BTreeMap<&'static str, usize> {
     let map = KindMap::empty();
     let (files, _) = discover(&[dir.to_path_buf()]);
     let mut counts = BTreeMap::new();
-    for file in files.iter().filter(|file| file.not_regular.is_none()) {
+    for file in files.iter().filter(|file| file.not_read.is_none()) {
         let Some(format) = map.format(file) else { continue };
         let Ok(bytes) = crate::read::read_bounded(&file.path, tenken_formats::Limits::default().max_file_bytes) else {
             continue;

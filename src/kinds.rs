@@ -63,7 +63,7 @@ mod tests {
     use super::*;
 
     fn input(path: &str) -> InputFile {
-        InputFile { display: path.to_owned(), path: path.into(), not_regular: None, explicit: false }
+        InputFile { display: path.to_owned(), path: path.into(), not_read: None, explicit: false }
     }
 
     #[test]

@@ -59,7 +59,19 @@ impl<'a> ImageRef<'a> {
 /// (`$VAR`, `${VAR}`, `$(VAR)`, `{{ .Values.image }}`), so its final form
 /// is not known from the file. `$` and `{{` never appear in a reference.
 pub fn is_templated(image: &str) -> bool {
-    image.contains('$') || image.contains("{{")
+    image.contains('$') || image.contains("{{") || is_upper_case_placeholder(image)
+}
+
+/// `CONTAINER_IMAGE`, `registry/MY_APP`: image names are lower case by the
+/// reference grammar, so an upper-case name is a placeholder that a script
+/// or a tool replaces before deploying, not an image. Only the last path
+/// component counts: in `REGION-docker.pkg.dev/PROJECT_ID/app:latest` the
+/// placeholders are the registry's and the project's, and the image and
+/// its tag are real.
+fn is_upper_case_placeholder(image: &str) -> bool {
+    let name = ImageRef::parse(image).name;
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.chars().any(|c| c.is_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -85,6 +97,8 @@ mod tests {
             );
         }
         assert!(is_templated("${REGISTRY}/app") && is_templated("$IMAGE") && is_templated("{{ .Values.image }}"));
+        assert!(is_templated("CONTAINER_IMAGE") && is_templated("registry.example.com/team/MY_APP:1"));
+        assert!(!is_templated("REGION-docker.pkg.dev/PROJECT_ID/gke-llm/app:latest") && !is_templated("nginx:Latest"));
         assert!(!is_templated("app:1.2"));
     }
 }

@@ -106,18 +106,40 @@ impl Policy for ScriptInjection {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        let constrained = constrained_contexts(&document.tree);
         for job in jobs(&document.tree) {
             for step in job.steps() {
-                check_step(&step, findings);
+                check_step(&step, &constrained, findings);
             }
         }
         for step in action_steps(&document.tree) {
-            check_step(&step, findings);
+            check_step(&step, &constrained, findings);
         }
     }
 }
 
-fn check_step(step: &Step<'_>, findings: &mut Findings) {
+/// Untrusted contexts whose value the workflow's triggers pin to literals
+/// its author wrote. A `workflow_run` trigger whose `branches` filter lists
+/// branch names without wildcards runs only when `head_branch` is one of
+/// them, so expanding it injects nothing.
+fn constrained_contexts(workflow: &serde_json::Value) -> Vec<&'static str> {
+    let Some(trigger) = workflow.get("on").and_then(|on| on.get("workflow_run")) else { return Vec::new() };
+    let Some(branches) = trigger.get("branches").and_then(serde_json::Value::as_array) else { return Vec::new() };
+    let literal = |branch: &serde_json::Value| {
+        branch.as_str().is_some_and(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        })
+    };
+    if !branches.is_empty() && branches.iter().all(literal) && trigger.get("branches-ignore").is_none() {
+        vec!["github.event.workflow_run.head_branch"]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `constrained`: contexts the triggers make safe (see
+/// [`constrained_contexts`]).
+fn check_step(step: &Step<'_>, constrained: &[&str], findings: &mut Findings) {
     let script_field: Option<(Pointer, &str)> = match (step.run(), step.uses()) {
         (Some(run), _) => Some((step.pointer.key("run"), run)),
         (None, Some(uses)) if uses.starts_with("actions/github-script@") => step
@@ -128,7 +150,8 @@ fn check_step(step: &Step<'_>, findings: &mut Findings) {
         _ => None,
     };
     let Some((pointer, script)) = script_field else { return };
-    let expanded = untrusted_expansions(script);
+    let mut expanded = untrusted_expansions(script);
+    expanded.retain(|context| !constrained.contains(&context.as_str()));
     if !expanded.is_empty() {
         findings.report(
             "script-injection",
