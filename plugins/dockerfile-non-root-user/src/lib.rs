@@ -89,6 +89,7 @@ impl Policy for NonRootUser {
             }
             Some(_) => {}
             None if base_image_runs_as_non_root(&stages[last]) => {}
+            None if steps_down_in_its_entrypoint(&document.tree, last) => {}
             None => {
                 findings.report(
                     "runs-as-root",
@@ -139,6 +140,34 @@ fn effective_user(stages: &[Value], index: usize) -> Option<EffectiveUser> {
             earlier.get("name").and_then(Value::as_str).is_some_and(|name| name.eq_ignore_ascii_case(image))
         })?;
     }
+}
+
+/// Tools an entrypoint script uses to drop from root to the service's
+/// user once it has prepared volumes and files as root.
+const STEP_DOWN_TOOLS: &[&str] = &["gosu", "su-exec"];
+
+/// Whether the final stage (or a stage it builds on) installs gosu or
+/// su-exec and the image has an ENTRYPOINT: the pattern of the official
+/// database and server images, whose entrypoint fixes permissions as root
+/// and then runs the server as its own user. The process that serves runs
+/// unprivileged, so there is no USER to ask for.
+fn steps_down_in_its_entrypoint(tree: &Value, last: usize) -> bool {
+    let stages = tenken_sdk::dockerfile::stages(tree);
+    let mut chain = vec![last];
+    while let Some(parent) = chain.last().and_then(|&index| stages[index].parent(&stages)) {
+        chain.push(parent);
+    }
+    let instructions: Vec<_> = chain.iter().flat_map(|&index| stages[index].instructions()).collect();
+    let mentions_tool = |text: &str| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '/'))
+            .any(|word| STEP_DOWN_TOOLS.iter().any(|tool| word == *tool || word.ends_with(&format!("/{tool}"))))
+    };
+    let installs_tool = instructions.iter().any(|instruction| match instruction.keyword {
+        "RUN" => mentions_tool(&instruction.command_text()),
+        "COPY" => instruction.value.to_string().contains("gosu") || instruction.value.to_string().contains("su-exec"),
+        _ => false,
+    });
+    installs_tool && instructions.iter().any(|instruction| instruction.keyword == "ENTRYPOINT")
 }
 
 fn is_root(user: &str) -> bool {
