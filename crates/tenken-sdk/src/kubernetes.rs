@@ -52,6 +52,17 @@ impl<'a> Object<'a> {
         (value, pointer)
     }
 
+    /// The labels of the pods the object runs: its own for a Pod, its pod
+    /// template's for a workload; none for other kinds.
+    pub fn pod_labels(&self) -> Vec<(&'a str, &'a str)> {
+        let Some(workload) = workload_kind(self.kind) else { return Vec::new() };
+        // The pod spec sits under the template's `spec`; its labels under
+        // the same template's `metadata`.
+        let template = &workload.pod_spec[..workload.pod_spec.len() - 1];
+        let path: Vec<&str> = template.iter().copied().chain(["metadata", "labels"]).collect();
+        self.labels(&path)
+    }
+
     /// `metadata.labels` (or, with `template`, the pod template's labels)
     /// as string pairs.
     pub fn labels(&self, path: &[&str]) -> Vec<(&'a str, &'a str)> {

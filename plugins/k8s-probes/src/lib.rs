@@ -24,7 +24,9 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::kubernetes::{
+    Container, ContainerList, Object, PodSpec, objects, same_namespace, same_tree, selector_matches,
+};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -89,13 +91,17 @@ impl Policy for Probes {
                       liveness check that restarts every replica when a dependency slows down."
                 .to_owned(),
             kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::File,
+            // Project-wide, to see the Services that send pods traffic.
+            scope: Scope::Project,
             rules: vec![
                 rule(
                     "missing-readiness-probe",
-                    "Give every long-running container a readiness probe",
+                    "Give every long-running container of a pod that receives traffic a readiness probe",
                     "Without a readiness probe, traffic reaches a pod before it can serve and while it is \
-                     overloaded or shutting down, so rollouts and load spikes turn into user-facing errors.",
+                     overloaded or shutting down, so rollouts and load spikes turn into user-facing errors. \
+                     A pod receives traffic when it declares a port, a Service of its directory tree selects \
+                     it, or it belongs to a StatefulSet; a queue worker that does none of these needs no \
+                     readiness probe.",
                 ),
                 rule(
                     "missing-liveness-probe",
@@ -114,16 +120,54 @@ impl Policy for Probes {
         }
     }
 
-    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for pod in pod_specs(&document.tree) {
-            if pod.runs_to_completion() {
-                continue;
-            }
-            let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
-            for container in containers.iter().filter(|container| container.is_long_running()) {
-                check_container(container, settings, findings);
+    fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
+        let services: Vec<(usize, Object<'_>)> = documents
+            .iter()
+            .enumerate()
+            .flat_map(|(index, document)| objects(&document.tree).into_iter().map(move |object| (index, object)))
+            .filter(|(_, object)| object.kind == "Service")
+            .collect();
+        for (index, document) in documents.iter().enumerate() {
+            findings.in_document(index);
+            for object in objects(&document.tree) {
+                let Some(pod) = PodSpec::of(&object) else { continue };
+                if pod.runs_to_completion() {
+                    continue;
+                }
+                let labels = object.pod_labels();
+                let selected = services.iter().any(|(service_index, service)| {
+                    same_namespace(service.namespace, object.namespace)
+                        && same_tree(&documents[*service_index].path, &document.path)
+                        && service_selects(service, &labels)
+                });
+                let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
+                let declares_ports = containers.iter().any(|container| {
+                    container.value.get("ports").and_then(Value::as_array).is_some_and(|ports| !ports.is_empty())
+                });
+                // A StatefulSet names the Service that governs its pods.
+                let governed = object
+                    .value
+                    .pointer("/spec/serviceName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| !name.is_empty());
+                let receives_traffic = selected || declares_ports || governed;
+                for container in containers.iter().filter(|container| container.is_long_running()) {
+                    check_container(container, receives_traffic, settings, findings);
+                }
             }
         }
+    }
+}
+
+/// Whether `service` sends traffic to pods with `labels`. A Service's
+/// selector is a plain label map; one without a selector (endpoints managed
+/// by hand) selects no pod.
+fn service_selects(service: &Object<'_>, labels: &[(&str, &str)]) -> bool {
+    match service.value.pointer("/spec/selector") {
+        Some(selector) if selector.as_object().is_some_and(|map| !map.is_empty()) => {
+            selector_matches(&serde_json::json!({ "matchLabels": selector }), labels)
+        }
+        _ => false,
     }
 }
 
@@ -131,11 +175,15 @@ fn probe<'a>(container: &Container<'a>, field: &str) -> Option<&'a Value> {
     container.value.get(field).filter(|probe| probe.is_object())
 }
 
-fn check_container(container: &Container<'_>, settings: &Settings, findings: &mut Findings) {
+/// `receives_traffic`: the pod declares a port, a Service in its directory
+/// tree selects it, or it belongs to a StatefulSet, which names its Service. A readiness probe only gates traffic, so a
+/// pod that gets none (a queue worker, a client pod that sleeps) needs no
+/// readiness probe; it still needs a liveness probe.
+fn check_container(container: &Container<'_>, receives_traffic: bool, settings: &Settings, findings: &mut Findings) {
     let noun = container.list.noun();
     let readiness = probe(container, "readinessProbe");
     let liveness = probe(container, "livenessProbe");
-    if readiness.is_none() {
+    if readiness.is_none() && receives_traffic {
         findings.report(
             "missing-readiness-probe",
             &container.pointer.key("readinessProbe"),
@@ -196,7 +244,7 @@ mod tests {
 
     #[test]
     fn missing_probes_point_where_they_belong() {
-        let tree = deployment(json!([{"name": "web"}]));
+        let tree = deployment(json!([{"name": "web", "ports": [{"containerPort": 8080}]}]));
         assert_eq!(
             rules(tree),
             vec![
@@ -231,12 +279,42 @@ mod tests {
             json!({"readinessProbe": {"tcpSocket": {"port": 1}}, "livenessProbe": {"exec": {"command": ["true"]}}});
         let mut web = probes.clone();
         web["name"] = json!("web");
+        web["ports"] = json!([{"containerPort": 8080}]);
         let tree = json!({"kind": "Deployment", "spec": {"template": {"spec": {
             "initContainers": [{"name": "migrate"}, {"name": "proxy", "restartPolicy": "Always"}],
             "containers": [web]}}}});
         let found = rules(tree);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found.iter().all(|(_, pointer)| pointer.starts_with("/spec/template/spec/initContainers/1/")));
+    }
+
+    /// Readiness gates traffic: a pod that declares no port and that no
+    /// Service of its directory tree selects gets none, and needs no
+    /// readiness probe. A Service that selects it, wherever its ports are
+    /// declared, brings the rule back.
+    #[test]
+    fn readiness_is_asked_of_pods_that_receive_traffic() {
+        let worker = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "worker"},
+            "spec": {"template": {"metadata": {"labels": {"app": "worker"}},
+                "spec": {"containers": [{"name": "worker"}]}}}});
+        let check = |documents: Vec<(&str, &Value)>| -> Vec<String> {
+            let documents = documents.into_iter().map(|(path, tree)| (path.to_owned(), tree.clone())).collect();
+            let found = tenken_sdk::check_documents::<Probes>("kubernetes", documents, &Settings::default());
+            found.into_iter().filter(|finding| finding.document == 0).map(|finding| finding.rule).collect()
+        };
+        assert_eq!(check(vec![("k8s/worker.yaml", &worker)]), ["missing-liveness-probe"]);
+
+        let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "worker"},
+            "spec": {"selector": {"app": "worker"}, "ports": [{"port": 80, "targetPort": 8080}]}});
+        assert_eq!(
+            check(vec![("k8s/worker.yaml", &worker), ("k8s/service.yaml", &service)]),
+            ["missing-readiness-probe", "missing-liveness-probe"]
+        );
+        // A Service of another application's tree says nothing about it.
+        assert_eq!(
+            check(vec![("shop/worker.yaml", &worker), ("blog/service.yaml", &service)]),
+            ["missing-liveness-probe"]
+        );
     }
 
     #[test]
