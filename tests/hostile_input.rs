@@ -291,7 +291,7 @@ fn the_run_has_one_plugin_time_budget() {
     let errors = report["errors"].as_array().unwrap();
     assert!(
         errors.iter().any(|error| error["message"]
-            == "plugin k8s-probes did not check 1 file: the run's plugin calls took their whole time budget of 0 s"),
+            == "plugin k8s-resource-limits did not check 1 file: the run's plugin calls took their whole time budget of 0 s"),
         "{errors:#?}"
     );
     assert_eq!(report["files"][0]["status"], "error");
@@ -391,7 +391,7 @@ fn large_and_amplifying_inputs_have_bounded_outcomes() {
         format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{index}\n  annotations:\n    \
              tenken.dev/ignore: \"k8s-probes: batch worker\"\nspec:\n  template:\n    spec:\n      containers:\n      \
-             - name: app\n        image: nginx:1.27\n"
+             - name: app\n        image: nginx:1.27\n        ports: [{containerPort: 80}]\n"
         )
     };
     write("deployments.yaml", &(0..300).map(deployment).collect::<Vec<_>>().join("---\n"));

@@ -118,7 +118,7 @@ fn kustomize_patches_are_checked_for_what_they_set_only() {
     );
     let base = findings_in("base/deployment.yaml");
     for rule in [
-        "k8s-probes/missing-readiness-probe",
+        "k8s-probes/missing-liveness-probe",
         "k8s-resource-limits/missing-memory-limit",
         "k8s-no-privileged/privileged-container",
     ] {
