@@ -391,7 +391,7 @@ fn large_and_amplifying_inputs_have_bounded_outcomes() {
         format!(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{index}\n  annotations:\n    \
              tenken.dev/ignore: \"k8s-probes: batch worker\"\nspec:\n  template:\n    spec:\n      containers:\n      \
-             - name: app\n        image: nginx:1.27\n        ports: [{containerPort: 80}]\n"
+             - name: app\n        image: nginx:1.27\n        ports: [{{containerPort: 80}}]\n"
         )
     };
     write("deployments.yaml", &(0..300).map(deployment).collect::<Vec<_>>().join("---\n"));
