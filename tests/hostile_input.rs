@@ -418,6 +418,22 @@ fn large_and_amplifying_inputs_have_bounded_outcomes() {
     );
 }
 
+/// `tenken check` of a `cm.yaml` in JSON, with the hostile guest loaded
+/// and given `settings` (`hostile={...}`).
+fn check_config_map_with_hostile(settings: &str) -> [&str; 9] {
+    [
+        "check",
+        "--no-config",
+        "cm.yaml",
+        "--format",
+        "json",
+        "--plugin",
+        tenken_test_guests::HOSTILE,
+        "--plugin-settings",
+        settings,
+    ]
+}
+
 /// A plugin's message is cut at the bound, and says so; nothing is cut
 /// silently.
 #[test]
@@ -425,21 +441,7 @@ fn a_huge_plugin_message_is_cut_visibly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cm.yaml"), "kind: ConfigMap\nmetadata: {name: c}\n").unwrap();
     let settings = format!(r#"hostile={{"mode":"say","message":"{}"}}"#, "x".repeat(50_000));
-    let run = tenken_in(
-        dir.path(),
-        &shared_cache(),
-        &[
-            "check",
-            "--no-config",
-            "cm.yaml",
-            "--format",
-            "json",
-            "--plugin",
-            tenken_test_guests::HOSTILE,
-            "--plugin-settings",
-            &settings,
-        ],
-    );
+    let run = tenken_in(dir.path(), &shared_cache(), &check_config_map_with_hostile(&settings));
     let report: serde_json::Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{}\n{}", run.stdout, run.stderr));
     let said = report["findings"].as_array().unwrap().iter().find(|f| f["plugin"] == "hostile").unwrap();
@@ -521,17 +523,7 @@ fn findings_past_the_run_cap_are_counted_and_reported() {
 fn a_failed_cache_write_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cm.yaml"), "kind: ConfigMap\nmetadata: {name: c}\n").unwrap();
-    let args = [
-        "check",
-        "--no-config",
-        "cm.yaml",
-        "--format",
-        "json",
-        "--plugin",
-        tenken_test_guests::HOSTILE,
-        "--plugin-settings",
-        r#"hostile={"mode":"say","message":"m"}"#,
-    ];
+    let args = check_config_map_with_hostile(r#"hostile={"mode":"say","message":"m"}"#);
     let working = tempfile::tempdir().unwrap();
     let expected = tenken_in(dir.path(), working.path(), &args);
     let artifacts: Vec<std::ffi::OsString> = std::fs::read_dir(working.path())
