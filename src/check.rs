@@ -615,6 +615,14 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
             return (result, None);
         }
     };
+    if let Some(target) = crate::read::link_stored_as_text(&file.path, &bytes) {
+        let reason = format!(
+            "a symbolic link stored as a text file (git checked it out with core.symlinks=false) pointing to \
+             `{target}`; the target is what to check"
+        );
+        result.outcome = Some(outcome(FileStatus::Skipped { reason }, Some(format.as_str()), vec![]));
+        return (result, None);
+    }
     let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)) {
         Ok(parsed) => parsed,
         Err(skip @ Skip::TooLarge { .. }) => {

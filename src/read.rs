@@ -80,3 +80,45 @@ mod tests {
         assert!(matches!(read_bounded(Path::new("/dev/zero"), 10), Err(ReadFailure::NotRegular)));
     }
 }
+
+/// The largest file taken for a symbolic link stored as text: git writes
+/// the link's target, and targets are short paths.
+const LINK_TEXT_LIMIT: usize = 1024;
+
+/// The target, when `bytes` read from `path` are a symbolic link that git
+/// checked out as a plain file (`core.symlinks=false`, the default on
+/// Windows and in some archives): one line without a newline or spaces,
+/// naming a path that exists next to the file, such as `../locals.tf`.
+/// Read as a config, it is a syntax error or an empty document; the real
+/// content is checked where the target lies.
+pub(crate) fn link_stored_as_text(path: &Path, bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() || bytes.len() > LINK_TEXT_LIMIT {
+        return None;
+    }
+    let target = std::str::from_utf8(bytes).ok()?;
+    let path_like = target.contains('/') && !target.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !path_like || target.starts_with('/') || target.contains("://") {
+        return None;
+    }
+    let directory = path.parent()?;
+    std::fs::symlink_metadata(directory.join(target)).is_ok().then(|| target.to_owned())
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn a_link_stored_as_text_is_told_from_a_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("fixture")).unwrap();
+        std::fs::write(dir.path().join("locals.tf"), "locals {}\n").unwrap();
+        let file = dir.path().join("fixture/locals.tf");
+        assert_eq!(link_stored_as_text(&file, b"../locals.tf").as_deref(), Some("../locals.tf"));
+        // A target that does not exist, a line with a newline or spaces,
+        // an absolute path: not taken for a link.
+        for text in [&b"../missing.tf"[..], b"../locals.tf\n", b"a = \"../locals.tf\"", b"/etc/passwd", b""] {
+            assert_eq!(link_stored_as_text(&file, text), None, "{}", String::from_utf8_lossy(text));
+        }
+    }
+}

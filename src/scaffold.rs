@@ -17,6 +17,8 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("src/lib.rs", include_str!("../crates/tenken-sdk/src/lib.rs")),
     ("src/pointer.rs", include_str!("../crates/tenken-sdk/src/pointer.rs")),
     ("src/kubernetes.rs", include_str!("../crates/tenken-sdk/src/kubernetes.rs")),
+    ("src/kustomize.rs", include_str!("../crates/tenken-sdk/src/kustomize.rs")),
+    ("src/removed_api.rs", include_str!("../crates/tenken-sdk/src/removed_api.rs")),
     ("src/compose.rs", include_str!("../crates/tenken-sdk/src/compose.rs")),
     ("src/dockerfile.rs", include_str!("../crates/tenken-sdk/src/dockerfile.rs")),
     ("src/github.rs", include_str!("../crates/tenken-sdk/src/github.rs")),

@@ -200,3 +200,24 @@ fn dockerfile_naming_conventions_and_classic_mac_line_endings() {
     }
     assert!(found.contains(&"k8s-resource-limits/missing-memory-limit pod.yaml:7:5".to_owned()), "{found:?}");
 }
+
+/// git checks a symbolic link out as a file holding its target when
+/// `core.symlinks` is false; read as HCL it is a syntax error. It is
+/// skipped, with the reason and the target, in every format.
+#[test]
+fn a_symbolic_link_stored_as_text_is_skipped_with_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "locals.tf", b"locals {\n  region = \"eu-west-1\"\n}\n");
+    write(dir.path(), "fixture/locals.tf", b"../locals.tf");
+    let (report, run) = json_report(dir.path(), &["fixture"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(findings(&report).is_empty(), "{report:#}");
+    let file = &report["files"].as_array().unwrap()[0];
+    assert_eq!(file["status"], "skipped", "{file:#}");
+    let reason = file["reason"].as_str().unwrap();
+    assert!(reason.contains("symbolic link stored as a text file") && reason.contains("`../locals.tf`"), "{reason}");
+    for format in ["concise", "github", "sarif", "junit"] {
+        let run = tenken_in(dir.path(), &shared_cache(), &["check", "--no-config", "fixture", "--format", format]);
+        assert!(run.stdout.contains("symbolic link stored as a text file"), "{format}: {}", run.stdout);
+    }
+}

@@ -55,6 +55,20 @@ impl<'a> ImageRef<'a> {
     }
 }
 
+impl std::fmt::Display for ImageRef<'_> {
+    /// The reference as written: `name[:tag][@digest]`.
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        out.write_str(self.name)?;
+        if let Some(tag) = self.tag {
+            write!(out, ":{tag}")?;
+        }
+        if let Some(digest) = self.digest {
+            write!(out, "@{digest}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Whether an image reference is assembled at build or deploy time
 /// (`$VAR`, `${VAR}`, `$(VAR)`, `{{ .Values.image }}`), so its final form
 /// is not known from the file. `$` and `{{` never appear in a reference.

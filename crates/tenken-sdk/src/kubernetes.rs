@@ -36,6 +36,11 @@ pub struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// `apiVersion`, if set.
+    pub fn api_version(&self) -> Option<&'a str> {
+        self.value.get("apiVersion").and_then(Value::as_str)
+    }
+
     /// `Deployment "web"`, for messages.
     pub fn describe(&self) -> String {
         describe(self.kind, self.name)
@@ -138,6 +143,10 @@ pub enum ContainerList {
 }
 
 impl ContainerList {
+    /// Every list, in the order the pod spec declares them.
+    pub const ALL: &'static [ContainerList] =
+        &[ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
+
     /// The field name in the pod spec.
     pub fn field(self) -> &'static str {
         match self {
@@ -221,9 +230,15 @@ pub fn pod_specs(document: &Value) -> Vec<PodSpec<'_>> {
 }
 
 impl<'a> PodSpec<'a> {
-    /// The pod spec of a pod-bearing object, if it has one.
+    /// The pod spec of a pod-bearing object, if it has one. An object of
+    /// a removed API version (`extensions/v1beta1` Deployments) has none
+    /// for the practices: no cluster accepts it, and
+    /// [`crate::removed_api`] is the one finding that applies.
     pub fn of(object: &Object<'a>) -> Option<Self> {
         let path = workload_kind(object.kind)?.pod_spec;
+        if object.api_version().is_some_and(|version| crate::removed_api::removed_api(version, object.kind).is_some()) {
+            return None;
+        }
         let (spec, pointer) = object.get(path);
         let spec = spec.filter(|spec| spec.is_object())?;
         Some(PodSpec {
@@ -294,6 +309,22 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => true,
     }
+}
+
+/// The value a deploy-time placeholder stands for when its variable is
+/// unset: `${NAME:-web}` and `${NAME-web}` read as `web`, as envsubst and
+/// the shell expand them. Any other text is returned as it is.
+pub fn placeholder_default(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) else { return text };
+    let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
+    let (name, rest) = inner.split_at(name_end);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return text;
+    }
+    rest.strip_prefix(":-")
+        .or_else(|| rest.strip_prefix('-'))
+        .filter(|default| !default.contains(['}', '$']))
+        .unwrap_or(text)
 }
 
 /// Whether two files sit in one directory tree: the same directory, or one
@@ -398,6 +429,15 @@ pub fn security_context_pointer(container: &Container<'_>) -> Pointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_read_as_their_default() {
+        assert_eq!(placeholder_default("${SERVICE_ACCOUNT_NAME:-default}"), "default");
+        assert_eq!(placeholder_default("${NS-shop}"), "shop");
+        for text in ["${NAME}", "web", "${1:-x}", "prefix-${NAME:-x}", "${A:-${B}}"] {
+            assert_eq!(placeholder_default(text), text);
+        }
+    }
     use serde_json::json;
 
     #[test]

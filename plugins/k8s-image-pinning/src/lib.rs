@@ -6,6 +6,11 @@
 //! `Never` is reported as well: nodes then keep whichever image they pulled
 //! first.
 //!
+//! Images are judged as kustomize renders them: when a kustomization that
+//! builds the file replaces the image through `images:` (a new tag or a
+//! digest) or through a patch that sets the container's image, the base's
+//! placeholder (kubebuilder's `controller:latest`) is not what runs.
+//!
 //! ## Why it matters
 //! `:latest` (or no tag, which means `:latest`) names whatever was pushed
 //! last. Two replicas scheduled a day apart run different code; a rollback
@@ -17,7 +22,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects};
+use tenken_sdk::kustomize::{self, Kustomizations};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
@@ -61,8 +67,9 @@ impl Policy for ImagePinning {
             summary: "Containers name an exact image version (and, if required, a digest), so every replica and \
                       every rollback runs the code that was reviewed."
                 .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
+            kinds: [tenken_sdk::kubernetes::kinds_with_patches(), vec![kustomize::KIND.to_owned()]].concat(),
+            // Project-wide, to see the kustomizations that replace a base's images.
+            scope: Scope::Project,
             rules: vec![
                 rule(
                     "latest-tag",
@@ -97,34 +104,98 @@ impl Policy for ImagePinning {
         }
     }
 
-    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(&document.tree) {
-            for container in pod.containers(&lists) {
-                check_container(&container, settings, findings);
+    fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
+        let kustomizations = Kustomizations::from_documents(documents);
+        for (index, document) in documents.iter().enumerate() {
+            findings.in_document(index);
+            for object in objects(&document.tree) {
+                let Some(pod) = PodSpec::of(&object) else { continue };
+                for container in pod.containers(ContainerList::ALL) {
+                    let built =
+                        Built { documents, kustomizations: &kustomizations, file: &document.path, object: &object };
+                    check_container(&container, &built, settings, findings);
+                }
             }
         }
     }
 }
 
-fn check_container(container: &Container<'_>, settings: &Settings, findings: &mut Findings) {
-    let Some(image) = container.value.get("image").and_then(Value::as_str) else { return };
-    let image = image.trim();
-    if image.is_empty() || is_templated(image) {
+/// Where a container stands in the project: what the kustomizations that
+/// build its file do to it.
+struct Built<'a> {
+    documents: &'a [Document],
+    kustomizations: &'a Kustomizations<'a>,
+    file: &'a str,
+    object: &'a Object<'a>,
+}
+
+impl Built<'_> {
+    /// The image the container runs once kustomize has built the file:
+    /// `None` when a patch replaces it (the patch's image is judged in the
+    /// patch), the `images:` entry's tag or digest when one applies.
+    fn rendered<'i>(&'i self, container: &Container<'_>, image: &'i str) -> Option<Rendered<'i>> {
+        if self.kustomizations.is_empty() {
+            return Some(Rendered { image: ImageRef::parse(image), set_by: None });
+        }
+        let name = self.object.name.unwrap_or_default();
+        if self.kustomizations.patches_container_image(
+            self.documents,
+            self.file,
+            self.object.kind,
+            name,
+            &container.name,
+        ) {
+            return None;
+        }
+        let written = ImageRef::parse(image);
+        let Some(replaced) = self.kustomizations.image_override(self.file, written.name) else {
+            return Some(Rendered { image: written, set_by: None });
+        };
+        let image = ImageRef {
+            name: replaced.new_name.unwrap_or(written.name),
+            tag: replaced.new_tag.or(written.tag),
+            digest: replaced.digest.or(written.digest),
+        };
+        Some(Rendered { image, set_by: Some(replaced.kustomization) })
+    }
+}
+
+/// A container's image as kustomize renders it.
+struct Rendered<'a> {
+    image: ImageRef<'a>,
+    /// The kustomization whose `images:` entry set it, if one did.
+    set_by: Option<&'a str>,
+}
+
+fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Settings, findings: &mut Findings) {
+    let Some(written) = container.value.get("image").and_then(Value::as_str) else { return };
+    let written = written.trim();
+    if written.is_empty() || is_templated(written) {
         return;
     }
+    let Some(rendered) = built.rendered(container, written) else { return };
+    // "`controller:latest`", or "`controller:latest`, which
+    // config/kustomization.yaml renders as `registry/controller:latest`".
+    let shown = match rendered.set_by {
+        None => format!("`{written}`"),
+        Some(kustomization) => format!(
+            "`{written}`, which {} renders as `{}`",
+            kustomize::relative_path(built.file, kustomization),
+            rendered.image
+        ),
+    };
     let pointer = container.pointer.key("image");
-    let mutable = match ImageRef::parse(image).pinning() {
+    let mutable = match rendered.image.pinning() {
         Pinning::Digest => false,
         Pinning::Latest => {
-            findings.report("latest-tag", &pointer, format!("{} runs `{image}`", container.describe()));
+            findings.report("latest-tag", &pointer, format!("{} runs {shown}", container.describe()));
             true
         }
         Pinning::Untagged => {
             findings.report(
                 "missing-tag",
                 &pointer,
-                format!("{} runs `{image}` without a tag, which means :latest", container.describe()),
+                format!("{} runs {shown} without a tag, which means :latest", container.describe()),
             );
             true
         }
@@ -133,7 +204,7 @@ fn check_container(container: &Container<'_>, settings: &Settings, findings: &mu
                 findings.report(
                     "missing-digest",
                     &pointer,
-                    format!("{} runs `{image}`, pinned by tag but not by digest", container.describe()),
+                    format!("{} runs {shown}, pinned by tag but not by digest", container.describe()),
                 );
             }
             false
@@ -165,7 +236,7 @@ mod tests {
         let document =
             Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree: pod };
         let mut findings = Findings::default();
-        ImagePinning::check(&document, &settings, &mut findings);
+        ImagePinning::check_all(std::slice::from_ref(&document), &settings, &mut findings);
         assert_eq!(findings.summary()[0].0, "missing-digest");
     }
 

@@ -15,13 +15,40 @@
 //! Kubernetes 1.27, so only the `securityContext` field counts.
 //!
 //! Windows pods are not checked: seccomp is a Linux feature.
+//!
+//! Some platforms apply `RuntimeDefault` to every pod that sets no
+//! profile: GKE Autopilot, and clusters whose kubelets run with
+//! `seccompDefault: true`. A pod that selects one of GKE's built-in
+//! Autopilot compute classes (`cloud.google.com/compute-class: Autopilot`,
+//! `Accelerator`, `Balanced`, `Performance`, `Scale-Out`, ...) runs there
+//! and is not asked for a profile; for manifests that only ever deploy to
+//! such clusters, set `runtime-default-enforced = true`. An explicit
+//! `Unconfined` is reported everywhere.
 
+use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, SecuritySetting, pod_specs, security_setting};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
 pub struct Seccomp;
+
+/// Settings, from `[settings.k8s-seccomp]` in `tenken.toml`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Every cluster these manifests deploy to applies the RuntimeDefault profile to pods that set
+    /// none (GKE Autopilot, or kubelets with `seccompDefault: true`): a missing profile is not
+    /// reported, an explicit Unconfined one still is.
+    #[serde(default)]
+    pub runtime_default_enforced: bool,
+}
+
+/// The node label that selects a GKE compute class, and GKE's built-in
+/// classes that run pods in Autopilot mode, which applies RuntimeDefault.
+const COMPUTE_CLASS_LABEL: &str = "cloud.google.com/compute-class";
+const AUTOPILOT_CLASSES: &[&str] =
+    &["Autopilot", "Autopilot-Spot", "Accelerator", "Balanced", "Performance", "Scale-Out", "General-purpose"];
 
 const FIX: &str = "Set the runtime's default profile for the whole pod:
 ```yaml
@@ -41,7 +68,7 @@ const REFERENCES: &[&str] = &[
 ];
 
 impl Policy for Seccomp {
-    type Settings = NoSettings;
+    type Settings = Settings;
 
     fn info() -> PluginInfo {
         PluginInfo {
@@ -80,10 +107,11 @@ impl Policy for Seccomp {
         }
     }
 
-    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         for pod in pod_specs(&document.tree) {
             if !pod.is_windows() {
-                check_pod(&pod, document.is_partial(), findings);
+                let defaulted = document.is_partial() || settings.runtime_default_enforced || runs_on_autopilot(&pod);
+                check_pod(&pod, defaulted, findings);
             }
         }
     }
@@ -95,9 +123,38 @@ fn confines(setting: &SecuritySetting<'_>) -> bool {
     matches!(setting.value.get("type").and_then(Value::as_str), Some("RuntimeDefault" | "Localhost"))
 }
 
-/// `partial`: the document is a patch, so a profile it does not set may be
-/// set in the object it patches; only Unconfined profiles are reported.
-fn check_pod(pod: &PodSpec<'_>, partial: bool, findings: &mut Findings) {
+/// Whether the pod selects a built-in GKE Autopilot compute class, by node
+/// selector or by a required node affinity whose values are all such
+/// classes.
+fn runs_on_autopilot(pod: &PodSpec<'_>) -> bool {
+    let autopilot = |value: &Value| value.as_str().is_some_and(|class| AUTOPILOT_CLASSES.contains(&class));
+    if pod.spec.pointer("/nodeSelector").and_then(|selector| selector.get(COMPUTE_CLASS_LABEL)).is_some_and(autopilot) {
+        return true;
+    }
+    let terms = pod
+        .spec
+        .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
+        .and_then(Value::as_array);
+    // Terms are ORed: every term must confine the pod to Autopilot classes.
+    terms.is_some_and(|terms| {
+        !terms.is_empty()
+            && terms.iter().all(|term| {
+                term.get("matchExpressions").and_then(Value::as_array).into_iter().flatten().any(|expression| {
+                    expression.get("key").and_then(Value::as_str) == Some(COMPUTE_CLASS_LABEL)
+                        && expression.get("operator").and_then(Value::as_str) == Some("In")
+                        && expression
+                            .get("values")
+                            .and_then(Value::as_array)
+                            .is_some_and(|values| !values.is_empty() && values.iter().all(autopilot))
+                })
+            })
+    })
+}
+
+/// `defaulted`: a profile the pod does not set comes from elsewhere (the
+/// object a patch patches, or the platform), so only Unconfined profiles
+/// are reported.
+fn check_pod(pod: &PodSpec<'_>, defaulted: bool, findings: &mut Findings) {
     let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
     let containers = pod.containers(&lists);
     let pod_profile = pod.spec.pointer("/securityContext/seccompProfile").filter(|value| !value.is_null());
@@ -112,7 +169,7 @@ fn check_pod(pod: &PodSpec<'_>, partial: bool, findings: &mut Findings) {
                 &setting.pointer.key("type"),
                 format!("{} runs without system-call filtering (seccomp Unconfined)", container.describe()),
             ),
-            None if partial => {}
+            None if defaulted => {}
             None => unprotected.push(container),
         }
     }
@@ -124,6 +181,9 @@ fn check_pod(pod: &PodSpec<'_>, partial: bool, findings: &mut Findings) {
                 format!("{} runs its pods without system-call filtering (seccomp Unconfined)", pod.workload()),
             );
         }
+        return;
+    }
+    if defaulted {
         return;
     }
     // With no pod-level profile: one finding for the pod when no container

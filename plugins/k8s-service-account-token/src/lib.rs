@@ -7,6 +7,12 @@
 //! project's documents, sets `automountServiceAccountToken: false`. The pod
 //! spec's field overrides the ServiceAccount's, as in Kubernetes.
 //!
+//! A pod whose service account a RoleBinding or ClusterRoleBinding of its
+//! directory tree grants a role calls the API by design: its token is
+//! needed, and it passes too. Names written as deploy-time placeholders
+//! with a default (`${SERVICE_ACCOUNT_NAME:-default}`) are read as their
+//! default.
+//!
 //! This plugin is project-scoped: it reads every Kubernetes document of the
 //! project together, so that a ServiceAccount in another file counts.
 //!
@@ -20,16 +26,41 @@
 //! cannot be stolen.
 
 use serde_json::Value;
-use tenken_sdk::kubernetes::{PodSpec, objects, same_namespace};
+use tenken_sdk::kubernetes::{PodSpec, objects, placeholder_default, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
 
 /// The plugin.
 pub struct ServiceAccountToken;
 
-/// A ServiceAccount that turns automounting off, by namespace and name.
-struct OptedOut {
-    namespace: Option<String>,
-    name: String,
+/// A ServiceAccount, by namespace and name: one that turns automounting
+/// off, or one that a role binding grants permissions (with the path of
+/// the binding's file).
+struct Account<'a> {
+    namespace: Option<&'a str>,
+    name: &'a str,
+    path: &'a str,
+}
+
+impl Account<'_> {
+    fn is(&self, name: &str, namespace: Option<&str>) -> bool {
+        self.name == name && same_namespace(self.namespace, namespace)
+    }
+}
+
+/// The service accounts that the subjects of a RoleBinding or
+/// ClusterRoleBinding name.
+fn bound_accounts<'a>(binding: &tenken_sdk::kubernetes::Object<'a>, path: &'a str) -> Vec<Account<'a>> {
+    let subjects = binding.value.get("subjects").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    subjects
+        .iter()
+        .filter(|subject| subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
+        .filter_map(|subject| {
+            let name = placeholder_default(subject.get("name")?.as_str()?);
+            // A RoleBinding's subject without a namespace is in the binding's own.
+            let namespace = subject.get("namespace").and_then(Value::as_str).or(binding.namespace);
+            Some(Account { namespace: namespace.map(placeholder_default), name, path })
+        })
+        .collect()
 }
 
 impl Policy for ServiceAccountToken {
@@ -82,6 +113,7 @@ spec:
 
     fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
         let mut opted_out = Vec::new();
+        let mut bound = Vec::new();
         for document in documents {
             for object in objects(&document.tree) {
                 let automount = object.value.get("automountServiceAccountToken").and_then(Value::as_bool);
@@ -89,7 +121,14 @@ spec:
                     && automount == Some(false)
                     && let Some(name) = object.name
                 {
-                    opted_out.push(OptedOut { namespace: object.namespace.map(str::to_owned), name: name.to_owned() });
+                    opted_out.push(Account {
+                        namespace: object.namespace.map(placeholder_default),
+                        name: placeholder_default(name),
+                        path: &document.path,
+                    });
+                }
+                if matches!(object.kind, "RoleBinding" | "ClusterRoleBinding") {
+                    bound.extend(bound_accounts(&object, &document.path));
                 }
             }
         }
@@ -99,19 +138,21 @@ spec:
                 if pod.spec.get("automountServiceAccountToken").is_some_and(Value::is_boolean) {
                     continue;
                 }
-                let account = ["serviceAccountName", "serviceAccount"]
+                let written = ["serviceAccountName", "serviceAccount"]
                     .iter()
                     .find_map(|field| pod.spec.get(field).and_then(Value::as_str))
                     .unwrap_or("default");
-                let covered = opted_out.iter().any(|account_out| {
-                    account_out.name == account && same_namespace(account_out.namespace.as_deref(), object.namespace)
-                });
-                if !covered {
+                let (account, namespace) = (placeholder_default(written), object.namespace.map(placeholder_default));
+                let covered = opted_out.iter().any(|out| out.is(account, namespace));
+                let calls_the_api =
+                    bound.iter().any(|grant| grant.is(account, namespace) && same_tree(grant.path, &document.path));
+                if !covered && !calls_the_api {
                     findings.in_document(index).report(
                         "token-automounted",
                         &pod.pointer.key("automountServiceAccountToken"),
                         format!(
-                            "{} mounts the token of service account \"{account}\"; nothing turns it off",
+                            "{} mounts the token of service account \"{written}\", which no role binding \
+                             grants permissions; nothing turns it off",
                             pod.workload()
                         ),
                     );

@@ -1,0 +1,288 @@
+//! What the kustomizations of a project do to the manifests they build.
+//!
+//! A kustomize base often holds a placeholder that every build replaces:
+//! kubebuilder's `image: controller:latest`, which the kustomization sets
+//! through `images:` or a patch. Judged on its own, the base "runs
+//! :latest"; judged as kustomize renders it, it runs the image the
+//! kustomization names. [`Kustomizations`] answers, for a file of the
+//! project, which kustomizations build it and what they replace in it.
+//!
+//! Paths are the `/`-separated paths plugins see ([`Document::path`]),
+//! compared lexically after `.` and `..` are applied.
+
+use serde_json::Value;
+
+use crate::Document;
+use crate::kubernetes::PATCH_KIND;
+
+/// The document kind of a `kustomization.yaml`.
+pub const KIND: &str = "kustomization";
+
+/// How deep a chain of kustomizations including one another is followed:
+/// real overlays are two or three levels deep; the bound keeps a cycle or a
+/// crafted chain from costing more than it is worth.
+const MAX_DEPTH: usize = 16;
+
+/// One `images:` entry of a kustomization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOverride<'a> {
+    /// The kustomization that sets it.
+    pub kustomization: &'a str,
+    /// The image name it replaces (without tag or digest).
+    pub name: &'a str,
+    /// `newName`: the image name it puts in place, if any.
+    pub new_name: Option<&'a str>,
+    /// `newTag`, if any.
+    pub new_tag: Option<&'a str>,
+    /// `digest`, if any.
+    pub digest: Option<&'a str>,
+}
+
+/// One kustomization of the project.
+#[derive(Debug)]
+struct Kustomization<'a> {
+    path: &'a str,
+    /// Resources, bases and components, resolved against its directory:
+    /// manifest files or directories holding another kustomization.
+    includes: Vec<String>,
+    /// The patch files it lists, resolved.
+    patches: Vec<String>,
+    images: Vec<ImageOverride<'a>>,
+}
+
+/// The kustomizations among a project's documents.
+#[derive(Debug, Default)]
+pub struct Kustomizations<'a> {
+    all: Vec<Kustomization<'a>>,
+}
+
+impl<'a> Kustomizations<'a> {
+    /// Reads the documents of kind [`KIND`]; others are ignored.
+    pub fn from_documents(documents: &'a [Document]) -> Self {
+        let all = documents.iter().filter(|document| document.kind == KIND).map(read).collect();
+        Self { all }
+    }
+
+    /// Whether the project holds no kustomization.
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// The kustomizations whose build includes `file`: those that list it
+    /// (as a resource or a patch), or list a directory whose kustomization
+    /// includes it, at any depth.
+    fn building(&self, file: &str) -> Vec<&Kustomization<'a>> {
+        let file = normalize(file);
+        let mut building: Vec<usize> = self
+            .all
+            .iter()
+            .enumerate()
+            .filter(|(_, kustomization)| {
+                kustomization.includes.contains(&file) || kustomization.patches.contains(&file)
+            })
+            .map(|(index, _)| index)
+            .collect();
+        let mut frontier = building.clone();
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for &index in &frontier {
+                let directory = parent(&normalize(self.all[index].path)).to_owned();
+                for (other, kustomization) in self.all.iter().enumerate() {
+                    if !building.contains(&other) && kustomization.includes.contains(&directory) {
+                        building.push(other);
+                        next.push(other);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        building.into_iter().map(|index| &self.all[index]).collect()
+    }
+
+    /// The `images:` entry that replaces image `name` in `file`'s build, if
+    /// any. With several builds, the first found: overlays of one base
+    /// usually agree on how they pin, and any one of them shows the base
+    /// is a placeholder.
+    pub fn image_override(&self, file: &str, name: &str) -> Option<&ImageOverride<'a>> {
+        self.building(file).into_iter().flat_map(|kustomization| &kustomization.images).find(|image| image.name == name)
+    }
+
+    /// The patch files applied in `file`'s builds.
+    pub fn patches_for(&self, file: &str) -> Vec<&str> {
+        self.building(file)
+            .into_iter()
+            .flat_map(|kustomization| kustomization.patches.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Whether a patch applied in `file`'s builds sets the image of
+    /// container `container` of the object `kind`/`name`: the file's own
+    /// image for it is then a placeholder. `documents` are the project's.
+    pub fn patches_container_image(
+        &self,
+        documents: &[Document],
+        file: &str,
+        kind: &str,
+        name: &str,
+        container: &str,
+    ) -> bool {
+        let patch_files = self.patches_for(file);
+        if patch_files.is_empty() {
+            return false;
+        }
+        documents
+            .iter()
+            .filter(|document| document.kind == PATCH_KIND && patch_files.contains(&normalize(&document.path).as_str()))
+            .flat_map(|document| crate::kubernetes::objects(&document.tree))
+            .filter(|object| object.kind == kind && object.name == Some(name))
+            .filter_map(|object| crate::kubernetes::PodSpec::of(&object))
+            .flat_map(|pod| pod.containers(crate::kubernetes::ContainerList::ALL))
+            .any(|patched| patched.name == container && patched.value.get("image").is_some_and(Value::is_string))
+    }
+}
+
+/// The path of `target` as seen from the directory of `file`, for
+/// messages that name one file from another whatever directory tenken ran
+/// in: `kustomization.yaml`, `../default/kustomization.yaml`.
+pub fn relative_path(file: &str, target: &str) -> String {
+    let (from, target) = (normalize(file), normalize(target));
+    let from: Vec<&str> = parent(&from).split('/').filter(|part| !part.is_empty()).collect();
+    let to: Vec<&str> = target.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
+}
+
+fn read(document: &Document) -> Kustomization<'_> {
+    let tree = &document.tree;
+    let directory = parent(&normalize(&document.path)).to_owned();
+    let resolve = |relative: &str| normalize(&join(&directory, relative));
+    let entries = |key: &str| tree.get(key).and_then(Value::as_array).into_iter().flatten();
+    let includes = ["resources", "bases", "components"]
+        .into_iter()
+        .flat_map(entries)
+        .filter_map(Value::as_str)
+        // Remote bases (`github.com/...?ref=`, `https://`) are not in the project.
+        .filter(|reference| !reference.contains("://") && !reference.contains('?'))
+        .map(resolve)
+        .collect();
+    let by_path = entries("patches").chain(entries("patchesJson6902")).filter_map(|entry| entry.get("path")?.as_str());
+    let strategic_merge =
+        entries("patchesStrategicMerge").filter_map(Value::as_str).filter(|text| !text.contains('\n'));
+    let patches = by_path.chain(strategic_merge).map(resolve).collect();
+    let images = entries("images")
+        .filter_map(|entry| {
+            let field = |key: &str| entry.get(key).and_then(Value::as_str).filter(|value| !value.is_empty());
+            Some(ImageOverride {
+                kustomization: &document.path,
+                name: field("name")?,
+                new_name: field("newName"),
+                new_tag: field("newTag"),
+                digest: field("digest"),
+            })
+        })
+        .collect();
+    Kustomization { path: &document.path, includes, patches, images }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(directory, _)| directory)
+}
+
+fn join(directory: &str, relative: &str) -> String {
+    if directory.is_empty() || relative.starts_with('/') {
+        relative.to_owned()
+    } else {
+        format!("{directory}/{relative}")
+    }
+}
+
+/// `path` with `\` read as `/`, without `.` components and empty segments,
+/// and with `..` applied where it can be. Lexical: links are not resolved.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn document(path: &str, kind: &str, tree: Value) -> Document {
+        Document { path: path.into(), kind: kind.into(), format: "yaml".into(), index: 0, tree }
+    }
+
+    #[test]
+    fn paths_are_compared_however_they_are_spelled() {
+        assert_eq!(normalize("./config/../config/manager//manager.yaml"), "config/manager/manager.yaml");
+        assert_eq!(normalize("../base/x.yaml"), "../base/x.yaml");
+        assert_eq!(normalize("a\\b.yaml"), "a/b.yaml");
+    }
+
+    #[test]
+    fn overrides_reach_bases_through_every_level_of_overlays() {
+        let documents = vec![
+            document("config/manager/kustomization.yaml", KIND, json!({"resources": ["manager.yaml"]})),
+            document(
+                "config/default/kustomization.yaml",
+                KIND,
+                json!({"resources": ["../manager", "https://example.com/remote?ref=v1"],
+                       "patches": [{"path": "image_patch.yaml"}]}),
+            ),
+            document(
+                "overlays/prod/kustomization.yaml",
+                KIND,
+                json!({"resources": ["../../config/default"], "images": [{"name": "controller", "newTag": "v1.2.0"}]}),
+            ),
+            document(
+                "other/kustomization.yaml",
+                KIND,
+                json!({"images": [{"name": "unrelated", "digest": "sha256:1"}]}),
+            ),
+        ];
+        let kustomizations = Kustomizations::from_documents(&documents);
+        let image = kustomizations.image_override("config/manager/manager.yaml", "controller").unwrap();
+        assert_eq!((image.kustomization, image.new_tag), ("overlays/prod/kustomization.yaml", Some("v1.2.0")));
+        assert!(kustomizations.image_override("config/manager/manager.yaml", "unrelated").is_none());
+        assert!(kustomizations.image_override("elsewhere/manager.yaml", "controller").is_none());
+        assert_eq!(kustomizations.patches_for("config/manager/manager.yaml"), ["config/default/image_patch.yaml"]);
+    }
+
+    #[test]
+    fn files_are_named_from_one_another() {
+        assert_eq!(relative_path("c/manager/m.yaml", "c/manager/kustomization.yaml"), "kustomization.yaml");
+        assert_eq!(
+            relative_path("/r/c/manager/m.yaml", "/r/o/prod/kustomization.yaml"),
+            "../../o/prod/kustomization.yaml"
+        );
+        assert_eq!(relative_path("m.yaml", "o/kustomization.yaml"), "o/kustomization.yaml");
+    }
+
+    #[test]
+    fn a_cycle_of_kustomizations_ends() {
+        let documents = vec![
+            document("a/kustomization.yaml", KIND, json!({"resources": ["../b", "x.yaml"]})),
+            document(
+                "b/kustomization.yaml",
+                KIND,
+                json!({"resources": ["../a"], "images": [{"name": "x", "newTag": "1"}]}),
+            ),
+        ];
+        let kustomizations = Kustomizations::from_documents(&documents);
+        assert_eq!(kustomizations.image_override("a/x.yaml", "x").unwrap().new_tag, Some("1"));
+    }
+}
