@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The figures of docs/precision.md, from the recorded review.
 
-Reads docs/precision-review-2.tsv (one reviewed finding a line: number,
+Reads docs/precision-review-3.tsv (one reviewed finding a line: number,
 rule, location, verdict, evidence) and prints the markdown tables: the
 overall rates, and each rule's counts and false-positive rate, worst first.
 
-    python3 bench/precision-figures.py docs/precision-review-2.tsv
+    python3 bench/precision-figures.py docs/precision-review-3.tsv
 
 The overall rate is weighted by each rule's volume in the corpus report the
 sample was drawn from (`--report`, optional): the sample over-represents
