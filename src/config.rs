@@ -493,7 +493,7 @@ fn string_table(
 /// file and line it came from.
 pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
     let Some(path) = find(args.config.as_deref(), &[]) else {
-        println!("no {FILE_NAME} found from the current directory up; every bundled rule applies with its defaults");
+        crate::output::print(&format!("no {FILE_NAME} found from the current directory up; every bundled rule applies with its defaults\n"))?;
         return Ok(0);
     };
     let (config, _, errors) = load(&path);
@@ -503,7 +503,7 @@ pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
         }
         return Ok(2);
     }
-    print!("{}", describe(&config));
+    crate::output::print(&describe(&config))?;
     Ok(0)
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
     for (origin, message) in &plugins.failed {
         eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("plugin {origin} {message}")));
     }
-    print!("{out}");
+    crate::output::print(&out)?;
     Ok(if plugins.failed.is_empty() { 0 } else { 2 })
 }
 
@@ -100,7 +100,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
                 &rule.references,
             );
         }
-        print!("{out}");
+        crate::output::print(&out)?;
         return Ok(0);
     }
     let runtime = match with_configured_plugins(&args.runtime) {
@@ -139,7 +139,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
             &rule.references,
         );
     }
-    print!("{out}");
+    crate::output::print(&out)?;
     Ok(0)
 }
 

@@ -51,9 +51,9 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
         precompiled: None,
     };
     let report = run_fixtures(&args.runtime, &source, &fixtures)?;
-    print!("{}", report.render());
+    crate::output::print(&report.render())?;
     if args.list_findings {
-        print!("{}", report.listing());
+        crate::output::print(&report.listing())?;
     }
     Ok(if report.passed() { 0 } else { 1 })
 }

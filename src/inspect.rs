@@ -32,7 +32,7 @@ pub(crate) fn run(args: &InspectArgs) -> anyhow::Result<u8> {
             })
         })
         .collect();
-    println!("{}", serde_json::to_string_pretty(&documents)?);
+    crate::output::print(&format!("{}\n", serde_json::to_string_pretty(&documents)?))?;
     for diagnostic in &parsed.diagnostics {
         eprintln!("tenken: {}", tenken_report::untrusted::one_line(&format!("{display}: {}", diagnostic.message)));
     }

@@ -18,6 +18,7 @@ mod inspect;
 mod kinds;
 mod kustomize;
 mod locate;
+pub mod output;
 pub mod plugins;
 mod progress;
 mod read;

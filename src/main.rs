@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     }));
     match std::panic::catch_unwind(|| tenken::run(&cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
+        // The reader of stdout went away (`tenken plugins | head`): end
+        // quietly, as a process stopped by SIGPIPE would.
+        Ok(Err(error)) if tenken::output::is_closed_pipe(&error) => ExitCode::from(tenken::output::CLOSED_PIPE_STATUS),
         Ok(Err(error)) => {
             // The error may quote file names, config text or plugin output.
             eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("{error:#}")));

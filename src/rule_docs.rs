@@ -25,7 +25,7 @@ pub(crate) fn run(args: &PluginDocsArgs) -> anyhow::Result<u8> {
     if args.check {
         let stale = stale_pages(&args.dir, &pages);
         if stale.is_empty() {
-            println!("{}: {} pages, up to date", args.dir.display(), pages.len());
+            crate::output::print(&format!("{}: {} pages, up to date\n", args.dir.display(), pages.len()))?;
             return Ok(0);
         }
         for name in &stale {
@@ -45,7 +45,7 @@ pub(crate) fn run(args: &PluginDocsArgs) -> anyhow::Result<u8> {
             std::fs::remove_file(args.dir.join(&name))?;
         }
     }
-    println!("{}: wrote {} pages", args.dir.display(), pages.len());
+    crate::output::print(&format!("{}: wrote {} pages\n", args.dir.display(), pages.len()))?;
     Ok(0)
 }
 

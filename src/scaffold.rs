@@ -41,9 +41,10 @@ pub(crate) fn run(args: &PluginNewArgs) -> anyhow::Result<u8> {
         ),
         Language::Js => (create_js(&args.name, &args.dir)?, "npm ci && npm run build"),
     };
-    println!("created {}", project.display());
-    println!("build:  cd {} && {build}", project.display());
-    println!("test:   tenken plugin test {}", project.display());
+    crate::output::print(&format!(
+        "created {project}\nbuild:  cd {project} && {build}\ntest:   tenken plugin test {project}\n",
+        project = project.display()
+    ))?;
     Ok(0)
 }
 
