@@ -25,7 +25,7 @@ use crate::kinds::KindMap;
 use crate::locate::{Locator, excerpt};
 use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
-use crate::read::{ReadFailure, read_bounded};
+use crate::read::{ReadFailure, read_input};
 use crate::redact;
 use crate::select;
 use crate::suppress;
@@ -33,11 +33,29 @@ use crate::suppress;
 /// Runs `tenken check` and returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
+    if args.statistics
+        && !matches!(
+            args.format,
+            crate::cli::OutputFormat::Text | crate::cli::OutputFormat::Concise | crate::cli::OutputFormat::Json
+        )
+    {
+        anyhow::bail!("--statistics prints text or JSON; use --format text or --format json with it");
+    }
     let mut paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     if args.changed {
         paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
     }
-    let config_path = if args.no_config { None } else { config::find(args.config.as_deref(), &args.paths) };
+    // `-` is standard input; its tenken.toml is found from its given name.
+    let stdin_at = paths.iter().position(|path| path.as_os_str() == crate::kinds::STDIN);
+    let stdin_name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from(crate::kinds::STDIN));
+    if stdin_at.is_none() && args.stdin_filename.is_some() {
+        anyhow::bail!("--stdin-filename names what `-` reads; pass `-` among the paths to read standard input");
+    }
+    let config_start: Vec<PathBuf> = match stdin_at {
+        Some(0) => vec![stdin_name.clone()],
+        _ => args.paths.clone(),
+    };
+    let config_path = if args.no_config { None } else { config::find(args.config.as_deref(), &config_start) };
     let (config, sources, mut config_errors) = match &config_path {
         Some(path) => config::load(path),
         None => (config::Config::default(), Vec::new(), Vec::new()),
@@ -61,7 +79,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // One pool for loading and checking: a second one would start its own
     // threads, which a one-file pre-commit run notices.
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let announce = args.verbose || std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let announce = args.verbose || (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut plugins = pool.install(|| plugins::load_announcing(&runtime, announce))?;
 
     let rules: Vec<(String, String, &'static str, &'static str)> = plugins
@@ -86,6 +104,16 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
         .collect();
     select::validate(&config, &facts, &mut config_errors);
+    let command_line_selection = select::CommandLineSelection {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Some(message) =
+        command_line_selection.selectors().find_map(|selector| select::unknown_selector(selector, &facts))
+    {
+        anyhow::bail!("{message}");
+    }
     validate_kinds(&config, &args.kinds, &plugins, &sources, &mut config_errors)?;
     config::configure_plugins(&config, &sources, &mut plugins.loaded, &mut config_errors);
     if !config_errors.is_empty() {
@@ -94,7 +122,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     plugins::configure(&mut plugins.loaded, &command_line_settings)?;
     // Every plugin runs and deselected findings are dropped afterwards, so
     // that exceptions for deselected rules are not mistaken for unused ones.
-    let selection = select::Selection::new(&config);
+    let selection = select::Selection::with_command_line(&config, command_line_selection);
 
     // Code frames cost memory in every finding; make them only when an
     // output shows them.
@@ -107,9 +135,16 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         code_frames,
         max_findings: args.max_findings.map_or(MAX_FINDINGS_PER_RUN, |n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
-    let mut report = pool.install(|| check_paths(&paths, &plugins, &kinds, &limits, &run));
+    let stdin = match stdin_at {
+        Some(at) => {
+            paths.remove(at);
+            Some(read_stdin(stdin_name, &limits)?)
+        }
+        None => None,
+    };
+    let mut report = pool.install(|| check_paths(&paths, stdin, &plugins, &kinds, &limits, &run));
     let (checked, _, errored) = report.file_counts();
-    if checked + errored == 0 && report.errors.is_empty() {
+    if checked + errored == 0 && report.errors.is_empty() && !args.quiet {
         eprintln!("tenken: nothing to check: no config file among the given paths");
     }
     selection.apply(&mut report);
@@ -123,7 +158,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         return Ok(if report.errors.is_empty() { 0 } else { 2 });
     }
 
-    let options = RenderOptions { color: use_color(args.color), each_skipped_file: args.verbose };
+    let options = RenderOptions { color: use_color(args.color), each_skipped_file: args.verbose, quiet: args.quiet };
     let version = env!("CARGO_PKG_VERSION");
     for (format, path) in &args.outputs {
         // Files never get colour codes.
@@ -136,7 +171,14 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    tenken_report::write(&report, args.format.into(), options, version, &mut out)?;
+    if args.statistics {
+        match args.format {
+            crate::cli::OutputFormat::Json => tenken_report::statistics::write_json(&report, &mut out)?,
+            _ => tenken_report::statistics::write_text(&report, &mut out)?,
+        }
+    } else {
+        tenken_report::write(&report, args.format.into(), options, version, &mut out)?;
+    }
     out.flush()?;
 
     let code = report.exit_code(args.fail_on.into());
@@ -353,15 +395,34 @@ pub(crate) struct RunOptions {
     pub(crate) max_findings: usize,
 }
 
+/// Standard input as an input file named `name`. Bytes past the size
+/// limit are not kept: the file is reported as too large, like any other.
+fn read_stdin(name: PathBuf, limits: &Limits) -> anyhow::Result<InputFile> {
+    let bytes = crate::read::read_stdin_bounded(limits.max_file_bytes).context("cannot read standard input")?;
+    Ok(InputFile {
+        display: name.to_string_lossy().replace('\\', "/"),
+        path: name,
+        not_read: None,
+        explicit: true,
+        stdin: Some(bytes.into()),
+    })
+}
+
+/// Checks the files under `paths`, and `stdin` when `-` was among them.
 pub(crate) fn check_paths(
     paths: &[PathBuf],
+    stdin: Option<InputFile>,
     plugins: &Plugins,
     kinds: &KindMap,
     limits: &Limits,
     run: &RunOptions,
 ) -> Report {
     let RunOptions { context, verbose, code_frames, max_findings } = *run;
-    let (files, walk_errors) = discover(paths);
+    let (mut files, walk_errors) = discover(paths);
+    if let Some(stdin) = stdin {
+        files.push(stdin);
+        files.sort();
+    }
     let project: Vec<&LoadedPlugin> =
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
@@ -593,7 +654,7 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
         result.findings.push(finding);
         result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
     };
-    let bytes = match read_bounded(&file.path, limits.max_file_bytes) {
+    let bytes = match read_input(file, limits.max_file_bytes) {
         Ok(bytes) => bytes,
         Err(ReadFailure::TooLarge { size, .. }) => {
             let message = format!(
@@ -615,7 +676,9 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
             return (result, None);
         }
     };
-    if let Some(target) = crate::read::link_stored_as_text(&file.path, &bytes) {
+    if file.stdin.is_none()
+        && let Some(target) = crate::read::link_stored_as_text(&file.path, &bytes)
+    {
         let reason = format!(
             "a symbolic link stored as a text file (git checked it out with core.symlinks=false) pointing to \
              `{target}`; the target is what to check"
@@ -977,7 +1040,7 @@ pub(crate) struct Reader<'a> {
 impl Reader<'_> {
     pub(crate) fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
         let format = self.kinds.format(file)?;
-        let bytes = read_bounded(&file.path, self.limits.max_file_bytes).ok()?;
+        let bytes = read_input(file, self.limits.max_file_bytes).ok()?;
         tenken_formats::parse_file(&file.display, &bytes, format, self.limits, &self.kinds.hints(file)).ok()
     }
 }
@@ -1264,7 +1327,13 @@ mod tests {
     use crate::discover::InputFile;
 
     fn input(display: &str) -> InputFile {
-        InputFile { display: display.to_owned(), path: PathBuf::from(display), not_read: None, explicit: false }
+        InputFile {
+            display: display.to_owned(),
+            path: PathBuf::from(display),
+            not_read: None,
+            explicit: false,
+            stdin: None,
+        }
     }
 
     fn parse(display: &str, text: &str, format: Format) -> (ParsedFile, Vec<String>) {

@@ -18,9 +18,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check files and directories.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the loaded plugins, their rules and the kinds they apply to.
     Plugins(PluginArgs),
+    /// List every rule id, tenken's own included, with its severity and
+    /// whether it runs under the nearest tenken.toml (or the default set).
+    Rules(RulesArgs),
     /// Print a rule's documentation: why it matters and how to fix it.
     Explain(ExplainArgs),
     /// Develop plugins.
@@ -144,9 +147,17 @@ pub struct PluginTestArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or directories to check. Directories are walked, honouring
-    /// .gitignore. Defaults to the current directory.
+    /// .gitignore. `-` reads standard input. Defaults to the current
+    /// directory.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// The name of what `-` reads from standard input, e.g.
+    /// `k8s/deploy.yaml`: its kind is detected from it, findings name it,
+    /// and its tenken.toml is found from it. It need not exist. Without
+    /// it, standard input is read as YAML and shown as `-`.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -184,6 +195,24 @@ pub struct CheckArgs {
     /// Ignore any tenken.toml: every bundled rule, default settings.
     #[arg(long)]
     pub no_config: bool,
+
+    /// Run only the rules these selectors name, replacing tenken.toml's
+    /// selection: rule ids (`k8s-probes/missing-liveness-probe`), plugin
+    /// ids (`k8s-probes`), categories (`security`), severities (`high`) or
+    /// `*`. Comma-separated or repeated.
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+
+    /// Run these rules as well as those selected, including rules off by
+    /// default. Comma-separated or repeated.
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+
+    /// Do not run the rules these selectors name. Wins over tenken.toml,
+    /// and over --select and --extend-select selectors no more specific.
+    /// Comma-separated or repeated.
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 
     /// Report only findings that are not in this baseline file (see
     /// --write-baseline); recorded ones are listed as suppressed.
@@ -225,8 +254,19 @@ pub struct CheckArgs {
     pub jobs: Option<usize>,
 
     /// Print plugin loading, compile-cache use and plugin output to stderr.
-    #[arg(long, short = 'v')]
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
+
+    /// Print findings, errors and warnings only: no skipped-file lines,
+    /// no summary, no notices on stderr. The exit code is unchanged.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Print how many findings each rule has, most first, instead of the
+    /// findings (as text, or with --format json as JSON). The exit code is
+    /// unchanged.
+    #[arg(long)]
+    pub statistics: bool,
 
     #[command(flatten)]
     pub runtime: RuntimeArgs,
@@ -283,6 +323,20 @@ pub struct PluginArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+
+    /// Print only the rule ids, one per line.
+    #[arg(long, conflicts_with = "format")]
+    pub ids: bool,
 
     #[command(flatten)]
     pub runtime: RuntimeArgs,

@@ -377,9 +377,13 @@ fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
                 }
                 None => errors.push(source.error(&pointer, "`plugins` is a list of [[plugins]] tables")),
             },
-            unknown => errors.push(
-                source.error(&pointer, format!("unknown key `{unknown}`; tenken.toml knows {}", KNOWN_KEYS.join(", "))),
-            ),
+            unknown => errors.push(source.error(
+                &pointer,
+                match crate::suggest::closest(unknown, KNOWN_KEYS.iter().copied()) {
+                    Some(near) => format!("unknown key `{unknown}`; did you mean `{near}`?"),
+                    None => format!("unknown key `{unknown}`; tenken.toml knows {}", KNOWN_KEYS.join(", ")),
+                },
+            )),
         }
     }
 }
@@ -493,7 +497,9 @@ fn string_table(
 /// file and line it came from.
 pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
     let Some(path) = find(args.config.as_deref(), &[]) else {
-        crate::output::print(&format!("no {FILE_NAME} found from the current directory up; every bundled rule applies with its defaults\n"))?;
+        crate::output::print(&format!(
+            "no {FILE_NAME} found from the current directory up; every bundled rule applies with its defaults\n"
+        ))?;
         return Ok(0);
     };
     let (config, _, errors) = load(&path);

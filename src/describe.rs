@@ -1,30 +1,144 @@
-//! `tenken plugins` and `tenken explain`: what the loaded plugins check,
-//! read from the plugins themselves.
+//! `tenken plugins`, `tenken rules` and `tenken explain`: what the loaded
+//! plugins check, read from the plugins themselves, and tenken's own rules.
 
 use std::fmt::Write as _;
 
-use tenken_host::{LoadedPlugin, RuleInfo};
+use tenken_host::LoadedPlugin;
+use tenken_report::{Category, Severity};
 
-use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RuntimeArgs};
+use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RulesArgs, RuntimeArgs};
 use crate::config;
 use crate::plugins;
+use crate::select::{RuleFacts, Selection};
 
-/// The runtime with the plugins that `tenken.toml` adds, found from the
-/// current directory as `tenken check` finds it, so that a team's own
-/// plugins are listed and explained too. Errors in the config are printed
-/// and become the exit code.
-fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<RuntimeArgs, u8> {
+/// The runtime with the plugins that `tenken.toml` adds, and the config,
+/// found from the current directory as `tenken check` finds it, so that a
+/// team's own plugins are listed and explained too, with the team's
+/// severities. Errors in the config are printed and become the exit code.
+fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<(RuntimeArgs, config::Config), u8> {
     let mut runtime = runtime.clone();
-    let Some(path) = config::find(None, &[]) else { return Ok(runtime) };
+    let Some(path) = config::find(None, &[]) else { return Ok((runtime, config::Config::default())) };
     let (config, _sources, mut errors) = config::load(&path);
     runtime.plugins.extend(config::plugin_paths(&config, &mut errors));
-    if errors.is_empty() { Ok(runtime) } else { Err(crate::check::report_config_errors(&errors)) }
+    if errors.is_empty() { Ok((runtime, config)) } else { Err(crate::check::report_config_errors(&errors)) }
+}
+
+/// One rule, of a plugin or of tenken itself, as the listings show it.
+struct RuleEntry {
+    id: String,
+    plugin: String,
+    title: String,
+    default_severity: Severity,
+    category: Category,
+    rationale: String,
+    fix: String,
+    references: Vec<String>,
+}
+
+impl RuleEntry {
+    fn facts(&self) -> RuleFacts<'_> {
+        RuleFacts {
+            id: &self.id,
+            plugin: &self.plugin,
+            category: crate::select::category_name(self.category),
+            severity: self.default_severity.as_str(),
+        }
+    }
+}
+
+/// Every rule of the loaded plugins, then tenken's own.
+fn every_rule(plugins: &[LoadedPlugin]) -> Vec<RuleEntry> {
+    let of_plugins = plugins.iter().flat_map(|plugin| {
+        plugin.info.rules.iter().map(|rule| RuleEntry {
+            id: format!("{}/{}", plugin.info.id, rule.id),
+            plugin: plugin.info.id.clone(),
+            title: rule.title.clone(),
+            default_severity: rule.default_severity,
+            category: rule.category,
+            rationale: rule.rationale.clone(),
+            fix: rule.fix.clone(),
+            references: rule.references.clone(),
+        })
+    });
+    let own = crate::builtin::descriptors().into_iter().map(|rule| RuleEntry {
+        id: rule.id,
+        plugin: rule.plugin,
+        title: rule.title,
+        default_severity: rule.severity,
+        category: rule.category,
+        rationale: rule.rationale,
+        fix: rule.fix,
+        references: rule.references,
+    });
+    of_plugins.chain(own).collect()
+}
+
+/// Lists every rule id, built-in ones included, with its severity and
+/// whether it runs, under the nearest tenken.toml (or the default set).
+pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
+    let (runtime, config) = match with_configured_plugins(&args.runtime) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let plugins = plugins::load(&runtime)?;
+    let selection = Selection::new(&config);
+    let rules = every_rule(&plugins.loaded);
+    let mut out = String::new();
+    if args.ids {
+        for rule in &rules {
+            let _ = writeln!(out, "{}", rule.id);
+        }
+    } else {
+        match args.format {
+            ListFormat::Json => {
+                let entries: Vec<serde_json::Value> = rules
+                    .iter()
+                    .map(|rule| {
+                        let severity = selection.severity(&rule.facts(), rule.default_severity);
+                        let facts = RuleFacts { severity: severity.as_str(), ..rule.facts() };
+                        serde_json::json!({
+                            "id": rule.id,
+                            "plugin": rule.plugin,
+                            "title": rule.title,
+                            "category": facts.category,
+                            "default_severity": rule.default_severity.as_str(),
+                            "severity": severity.as_str(),
+                            "on_by_default": crate::default_set::off_by_default(&rule.id).is_none(),
+                            "selected": selection.is_selected(&facts),
+                        })
+                    })
+                    .collect();
+                out = serde_json::to_string_pretty(&entries)?;
+                out.push('\n');
+            }
+            ListFormat::Text => {
+                let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
+                for rule in &rules {
+                    // Selectors by severity match the configured severity.
+                    let severity = selection.severity(&rule.facts(), rule.default_severity);
+                    let facts = RuleFacts { severity: severity.as_str(), ..rule.facts() };
+                    let state = if selection.is_selected(&facts) { "on" } else { "off" };
+                    let _ = writeln!(
+                        out,
+                        "{:width$}  {:8}  {:11}  {:3}  {}",
+                        rule.id,
+                        severity.as_str(),
+                        facts.category,
+                        state,
+                        rule.title
+                    );
+                }
+            }
+        }
+    }
+    crate::output::print(&out)?;
+    Ok(if plugins.failed.is_empty() { 0 } else { 2 })
 }
 
 /// Lists plugins, their kinds and rules.
 pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
     let runtime = match with_configured_plugins(&args.runtime) {
-        Ok(runtime) => runtime,
+        Ok((runtime, _)) => runtime,
         Err(code) => return Ok(code),
     };
     let plugins = plugins::load(&runtime)?;
@@ -49,6 +163,7 @@ pub(crate) fn list(args: &PluginArgs) -> anyhow::Result<u8> {
             for plugin in &plugins.loaded {
                 write_plugin(&mut out, plugin);
             }
+            write_builtin_rules(&mut out);
         }
     }
     for (origin, message) in &plugins.failed {
@@ -79,84 +194,79 @@ fn write_plugin(out: &mut String, plugin: &LoadedPlugin) {
     out.push('\n');
 }
 
+/// tenken's own rules, listed like a plugin's.
+fn write_builtin_rules(out: &mut String) {
+    let _ = writeln!(out, "tenken (built in)");
+    let _ = writeln!(out, "  Files tenken could not check, and exceptions that are malformed or stale");
+    let rules = crate::builtin::descriptors();
+    let width = rules.iter().map(|rule| rule.id.len() - "tenken/".len()).max().unwrap_or(0);
+    for rule in &rules {
+        let _ = writeln!(
+            out,
+            "    {:width$}  {:8}  {:11}  {}",
+            rule.id.trim_start_matches("tenken/"),
+            rule.severity.as_str(),
+            crate::select::category_name(rule.category),
+            rule.title
+        );
+    }
+}
+
 /// Prints the documentation of one rule, or of every rule of a plugin.
 pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
-    // tenken's own rules need no plugin.
-    let own: Vec<_> = crate::builtin::descriptors()
-        .into_iter()
-        .filter(|rule| rule.id == args.rule || (args.rule == "tenken" && rule.plugin == "tenken"))
-        .collect();
-    if !own.is_empty() {
-        let mut out = String::new();
-        for rule in own {
-            write_rule(
-                &mut out,
-                &rule.id,
-                &rule.title,
-                rule.severity.as_str(),
-                &format!("{:?}", rule.category),
-                &rule.rationale,
-                &rule.fix,
-                &rule.references,
-            );
-        }
-        crate::output::print(&out)?;
-        return Ok(0);
-    }
-    let runtime = match with_configured_plugins(&args.runtime) {
-        Ok(runtime) => runtime,
+    let (runtime, config) = match with_configured_plugins(&args.runtime) {
+        Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let plugins = plugins::load(&runtime)?;
-    let (plugin_id, rule_id) = match args.rule.split_once('/') {
-        Some((plugin, rule)) => (plugin, Some(rule)),
-        None => (args.rule.as_str(), None),
-    };
-    let Some(plugin) = plugins.loaded.iter().find(|plugin| plugin.info.id == plugin_id) else {
-        let known: Vec<&str> = plugins.loaded.iter().map(|plugin| plugin.info.id.as_str()).collect();
-        anyhow::bail!("no plugin `{plugin_id}` is loaded; loaded plugins: {}", known.join(", "));
-    };
-    let rules: Vec<&RuleInfo> = match rule_id {
-        Some(rule_id) => match plugin.info.rule(rule_id) {
-            Some(rule) => vec![rule],
-            None => {
-                let known: Vec<&str> = plugin.info.rules.iter().map(|rule| rule.id.as_str()).collect();
-                anyhow::bail!("plugin `{plugin_id}` has no rule `{rule_id}`; its rules: {}", known.join(", "));
-            }
-        },
-        None => plugin.info.rules.iter().collect(),
-    };
+    // tenken's own rules need no plugin.
+    let wants_builtin = args.rule == "tenken" || args.rule.starts_with("tenken/");
+    let loaded = if wants_builtin { Vec::new() } else { plugins::load(&runtime)?.loaded };
+    let rules = every_rule(&loaded);
+    let chosen: Vec<&RuleEntry> =
+        rules.iter().filter(|rule| rule.id == args.rule || rule.plugin == args.rule).collect();
+    if chosen.is_empty() {
+        if let Some((plugin, rule)) = args.rule.split_once('/')
+            && rules.iter().any(|known| known.plugin == plugin)
+        {
+            let its_rules: Vec<&str> = rules
+                .iter()
+                .filter(|known| known.plugin == plugin)
+                .map(|known| &known.id[plugin.len() + 1..])
+                .collect();
+            let next = match crate::suggest::closest(rule, its_rules.iter().copied()) {
+                Some(near) => format!("did you mean `{plugin}/{near}`?"),
+                None => format!("its rules: {}", its_rules.join(", ")),
+            };
+            anyhow::bail!("plugin `{plugin}` has no rule `{rule}`; {next}");
+        }
+        let names = rules.iter().flat_map(|rule| [rule.id.as_str(), rule.plugin.as_str()]);
+        let next = match crate::suggest::closest(&args.rule, names) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "`tenken rules` lists every rule".to_owned(),
+        };
+        anyhow::bail!("`{}` names no rule or plugin; {next}", args.rule);
+    }
+    let selection = Selection::new(&config);
     let mut out = String::new();
-    for rule in rules {
-        write_rule(
-            &mut out,
-            &format!("{}/{}", plugin.info.id, rule.id),
-            &rule.title,
-            rule.default_severity.as_str(),
-            &format!("{:?}", rule.category),
-            &rule.rationale,
-            &rule.fix,
-            &rule.references,
-        );
+    for rule in chosen {
+        let facts = rule.facts();
+        let severity = selection.severity(&facts, rule.default_severity);
+        let severity = if severity == rule.default_severity {
+            severity.as_str().to_owned()
+        } else {
+            format!("{} (set in tenken.toml; {} by default)", severity.as_str(), rule.default_severity.as_str())
+        };
+        write_rule(&mut out, rule, &severity);
     }
     crate::output::print(&out)?;
     Ok(0)
 }
 
 /// One rule's documentation, as Markdown.
-#[allow(clippy::too_many_arguments)]
-fn write_rule(
-    out: &mut String,
-    id: &str,
-    title: &str,
-    severity: &str,
-    category: &str,
-    rationale: &str,
-    fix: &str,
-    references: &[String],
-) {
+fn write_rule(out: &mut String, rule: &RuleEntry, severity: &str) {
+    let RuleEntry { id, title, rationale, fix, references, .. } = rule;
     let _ = writeln!(out, "# {id}: {title}\n");
-    let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", category.to_lowercase());
+    let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", crate::select::category_name(rule.category));
     if let Some(why) = crate::default_set::off_by_default(id) {
         let _ = writeln!(out, "Off by default: {why}. Run it with `extend-select = [\"{id}\"]` in tenken.toml.\n");
     }

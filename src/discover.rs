@@ -32,6 +32,9 @@ pub(crate) struct InputFile {
     /// Named on the command line, rather than found in a directory: a file
     /// the user asked for, so not checking it deserves a warning.
     pub(crate) explicit: bool,
+    /// The bytes of standard input (`tenken check -`), read once; `path`
+    /// is then the name given by `--stdin-filename`, for kind detection.
+    pub(crate) stdin: Option<std::sync::Arc<[u8]>>,
 }
 
 /// A path that could not be walked.
@@ -53,6 +56,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                 path: root.clone(),
                 not_read: outside,
                 explicit: true,
+                stdin: None,
             });
             continue;
         }
@@ -96,6 +100,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                         path: entry.into_path(),
                         not_read,
                         explicit: false,
+                        stdin: None,
                     });
                 }
                 Err(error) => {
@@ -153,7 +158,7 @@ pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<In
             }
             let display = display_path(&path);
             if !inputs.iter().any(|input| input.display == display) {
-                context.push(InputFile { display, path, not_read: None, explicit: false });
+                context.push(InputFile { display, path, not_read: None, explicit: false, stdin: None });
             }
         }
     }

@@ -45,11 +45,22 @@ impl KindMap {
         tenken_formats::Hints { kind, kustomize_patch, ..tenken_formats::Hints::for_path(&file.path) }
     }
 
-    /// The file's format: from its name, else from the kind it is mapped to.
+    /// The file's format: from its name, else from the kind it is mapped
+    /// to. Standard input without `--stdin-filename` is YAML, what `helm
+    /// template`, `kustomize build` and `kubectl get -o yaml` print.
     pub(crate) fn format(&self, file: &InputFile) -> Option<tenken_formats::Format> {
-        classify::format_of_path(&file.path).or_else(|| self.kind_of(&file.display).and_then(classify::format_of_kind))
+        classify::format_of_path(&file.path)
+            .or_else(|| self.kind_of(&file.display).and_then(classify::format_of_kind))
+            .or_else(|| {
+                (file.stdin.is_some() && file.path == std::path::Path::new(STDIN))
+                    .then_some(tenken_formats::Format::Yaml)
+            })
     }
 }
+
+/// How standard input is named on the command line, and shown without
+/// `--stdin-filename`.
+pub(crate) const STDIN: &str = "-";
 
 /// Documents carry `&'static str` kinds. Known kinds map to tenken's own
 /// constants; a kind only a third-party plugin knows is leaked once, for
@@ -63,7 +74,7 @@ mod tests {
     use super::*;
 
     fn input(path: &str) -> InputFile {
-        InputFile { display: path.to_owned(), path: path.into(), not_read: None, explicit: false }
+        InputFile { display: path.to_owned(), path: path.into(), not_read: None, explicit: false, stdin: None }
     }
 
     #[test]

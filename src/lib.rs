@@ -26,6 +26,7 @@ mod redact;
 mod rule_docs;
 pub mod scaffold;
 mod select;
+mod suggest;
 mod suppress;
 
 /// Runs a parsed command line and returns the process exit code.
@@ -33,6 +34,7 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {
     match &cli.command {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Plugins(args) => describe::list(args),
+        cli::Command::Rules(args) => describe::rules(args),
         cli::Command::Explain(args) => describe::explain(args),
         cli::Command::Plugin(cli::PluginCommand::Test(args)) => fixtures::run(args),
         cli::Command::Plugin(cli::PluginCommand::Inspect(args)) => inspect::run(args),

@@ -122,3 +122,26 @@ mod link_tests {
         }
     }
 }
+
+/// Reads standard input up to one byte past `limit`: a pipe has no size to
+/// check first, so the read stops where [`read_input`] can tell it is too
+/// large, without holding more.
+pub(crate) fn read_stdin_bounded(limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin().lock().take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The bytes of an input file: standard input's, read once, or the file's.
+pub(crate) fn read_input(
+    file: &crate::discover::InputFile,
+    limit: u64,
+) -> Result<std::borrow::Cow<'_, [u8]>, ReadFailure> {
+    match &file.stdin {
+        // Standard input is kept to one byte past the limit, so its size
+        // reads as "at least".
+        Some(bytes) if bytes.len() as u64 > limit => Err(ReadFailure::TooLarge { size: bytes.len() as u64, limit }),
+        Some(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
+        None => read_bounded(&file.path, limit).map(std::borrow::Cow::Owned),
+    }
+}

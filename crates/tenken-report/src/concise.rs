@@ -35,6 +35,9 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
             )?;
         }
     }
+    if options.quiet {
+        return Ok(());
+    }
     for line in crate::text::skipped(report, options.each_skipped_file) {
         writeln!(out, "{line}")?;
     }

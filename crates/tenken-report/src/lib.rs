@@ -11,6 +11,7 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 pub mod untrusted;
 
@@ -482,6 +483,9 @@ pub struct RenderOptions {
     /// List every skipped file with its reason in text and concise output,
     /// rather than one line per reason.
     pub each_skipped_file: bool,
+    /// Text and concise output show findings, errors and warnings only:
+    /// no skipped-file lines and no summary (`--quiet`).
+    pub quiet: bool,
 }
 
 /// Renders `report` in `format`.

@@ -19,6 +19,9 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
     for problem in &report.warnings {
         writeln!(out, "{}\n", renderer.render(&problem_report(Level::WARNING, problem)))?;
     }
+    if options.quiet {
+        return Ok(());
+    }
     for line in skipped(report, options.each_skipped_file) {
         writeln!(out, "{line}")?;
     }
