@@ -136,13 +136,89 @@ fn is_comment_or_blank(line: &str, format: Format) -> bool {
     trimmed.is_empty() || comment_markers(format).iter().any(|marker| trimmed.starts_with(marker))
 }
 
+/// The form every directive takes, for messages about those that miss it.
+const DIRECTIVE_FORM: &str = "`tenken:ignore <plugin>/<rule> -- <reason>` (or `tenken:ignore-file`)";
+
+/// A comment that starts like a tenken directive but is not one
+/// (`# tenken: ignore`, `# tenken:ignroe`, `# tenken:ignore-fiel`), or a
+/// directive where the format has no comment (`RUN make # tenken:ignore`
+/// in a Dockerfile, where `#` later in a line belongs to the instruction):
+/// the byte where its comment starts, and what is wrong. Such a line would
+/// otherwise be a plain comment, and the exception its author meant would
+/// silently not exist.
+fn misfired_directive(line: &str, format: Format) -> Option<(usize, String)> {
+    for marker in comment_markers(format) {
+        for (marker_start, _) in line.match_indices(marker) {
+            if marker_start > 0 && !line[..marker_start].ends_with(char::is_whitespace) {
+                continue; // `url#fragment` is not a comment
+            }
+            let text = line[marker_start + marker.len()..].trim_start();
+            let Some(rest) = text.strip_prefix("tenken") else { continue };
+            let whole_line = line[..marker_start].trim().is_empty();
+            if let Some(after) = rest.strip_prefix(":ignore") {
+                let well_formed = after.is_empty()
+                    || after.starts_with(char::is_whitespace)
+                    || after
+                        .strip_prefix("-file")
+                        .is_some_and(|tail| tail.is_empty() || tail.starts_with(char::is_whitespace));
+                if !well_formed {
+                    let word: String = text.chars().take_while(|c| !c.is_whitespace()).collect();
+                    return Some((marker_start, format!("`{word}` is not a tenken directive; write {DIRECTIVE_FORM}")));
+                }
+                if format == Format::Dockerfile && !whole_line {
+                    return Some((
+                        marker_start,
+                        "is at the end of a Dockerfile instruction, where `#` is part of the instruction, not a \
+                         comment; put it on a line of its own above the instruction"
+                            .to_owned(),
+                    ));
+                }
+                return None;
+            }
+            // `tenken: ignore`, `tenken ignore`, `tenken-ignore`, `tenken:disable`.
+            let separated = rest.trim_start_matches([':', '-', '_', ' ', '\t']);
+            let explicit = rest.starts_with(':');
+            let word: String = separated
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+                .to_lowercase();
+            let near = crate::suggest::closest(&word, ["ignore", "ignore-file"]);
+            if separated.len() < rest.len() && (explicit || near.is_some()) {
+                let written: String =
+                    text.chars().take("tenken".len() + (rest.len() - separated.len()) + word.len()).collect();
+                return Some((
+                    marker_start,
+                    format!("`{}` is not a tenken directive; write {DIRECTIVE_FORM}", written.trim_end()),
+                ));
+            }
+        }
+    }
+    None
+}
+
 fn comments(parsed: &ParsedFile) -> Vec<Exception> {
     let source = &parsed.source;
     let lines: Vec<&str> = source.text.lines().collect();
     let mut found = Vec::new();
     for (index, line) in lines.iter().enumerate() {
-        let Some((marker_start, body, whole_line, file_wide)) = directive(line, parsed.format) else { continue };
         let number = index as u32 + 1;
+        if let Some((marker_start, problem)) = misfired_directive(line, parsed.format) {
+            let start = source.lines.line_range(&source.text, number).start + marker_start;
+            let span = tenken_formats::span::Span::new(start, start + line.len() - marker_start);
+            found.push(Exception {
+                kind: SuppressionKind::Comment,
+                rules: Vec::new(),
+                reason: String::new(),
+                until: None,
+                coverage: Coverage::Lines { first: number, last: number },
+                origin: location(parsed, span),
+                origin_excerpt: Some(excerpt(parsed, span)),
+                invalid: Some(problem),
+            });
+            continue;
+        }
+        let Some((marker_start, body, whole_line, file_wide)) = directive(line, parsed.format) else { continue };
         let coverage = if file_wide {
             Coverage::File
         } else if whole_line {
@@ -238,7 +314,10 @@ fn annotations(parsed: &ParsedFile) -> Vec<Exception> {
             for entry in text.split(';').map(str::trim).filter(|entry| !entry.is_empty()) {
                 let (rule, reason) = entry.split_once(':').unwrap_or((entry, ""));
                 let (rules, until, reason, invalid) = parse_body(&format!("{} -- {}", rule.trim(), reason.trim()));
-                let invalid = invalid.map(|problem| problem.replace("`-- <why this is acceptable>`", "`rule: reason`"));
+                // Name the entry: an annotation holds several.
+                let invalid = invalid.map(|problem| {
+                    format!("entry `{entry}` {}", problem.replace("`-- <why this is acceptable>`", "`rule: reason`"))
+                });
                 found.push(Exception {
                     kind: SuppressionKind::Annotation,
                     rules,
@@ -440,7 +519,20 @@ pub(crate) fn apply(
         } else if !used && !unreliable.iter().any(|path| **path == *exception.origin.path) {
             let unknown: Vec<&str> =
                 exception.rules.iter().map(String::as_str).filter(|rule| !known_rule(rule)).collect();
-            let message = if unknown.is_empty() {
+            let elsewhere = findings
+                .iter()
+                .filter(|finding| *finding.location.path == *exception.origin.path && exception.names(finding))
+                .filter(|finding| finding.suppressed.is_none())
+                .min_by_key(|finding| finding.location.line.abs_diff(exception.origin.line));
+            let message = if let Some(finding) = elsewhere {
+                format!(
+                    "this exception for {} covers no finding where it stands; the finding of {} is at line {}: \
+                     put the exception on its own line above that line, or at the end of it",
+                    exception.rules.join(", "),
+                    finding.rule.id,
+                    finding.location.line
+                )
+            } else if unknown.is_empty() {
                 format!("this exception for {} covers no finding; remove it", exception.rules.join(", "))
             } else {
                 format!(

@@ -102,3 +102,38 @@ fn a_baseline_survives_inserted_lines_and_reports_new_and_fixed_findings() {
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(without_elapsed(&run.stdout));
 }
+
+/// A comment that starts like a directive but is not one, a directive where
+/// the format has no comment, and an exception that misses its finding:
+/// each is reported where it is written, with the form or the place that
+/// would work. Ordinary comments that mention tenken are left alone.
+#[test]
+fn misfired_directives_say_what_would_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n    tenken.dev/ignore: \"k8s-probes: batch pod; k8s-seccomp\"\nspec:\n  # tenken: ignore k8s-host-isolation -- CNI agent\n  # tenken:ignroe k8s-host-isolation -- CNI agent\n  # tenken checks this file on every commit; see https://example.com/#tenken:ignore\n  # tenken:ignore k8s-host-isolation/host-network -- CNI agent\n  containers:\n    - name: web  # tenken:ignore-fiel k8s-probes -- x\n      image: nginx:1.27\n  hostNetwork: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM alpine:3.20\nRUN apk add curl # tenken:ignore dockerfile-package-hygiene -- kept on purpose\nUSER 1000\n",
+    )
+    .unwrap();
+    let cache = common::shared_cache();
+    let run =
+        tenken_in(dir.path(), &cache, &["check", ".", "--no-config", "--format", "concise", "--select", "tenken"]);
+    let lines: Vec<&str> = run.stdout.lines().filter(|line| line.contains("tenken/")).collect();
+    let expected = [
+        "Dockerfile:2:18: medium tenken/invalid-suppression this exception is at the end of a Dockerfile instruction",
+        "pod.yaml:6:24: medium tenken/invalid-suppression this exception entry `k8s-seccomp` gives no reason",
+        "pod.yaml:8:3: medium tenken/invalid-suppression this exception `tenken: ignore` is not a tenken directive; write `tenken:ignore <plugin>/<rule> -- <reason>`",
+        "pod.yaml:9:3: medium tenken/invalid-suppression this exception `tenken:ignroe` is not a tenken directive",
+        "pod.yaml:11:3: low tenken/unused-suppression this exception for k8s-host-isolation/host-network covers no finding where it stands; the finding of k8s-host-isolation/host-network is at line 15",
+        "pod.yaml:13:18: medium tenken/invalid-suppression this exception `tenken:ignore-fiel` is not a tenken directive",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{}", run.stdout);
+    for (line, expected) in lines.iter().zip(expected) {
+        assert!(line.starts_with(expected), "{line}\nexpected to start with\n{expected}");
+    }
+}
