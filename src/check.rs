@@ -73,7 +73,9 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         ..Limits::default()
     };
     let mut runtime = args.runtime.clone();
+    let errors_before_plugins = config_errors.len();
     runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
+    let plugins_refused = config_errors.len() > errors_before_plugins;
     // --plugin-settings are applied after tenken.toml's, below, so they win.
     let command_line_settings = std::mem::take(&mut runtime.plugin_settings);
     // One pool for loading and checking: a second one would start its own
@@ -103,7 +105,12 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         .iter()
         .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
         .collect();
-    select::validate(&config, &facts, &mut config_errors);
+    // A selector of a plugin that was refused (a sha256 mismatch) or
+    // failed to load names nothing loaded, but is no typo: the refusal is
+    // the error to report.
+    if !plugins_refused && plugins.failed.is_empty() {
+        select::validate(&config, &facts, &mut config_errors);
+    }
     let command_line_selection = select::CommandLineSelection {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
@@ -155,7 +162,35 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if let Some(path) = &args.write_baseline {
         let recorded = baseline::write(&report, path)?;
         eprintln!("tenken: recorded {recorded} findings in {}", path.display());
-        return Ok(if report.errors.is_empty() { 0 } else { 2 });
+        // What could not be checked has no findings in the baseline: say
+        // which, or the next run's findings there would look new.
+        let unchecked_rules = [builtin::INVALID_SYNTAX.id, builtin::FILE_TOO_LARGE.id];
+        let unchecked: Vec<&Finding> =
+            report.findings.iter().filter(|finding| unchecked_rules.contains(&&*finding.rule.id)).collect();
+        let problems = report.errors.iter().map(|problem| ("error", problem));
+        for (level, problem) in problems.chain(report.warnings.iter().map(|problem| ("warning", problem))) {
+            eprintln!("tenken: {}", tenken_report::untrusted::one_line(&problem_line(level, problem)));
+        }
+        for finding in &unchecked {
+            let at = &finding.location;
+            eprintln!(
+                "tenken: {}:{}:{}: {} {}",
+                tenken_report::untrusted::path(&at.path),
+                at.line,
+                at.column,
+                finding.rule.id,
+                tenken_report::untrusted::one_line(&finding.message)
+            );
+        }
+        let (_, _, errored) = report.file_counts();
+        if errored > 0 {
+            eprintln!(
+                "tenken: {errored} {} could not be fully checked; the baseline holds none of {} findings",
+                if errored == 1 { "file" } else { "files" },
+                if errored == 1 { "its" } else { "their" }
+            );
+        }
+        return Ok(if report.errors.is_empty() && errored == 0 { 0 } else { 2 });
     }
 
     let options = RenderOptions { color: use_color(args.color), each_skipped_file: args.verbose, quiet: args.quiet };
@@ -183,6 +218,16 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     let code = report.exit_code(args.fail_on.into());
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// `path:line:column: error message`, for problems printed to stderr.
+fn problem_line(level: &str, problem: &Problem) -> String {
+    let position = match (problem.line, problem.column) {
+        (Some(line), Some(column)) => format!(":{line}:{column}"),
+        (Some(line), None) => format!(":{line}"),
+        _ => String::new(),
+    };
+    format!("{}{position}: {level}: {}", problem.path, problem.full_message())
 }
 
 /// Checks that every kind named in `[kinds]` or `--kind` is one that tenken

@@ -590,17 +590,46 @@ pub(crate) fn configure_plugins(
         let Some(source) = sources.iter().find(|source| source.display == origin.file) else { continue };
         let pointer = format!("/settings/{}", pointer_key(id));
         let Some(plugin) = plugins.iter_mut().find(|plugin| &plugin.info.id == id) else {
-            errors.push(source.error(&pointer, format!("`settings.{id}`: no plugin `{id}` is loaded")));
+            let next = match crate::suggest::closest(id, plugins.iter().map(|plugin| plugin.info.id.as_str())) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => String::new(),
+            };
+            errors.push(source.error(&pointer, format!("`settings.{id}`: no plugin `{id}` is loaded{next}")));
             continue;
         };
         if let Some(schema) = &plugin.info.settings_schema {
             match jsonschema::validator_for(schema) {
                 Ok(validator) => {
+                    let known_keys: Vec<&str> = schema
+                        .get("properties")
+                        .and_then(serde_json::Value::as_object)
+                        .map(|properties| properties.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
                     let problems: Vec<ConfigError> = validator
                         .iter_errors(settings)
-                        .map(|problem| {
+                        .flat_map(|problem| {
                             let at = format!("{pointer}{}", problem.instance_path().as_str());
-                            source.error(&at, format!("`settings.{id}`: {problem}"))
+                            // An unknown key is reported at the key, with the
+                            // nearest known one, not at its table.
+                            if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+                                problem.kind()
+                            {
+                                return unexpected
+                                    .iter()
+                                    .map(|key| {
+                                        let next = match crate::suggest::closest(key, known_keys.iter().copied()) {
+                                            Some(near) => format!("did you mean `{near}`?"),
+                                            None if known_keys.is_empty() => "it takes none".to_owned(),
+                                            None => format!("it takes {}", known_keys.join(", ")),
+                                        };
+                                        source.error(
+                                            &format!("{at}/{}", pointer_key(key)),
+                                            format!("`settings.{id}`: unknown key `{key}`; {next}"),
+                                        )
+                                    })
+                                    .collect::<Vec<_>>();
+                            }
+                            vec![source.error(&at, format!("`settings.{id}`: {problem}"))]
                         })
                         .collect();
                     if !problems.is_empty() {

@@ -42,6 +42,16 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
         None => find_component(&args.dir)?,
     };
     let fixtures = args.fixtures.clone().unwrap_or_else(|| args.dir.join("tests").join("fixtures"));
+    if let Some(newer) = source_newer_than(&args.dir, &component) {
+        // A build that failed leaves the last good component in place:
+        // testing it without a word would pass on code that no longer is.
+        eprintln!(
+            "tenken: warning: {} changed after {} was built; this tests the old build (rebuild the plugin, or \
+             did its build fail?)",
+            tenken_report::untrusted::path(&newer.display().to_string()),
+            tenken_report::untrusted::path(&component.display().to_string())
+        );
+    }
     let bytes = crate::read::read_bounded(&component, crate::read::PLUGIN_LIMIT)
         .with_context(|| format!("cannot read {}", component.display()))?;
     let source = PluginSource {
@@ -56,6 +66,35 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
         crate::output::print(&report.listing())?;
     }
     Ok(if report.passed() { 0 } else { 1 })
+}
+
+/// Directories of a plugin project that hold no source: build outputs,
+/// dependencies, fixtures (inputs, not code), version control.
+const NOT_SOURCE: &[&str] = &["target", "dist", "build", "node_modules", "tests", "__pycache__", ".git", ".venv"];
+
+/// How many entries of a plugin project are looked at for a newer source:
+/// enough for any plugin, bounded for a directory that is not one.
+const SOURCE_SCAN_LIMIT: usize = 10_000;
+
+/// A source file of the plugin in `dir` changed after `component` was
+/// written, if any: the newest one.
+fn source_newer_than(dir: &Path, component: &Path) -> Option<PathBuf> {
+    let built = std::fs::metadata(component).and_then(|metadata| metadata.modified()).ok()?;
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .follow_links(false)
+        .filter_entry(|entry| entry.depth() == 0 || !NOT_SOURCE.contains(&entry.file_name().to_string_lossy().as_ref()))
+        .build();
+    walker
+        .take(SOURCE_SCAN_LIMIT)
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
+        .filter_map(|entry| {
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            (modified > built).then(|| (modified, entry.into_path()))
+        })
+        .max()
+        .map(|(_, path)| path)
 }
 
 /// Where toolchains put a built component, most specific first: a release

@@ -63,19 +63,26 @@ fn pinned_plugins_load_only_with_the_pinned_hash() {
     };
     let wrong = "0".repeat(64);
 
+    // Selectors of the refused plugin are no typos: the refusal is the
+    // one error.
     std::fs::write(
         dir.path().join("tenken.toml"),
-        format!("[[plugins]]\npath = \"plugins/echo.wasm\"\nsha256 = \"{wrong}\"\n"),
+        format!(
+            "extend-select = [\"project-echo\"]\n[severity]\n\"project-echo/seen\" = \"high\"\n\n\
+             [[plugins]]\npath = \"plugins/echo.wasm\"\nsha256 = \"{wrong}\"\n"
+        ),
     )
     .unwrap();
     let refused = tenken_in(dir.path(), &common::shared_cache(), &["check", "."]);
     assert_eq!(refused.code, 2);
     assert!(
-        refused.stderr.contains("tenken.toml:1:1: plugin ")
+        refused.stderr.contains("tenken.toml:5:1: plugin ")
             && refused.stderr.contains(&format!("has sha256 {actual}, but the config pins {wrong}")),
         "expected sha256 {actual}: {}",
         refused.stderr
     );
+    assert!(!refused.stderr.contains("names no loaded rule"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("1 configuration error;"), "{}", refused.stderr);
 
     std::fs::write(
         dir.path().join("tenken.toml"),
@@ -129,4 +136,33 @@ fn command_line_plugin_settings_win_over_the_config() {
         &["check", "k8s", "--format", "concise", "--plugin-settings", r#"k8s-replicas={"min-replicas": 4}"#],
     );
     assert!(run.stdout.contains("k8s-replicas/too-few-replicas"), "{}{}", run.stdout, run.stderr);
+}
+
+/// `tenken explain` shows the severity the nearest tenken.toml gives a
+/// rule; an unknown settings key is reported at its own line with the
+/// nearest known key.
+#[test]
+fn explain_shows_the_configured_severity_and_settings_typos_point_at_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tenken.toml"), "[severity]\n\"k8s-probes/missing-liveness-probe\" = \"high\"\n")
+        .unwrap();
+    let run = tenken_in(dir.path(), &common::shared_cache(), &["explain", "k8s-probes/missing-liveness-probe"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Severity: high (set in tenken.toml; medium by default)."), "{}", run.stdout);
+
+    std::fs::write(
+        dir.path().join("tenken.toml"),
+        "[settings.k8s-replicas]\n# a comment\nmin-replica = 2\n\n[settings.k8s-probe]\nx = 1\n",
+    )
+    .unwrap();
+    let run = tenken_in(dir.path(), &common::shared_cache(), &["check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "tenken.toml:3:15: `settings.k8s-replicas`: unknown key `min-replica`; did you mean `min-replicas`?"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no plugin `k8s-probe` is loaded; did you mean `k8s-probes`?"), "{}", run.stderr);
 }

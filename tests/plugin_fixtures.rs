@@ -83,6 +83,18 @@ spec:
     let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "test", "--list-findings"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("right.yaml:6:12: k8s-host-isolation/host-pid [high]"), "{}", run.stdout);
+    assert!(!run.stderr.contains("old build"), "{}", run.stderr);
+
+    // A source changed after the component was built (a build that failed
+    // leaves the old component): the run says it tests the old build.
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let source = std::fs::File::create(dir.path().join("src/lib.rs")).unwrap();
+    let later = std::fs::metadata(release.join("k8s_host_isolation.wasm")).unwrap().modified().unwrap()
+        + std::time::Duration::from_secs(60);
+    source.set_modified(later).unwrap();
+    let run = common::tenken_in(dir.path(), &common::shared_cache(), &["plugin", "test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("src/lib.rs changed after") && run.stderr.contains("old build"), "{}", run.stderr);
 }
 
 #[test]

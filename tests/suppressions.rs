@@ -137,3 +137,23 @@ fn misfired_directives_say_what_would_work() {
         assert!(line.starts_with(expected), "{line}\nexpected to start with\n{expected}");
     }
 }
+
+/// Writing a baseline over a file that does not parse records what could
+/// be checked, names what could not, and exits 2: the broken file's
+/// findings are not in the baseline, and would look new once it parses.
+#[test]
+fn a_baseline_written_over_an_unparseable_file_says_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(common::repo_root().join("examples/shop/k8s/deployment.yaml")).unwrap();
+    std::fs::write(dir.path().join("deployment.yaml"), &manifest).unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n").unwrap();
+    let cache = common::shared_cache();
+    let run = tenken_in(dir.path(), &cache, &["check", ".", "--no-config", "--write-baseline", "baseline.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("broken.yaml:3:19: tenken/invalid-syntax YAML syntax error"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 file could not be fully checked; the baseline holds none of its findings"),
+        "{}",
+        run.stderr
+    );
+}
