@@ -27,134 +27,57 @@ use crate::plugins::{self, Plugins};
 use crate::progress::Progress;
 use crate::read::{ReadFailure, read_input};
 use crate::redact;
+use crate::scope;
 use crate::select;
 use crate::suppress;
 
 /// Runs `tenken check` and returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
-    if args.statistics
-        && !matches!(
-            args.format,
-            crate::cli::OutputFormat::Text | crate::cli::OutputFormat::Concise | crate::cli::OutputFormat::Json
-        )
-    {
-        anyhow::bail!("--statistics prints text or JSON; use --format text or --format json with it");
-    }
-    let mut paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    if args.changed {
-        paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
-    }
-    // `-` is standard input; its tenken.toml is found from its given name.
-    let stdin_at = paths.iter().position(|path| path.as_os_str() == crate::kinds::STDIN);
-    let stdin_name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from(crate::kinds::STDIN));
-    if stdin_at.is_none() && args.stdin_filename.is_some() {
-        anyhow::bail!("--stdin-filename names what `-` reads; pass `-` among the paths to read standard input");
-    }
-    let config_start: Vec<PathBuf> = match stdin_at {
-        Some(0) => vec![stdin_name.clone()],
-        _ => args.paths.clone(),
-    };
-    let config_path = if args.no_config { None } else { config::find(args.config.as_deref(), &config_start) };
-    let (config, sources, mut config_errors) = match &config_path {
-        Some(path) => config::load(path),
-        None => (config::Config::default(), Vec::new(), Vec::new()),
-    };
-    // The command line's --kind mappings come last, so they win.
-    let mut kind_mappings: Vec<(String, String)> =
-        config.kinds.iter().map(|(glob, (kind, _))| (glob.clone(), kind.clone())).collect();
-    kind_mappings.extend(args.kinds.iter().cloned());
-    let kinds = KindMap::new(&kind_mappings)?;
-    let limits = Limits {
-        max_file_bytes: args
-            .max_file_size
-            .or(config.max_file_size.as_ref().map(|(size, _)| *size))
-            .unwrap_or(Limits::default().max_file_bytes),
-        ..Limits::default()
-    };
-    let mut runtime = args.runtime.clone();
-    let errors_before_plugins = config_errors.len();
-    runtime.plugins.extend(config::plugin_paths(&config, &mut config_errors));
-    let plugins_refused = config_errors.len() > errors_before_plugins;
-    // --plugin-settings are applied after tenken.toml's, below, so they win.
-    let command_line_settings = std::mem::take(&mut runtime.plugin_settings);
+    check_output_arguments(args)?;
+    // Discover: the files under the paths, and standard input.
+    let inputs = Inputs::gather(args)?;
+    // Configure: each file is judged by its nearest tenken.toml (or the one
+    // --config names); the files of one config form a scope.
+    let scopes = scope::assign(inputs.files, &config_choice(args));
     // One pool for loading and checking: a second one would start its own
     // threads, which a one-file pre-commit run notices.
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let announce = args.verbose || (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let mut plugins = pool.install(|| plugins::load_announcing(&runtime, announce))?;
-
-    let rules: Vec<(String, String, &'static str, &'static str)> = plugins
-        .loaded
-        .iter()
-        .flat_map(|plugin| {
-            plugin.info.rules.iter().map(|rule| {
-                (
-                    format!("{}/{}", plugin.info.id, rule.id),
-                    plugin.info.id.clone(),
-                    select::category_name(rule.category),
-                    rule.default_severity.as_str(),
-                )
-            })
-        })
-        .chain(builtin::descriptors().into_iter().map(|rule| {
-            (rule.id.clone(), rule.plugin.clone(), select::category_name(rule.category), rule.severity.as_str())
-        }))
-        .collect();
-    let facts: Vec<select::RuleFacts<'_>> = rules
-        .iter()
-        .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
-        .collect();
-    // A selector of a plugin that was refused (a sha256 mismatch) or
-    // failed to load names nothing loaded, but is no typo: the refusal is
-    // the error to report.
-    if !plugins_refused && plugins.failed.is_empty() {
-        select::validate(&config, &facts, &mut config_errors);
+    let mut loaded = LoadedSets::default();
+    let mut config_errors = Vec::new();
+    let mut prepared = Vec::new();
+    for scope in scopes {
+        prepared.push(pool.install(|| prepare_scope(scope, args, &mut loaded, &mut config_errors))?);
     }
-    let command_line_selection = select::CommandLineSelection {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    if let Some(message) =
-        command_line_selection.selectors().find_map(|selector| select::unknown_selector(selector, &facts))
-    {
-        anyhow::bail!("{message}");
-    }
-    validate_kinds(&config, &args.kinds, &plugins, &sources, &mut config_errors)?;
-    config::configure_plugins(&config, &sources, &mut plugins.loaded, &mut config_errors);
     if !config_errors.is_empty() {
+        config_errors.dedup_by(|a, b| a.to_string() == b.to_string());
         return Ok(report_config_errors(&config_errors));
     }
-    plugins::configure(&mut plugins.loaded, &command_line_settings)?;
-    // Every plugin runs and deselected findings are dropped afterwards, so
-    // that exceptions for deselected rules are not mistaken for unused ones.
-    let selection = select::Selection::with_command_line(&config, command_line_selection);
 
-    // Code frames cost memory in every finding; make them only when an
-    // output shows them.
-    let code_frames = std::iter::once(args.format.into())
-        .chain(args.outputs.iter().map(|(format, _)| (*format).into()))
-        .any(OutputFormat::shows_code_frames);
-    let run = RunOptions {
-        context: Context::Siblings,
-        verbose: args.verbose,
-        code_frames,
-        max_findings: args.max_findings.map_or(MAX_FINDINGS_PER_RUN, |n| usize::try_from(n).unwrap_or(usize::MAX)),
-    };
-    let stdin = match stdin_at {
-        Some(at) => {
-            paths.remove(at);
-            Some(read_stdin(stdin_name, &limits)?)
-        }
-        None => None,
-    };
-    let mut report = pool.install(|| check_paths(&paths, stdin, &plugins, &kinds, &limits, &run));
+    // Check each scope: classify, parse, run the plugins, locate findings,
+    // apply exceptions, then the scope's selection; one report for all.
+    let max_findings = args.max_findings.map_or(MAX_FINDINGS_PER_RUN, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut report = Report::default();
+    for scope in &mut prepared {
+        scope.read_stdin()?;
+        let run = RunOptions {
+            context: Context::Siblings,
+            verbose: args.verbose,
+            code_frames: shows_code_frames(args),
+            max_findings: max_findings.saturating_sub(report.findings.len()),
+        };
+        let named = named_paths(&scope.files);
+        let files = std::mem::take(&mut scope.files);
+        let mut part = pool.install(|| check_files(files, &named, &scope.plugins, &scope.kinds, &scope.limits, &run));
+        scope.selection.apply(&mut part);
+        merge(&mut report, part);
+    }
+    add_walk_errors(&mut report, inputs.walk_errors);
+    report.sort();
     let (checked, _, errored) = report.file_counts();
     if checked + errored == 0 && report.errors.is_empty() && !args.quiet {
         eprintln!("tenken: nothing to check: no config file among the given paths");
     }
-    selection.apply(&mut report);
     if let Some(path) = &args.baseline {
         report.baseline_unmatched = Some(baseline::apply(&mut report, path)?);
     }
@@ -218,6 +141,232 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     let code = report.exit_code(args.fail_on.into());
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Arguments that cannot go together, found before any work is done.
+fn check_output_arguments(args: &CheckArgs) -> anyhow::Result<()> {
+    use crate::cli::OutputFormat as Format;
+    if args.statistics && !matches!(args.format, Format::Text | Format::Concise | Format::Json) {
+        anyhow::bail!("--statistics prints text or JSON; use --format text or --format json with it");
+    }
+    Ok(())
+}
+
+/// Code frames cost memory in every finding; they are made only when an
+/// output shows them.
+fn shows_code_frames(args: &CheckArgs) -> bool {
+    std::iter::once(args.format.into())
+        .chain(args.outputs.iter().map(|(format, _)| (*format).into()))
+        .any(OutputFormat::shows_code_frames)
+}
+
+fn config_choice(args: &CheckArgs) -> scope::ConfigChoice {
+    match (&args.config, args.no_config) {
+        (_, true) => scope::ConfigChoice::None,
+        (Some(path), false) => scope::ConfigChoice::Explicit(path.clone()),
+        (None, false) => scope::ConfigChoice::Nearest,
+    }
+}
+
+/// What the command line asks to check.
+struct Inputs {
+    /// Every file found, standard input's among them (its bytes are read
+    /// once its scope's size limit is known).
+    files: Vec<InputFile>,
+    walk_errors: Vec<discover::WalkError>,
+}
+
+impl Inputs {
+    fn gather(args: &CheckArgs) -> anyhow::Result<Self> {
+        let mut paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        if args.changed {
+            paths = changed::within(changed::changed_files(args.base.as_deref())?, &paths);
+        }
+        let stdin_at = paths.iter().position(|path| path.as_os_str() == crate::kinds::STDIN);
+        if stdin_at.is_none() && args.stdin_filename.is_some() {
+            anyhow::bail!("--stdin-filename names what `-` reads; pass `-` among the paths to read standard input");
+        }
+        let stdin = stdin_at.map(|at| {
+            paths.remove(at);
+            let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from(crate::kinds::STDIN));
+            InputFile {
+                display: name.to_string_lossy().replace('\\', "/"),
+                path: name,
+                not_read: None,
+                explicit: true,
+                stdin: Some(Arc::from(Vec::new())),
+            }
+        });
+        let (mut files, walk_errors) = discover(&paths);
+        if let Some(stdin) = stdin {
+            files.push(stdin);
+            files.sort();
+        }
+        Ok(Self { files, walk_errors })
+    }
+}
+
+/// The files named on the command line (rather than found in a walk):
+/// project-scoped plugins also see the configs next to them.
+fn named_paths(files: &[InputFile]) -> Vec<PathBuf> {
+    files.iter().filter(|file| file.explicit && file.stdin.is_none()).map(|file| file.path.clone()).collect()
+}
+
+/// One scope, ready to check: its plugins configured by its tenken.toml and
+/// the command line, its kinds, limits and selection.
+struct PreparedScope {
+    files: Vec<InputFile>,
+    plugins: Plugins,
+    kinds: KindMap,
+    limits: Limits,
+    selection: select::Selection,
+}
+
+impl PreparedScope {
+    /// Reads standard input into its file, if this scope has it, bounded by
+    /// the scope's size limit.
+    fn read_stdin(&mut self) -> anyhow::Result<()> {
+        for file in &mut self.files {
+            if file.stdin.is_some() {
+                let bytes = crate::read::read_stdin_bounded(self.limits.max_file_bytes)
+                    .context("cannot read standard input")?;
+                file.stdin = Some(bytes.into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Plugins loaded once per distinct list of plugin files: scopes whose
+/// configs add the same plugins (most add none) share them, each with its
+/// own settings.
+#[derive(Default)]
+struct LoadedSets {
+    sets: Vec<(Vec<PathBuf>, Plugins)>,
+}
+
+impl LoadedSets {
+    fn get(&mut self, runtime: &crate::cli::RuntimeArgs, announce: bool) -> anyhow::Result<Plugins> {
+        if let Some((_, plugins)) = self.sets.iter().find(|(paths, _)| *paths == runtime.plugins) {
+            return Ok(plugins.clone());
+        }
+        let plugins = plugins::load_announcing(runtime, announce)?;
+        self.sets.push((runtime.plugins.clone(), plugins.clone()));
+        Ok(plugins)
+    }
+}
+
+/// Loads a scope's config and prepares its plugins, kinds, limits and
+/// selection. Configuration errors are collected, for every scope, into
+/// `config_errors`; other errors (a --kind or --select that names nothing)
+/// end the run.
+fn prepare_scope(
+    scope: scope::Scope,
+    args: &CheckArgs,
+    loaded: &mut LoadedSets,
+    config_errors: &mut Vec<config::ConfigError>,
+) -> anyhow::Result<PreparedScope> {
+    let (config, sources, mut errors) = match &scope.config {
+        Some(path) => config::load(path),
+        None => (config::Config::default(), Vec::new(), Vec::new()),
+    };
+    // The command line's --kind mappings come last, so they win.
+    let mut kind_mappings: Vec<(String, String)> =
+        config.kinds.iter().map(|(glob, (kind, _))| (glob.clone(), kind.clone())).collect();
+    kind_mappings.extend(args.kinds.iter().cloned());
+    let kinds = KindMap::new(&kind_mappings)?;
+    let limits = Limits {
+        max_file_bytes: args
+            .max_file_size
+            .or(config.max_file_size.as_ref().map(|(size, _)| *size))
+            .unwrap_or(Limits::default().max_file_bytes),
+        ..Limits::default()
+    };
+    let mut runtime = args.runtime.clone();
+    let errors_before_plugins = errors.len();
+    runtime.plugins.extend(config::plugin_paths(&config, &mut errors));
+    let plugins_refused = errors.len() > errors_before_plugins;
+    // --plugin-settings are applied after tenken.toml's, below, so they win.
+    let command_line_settings = std::mem::take(&mut runtime.plugin_settings);
+    let announce = args.verbose || (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let mut plugins = loaded.get(&runtime, announce)?;
+
+    let rules = rule_facts(&plugins);
+    let facts: Vec<select::RuleFacts<'_>> = rules
+        .iter()
+        .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
+        .collect();
+    // A selector of a plugin that was refused (a sha256 mismatch) or
+    // failed to load names nothing loaded, but is no typo: the refusal is
+    // the error to report.
+    if !plugins_refused && plugins.failed.is_empty() {
+        select::validate(&config, &facts, &mut errors);
+    }
+    let command_line_selection = select::CommandLineSelection {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Some(message) =
+        command_line_selection.selectors().find_map(|selector| select::unknown_selector(selector, &facts))
+    {
+        anyhow::bail!("{message}");
+    }
+    validate_kinds(&config, &args.kinds, &plugins, &sources, &mut errors)?;
+    config::configure_plugins(&config, &sources, &mut plugins.loaded, &mut errors);
+    if errors.is_empty() {
+        plugins::configure(&mut plugins.loaded, &command_line_settings)?;
+    }
+    config_errors.extend(errors);
+    // Every plugin runs and deselected findings are dropped afterwards, so
+    // that exceptions for deselected rules are not mistaken for unused ones.
+    let selection = select::Selection::with_command_line(&config, command_line_selection);
+    Ok(PreparedScope { files: scope.files, plugins, kinds, limits, selection })
+}
+
+/// (id, plugin, category, severity) of every loaded rule and tenken's own.
+fn rule_facts(plugins: &Plugins) -> Vec<(String, String, &'static str, &'static str)> {
+    plugins
+        .loaded
+        .iter()
+        .flat_map(|plugin| {
+            plugin.info.rules.iter().map(|rule| {
+                (
+                    format!("{}/{}", plugin.info.id, rule.id),
+                    plugin.info.id.clone(),
+                    select::category_name(rule.category),
+                    rule.default_severity.as_str(),
+                )
+            })
+        })
+        .chain(builtin::descriptors().into_iter().map(|rule| {
+            (rule.id.clone(), rule.plugin.clone(), select::category_name(rule.category), rule.severity.as_str())
+        }))
+        .collect()
+}
+
+/// Adds one scope's report to the run's. Plugins and rules are listed
+/// once; errors that every scope repeats (a plugin that failed to load)
+/// are kept once.
+fn merge(report: &mut Report, part: Report) {
+    report.findings.extend(part.findings);
+    for error in part.errors {
+        if !report.errors.iter().any(|known| known.path == error.path && known.message == error.message) {
+            report.errors.push(error);
+        }
+    }
+    report.warnings.extend(part.warnings);
+    report.files.extend(part.files);
+    for plugin in part.plugins {
+        if !report.plugins.iter().any(|known| known.id == plugin.id && known.sha256 == plugin.sha256) {
+            report.plugins.push(plugin);
+        }
+    }
+    for rule in part.rules {
+        if !report.rules.iter().any(|known| known.id == rule.id) {
+            report.rules.push(rule);
+        }
+    }
 }
 
 /// `path:line:column: error message`, for problems printed to stderr.
@@ -440,34 +589,47 @@ pub(crate) struct RunOptions {
     pub(crate) max_findings: usize,
 }
 
-/// Standard input as an input file named `name`. Bytes past the size
-/// limit are not kept: the file is reported as too large, like any other.
-fn read_stdin(name: PathBuf, limits: &Limits) -> anyhow::Result<InputFile> {
-    let bytes = crate::read::read_stdin_bounded(limits.max_file_bytes).context("cannot read standard input")?;
-    Ok(InputFile {
-        display: name.to_string_lossy().replace('\\', "/"),
-        path: name,
-        not_read: None,
-        explicit: true,
-        stdin: Some(bytes.into()),
-    })
-}
-
-/// Checks the files under `paths`, and `stdin` when `-` was among them.
+/// Checks the files under `paths`, with one set of plugins and settings.
 pub(crate) fn check_paths(
     paths: &[PathBuf],
-    stdin: Option<InputFile>,
+    plugins: &Plugins,
+    kinds: &KindMap,
+    limits: &Limits,
+    run: &RunOptions,
+) -> Report {
+    let (files, walk_errors) = discover(paths);
+    let mut report = check_files(files, paths, plugins, kinds, limits, run);
+    add_walk_errors(&mut report, walk_errors);
+    report.sort();
+    report
+}
+
+/// Reports the paths that could not be walked, as errors and as files
+/// that could not be checked.
+fn add_walk_errors(report: &mut Report, walk_errors: Vec<discover::WalkError>) {
+    for error in walk_errors {
+        report.errors.push(problem(ProblemKind::Read, &error.display, None, None, error.message));
+        report.files.push(FileOutcome {
+            path: error.display,
+            status: FileStatus::Error,
+            format: None,
+            documents: vec![],
+        });
+    }
+}
+
+/// Checks `files` with one set of plugins and settings. Project-scoped
+/// plugins also see the config files next to the files named in
+/// `named_paths` (see [`Context::Siblings`]).
+pub(crate) fn check_files(
+    files: Vec<InputFile>,
+    named_paths: &[PathBuf],
     plugins: &Plugins,
     kinds: &KindMap,
     limits: &Limits,
     run: &RunOptions,
 ) -> Report {
     let RunOptions { context, verbose, code_frames, max_findings } = *run;
-    let (mut files, walk_errors) = discover(paths);
-    if let Some(stdin) = stdin {
-        files.push(stdin);
-        files.sort();
-    }
     let project: Vec<&LoadedPlugin> =
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
 
@@ -511,7 +673,7 @@ pub(crate) fn check_paths(
         .collect();
     progress.finish();
     if !project.is_empty() && context == Context::Siblings {
-        let context = discover::sibling_context(paths, &files);
+        let context = discover::sibling_context(named_paths, &files);
         results.par_extend(context.par_iter().filter_map(|file| read_context(file, kinds, limits, &project)));
     }
 
@@ -562,15 +724,6 @@ pub(crate) fn check_paths(
     }
     for (origin, message) in &plugins.failed {
         report.errors.push(problem(ProblemKind::Plugin, origin, None, None, format!("plugin {message}")));
-    }
-    for error in walk_errors {
-        report.errors.push(problem(ProblemKind::Read, &error.display, None, None, error.message));
-        report.files.push(FileOutcome {
-            path: error.display,
-            status: FileStatus::Error,
-            format: None,
-            documents: vec![],
-        });
     }
     let mut log = Vec::new();
     let mut exceptions = Vec::new();

@@ -59,8 +59,13 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Args)]
 pub struct ConfigShowArgs {
-    /// The config file. Defaults to the nearest tenken.toml from the
-    /// current directory up.
+    /// A file or directory: show the tenken.toml that judges it, the
+    /// nearest one from its directory up, as `tenken check` picks it.
+    /// Defaults to the current directory.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+
+    /// The config file, instead of the nearest one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -187,8 +192,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REF", requires = "changed")]
     pub base: Option<String>,
 
-    /// The config file. Defaults to the nearest tenken.toml from the first
-    /// PATH up.
+    /// The config file for every file checked. Without it, each file is
+    /// judged by the nearest tenken.toml from its directory up.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 

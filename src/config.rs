@@ -496,9 +496,15 @@ fn string_table(
 /// `tenken config show`: the effective configuration, each value with the
 /// file and line it came from.
 pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
-    let Some(path) = find(args.config.as_deref(), &[]) else {
+    let from = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let found = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => crate::scope::nearest_config(&from),
+    };
+    let Some(path) = found else {
         crate::output::print(&format!(
-            "no {FILE_NAME} found from the current directory up; every bundled rule applies with its defaults\n"
+            "no {FILE_NAME} found from {} up; every bundled rule applies with its defaults\n",
+            from.display()
         ))?;
         return Ok(0);
     };
@@ -509,7 +515,11 @@ pub(crate) fn show(args: &ConfigShowArgs) -> anyhow::Result<u8> {
         }
         return Ok(2);
     }
-    crate::output::print(&describe(&config))?;
+    let judged = match &args.path {
+        Some(file) => format!("# {} is judged by {}\n", file.display(), display(&path)),
+        None => String::new(),
+    };
+    crate::output::print(&format!("{judged}{}", describe(&config)))?;
     Ok(0)
 }
 

@@ -337,7 +337,7 @@ fn run_case(plugins: &mut Plugins, fixtures: &Path, case: &Path) -> CaseResult {
         code_frames: true,
         max_findings: crate::check::MAX_FINDINGS_PER_RUN,
     };
-    let report = check_paths(&[case.to_path_buf()], None, plugins, &kinds, &limits, &run);
+    let report = check_paths(&[case.to_path_buf()], plugins, &kinds, &limits, &run);
     result.errors.extend(report.errors.iter().map(|problem| describe_problem(fixtures, problem)));
     // A fixture that does not parse tests nothing: say so, rather than
     // compare its findings.

@@ -25,6 +25,7 @@ mod read;
 mod redact;
 mod rule_docs;
 pub mod scaffold;
+mod scope;
 mod select;
 mod suggest;
 mod suppress;

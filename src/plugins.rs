@@ -40,6 +40,7 @@ impl BundledPlugin {
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 
 /// The plugins of a run, and those that failed to load.
+#[derive(Clone)]
 pub struct Plugins {
     pub loaded: Vec<LoadedPlugin>,
     /// (origin, why) of every plugin that could not be loaded.

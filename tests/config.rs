@@ -166,3 +166,57 @@ fn explain_shows_the_configured_severity_and_settings_typos_point_at_the_key() {
     );
     assert!(run.stderr.contains("no plugin `k8s-probe` is loaded; did you mean `k8s-probes`?"), "{}", run.stderr);
 }
+
+/// Each file is judged by its nearest tenken.toml, whatever else is on the
+/// command line and in whatever order: pre-commit passes files of many
+/// directories at once.
+#[test]
+fn each_file_is_judged_by_its_nearest_config_in_any_argument_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(common::repo_root().join("examples/shop/k8s/deployment.yaml")).unwrap();
+    for (service, config) in [("svc-a", "ignore = [\"k8s-probes\"]\n"), ("svc-b", "select = [\"k8s-probes\"]\n")] {
+        std::fs::create_dir_all(dir.path().join(service).join("k8s")).unwrap();
+        std::fs::write(dir.path().join(service).join("tenken.toml"), config).unwrap();
+        std::fs::write(dir.path().join(service).join("k8s/deployment.yaml"), &manifest).unwrap();
+    }
+    let findings = |args: &[&str]| {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = tenken_in(dir.path(), &common::shared_cache(), &all);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut found: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}:{}", f["rule"].as_str().unwrap(), f["path"].as_str().unwrap(), f["line"]))
+            .collect();
+        found.sort();
+        found
+    };
+    let forward = findings(&["svc-a", "svc-b"]);
+    assert_eq!(findings(&["svc-b", "svc-a"]), forward);
+    assert_eq!(findings(&["."]), forward);
+    assert_eq!(
+        findings(&["svc-b/k8s/deployment.yaml", "svc-a/k8s/deployment.yaml"]),
+        forward,
+        "files named one by one, as pre-commit passes them"
+    );
+    let (a, b): (Vec<&String>, Vec<&String>) = forward.iter().partition(|f| f.contains(" svc-a/"));
+    assert!(!a.is_empty() && a.iter().all(|f| !f.starts_with("k8s-probes/")), "{a:?}");
+    assert!(!b.is_empty() && b.iter().all(|f| f.starts_with("k8s-probes/")), "{b:?}");
+
+    // --config names one config for every file.
+    let all_b = findings(&["--config", "svc-b/tenken.toml", "."]);
+    assert!(all_b.iter().all(|f| f.starts_with("k8s-probes/")) && all_b.len() == 2 * b.len(), "{all_b:?}");
+
+    // `config show PATH` says which config judges a file.
+    let shown = tenken_in(dir.path(), &common::shared_cache(), &["config", "show", "svc-a/k8s/deployment.yaml"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown.stdout.starts_with("# svc-a/k8s/deployment.yaml is judged by svc-a/tenken.toml\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(shown.stdout.contains("k8s-probes"), "{}", shown.stdout);
+}
