@@ -246,7 +246,7 @@ struct LoadedSets {
 }
 
 impl LoadedSets {
-    fn get(&mut self, runtime: &crate::cli::RuntimeArgs, announce: bool) -> anyhow::Result<Plugins> {
+    fn get(&mut self, runtime: &plugins::Runtime, announce: bool) -> anyhow::Result<Plugins> {
         if let Some((_, plugins)) = self.sets.iter().find(|(paths, _)| *paths == runtime.plugins) {
             return Ok(plugins.clone());
         }
@@ -282,7 +282,7 @@ fn prepare_scope(
             .unwrap_or(Limits::default().max_file_bytes),
         ..Limits::default()
     };
-    let mut runtime = args.runtime.clone();
+    let mut runtime = plugins::Runtime::from(&args.runtime);
     let errors_before_plugins = errors.len();
     runtime.plugins.extend(config::plugin_paths(&config, &mut errors));
     let plugins_refused = errors.len() > errors_before_plugins;
@@ -334,14 +334,16 @@ fn rule_facts(plugins: &Plugins) -> Vec<(String, String, &'static str, &'static 
                 (
                     format!("{}/{}", plugin.info.id, rule.id),
                     plugin.info.id.clone(),
-                    select::category_name(rule.category),
+                    rule.category.as_str(),
                     rule.default_severity.as_str(),
                 )
             })
         })
-        .chain(builtin::descriptors().into_iter().map(|rule| {
-            (rule.id.clone(), rule.plugin.clone(), select::category_name(rule.category), rule.severity.as_str())
-        }))
+        .chain(
+            builtin::descriptors()
+                .into_iter()
+                .map(|rule| (rule.id.clone(), rule.plugin.clone(), rule.category.as_str(), rule.severity.as_str())),
+        )
         .collect()
 }
 
@@ -821,90 +823,116 @@ fn problem(kind: ProblemKind, path: &str, line: Option<u32>, column: Option<u32>
 /// Reads and parses one input. Without a parsed file, the result already
 /// says why: skipped with a reason, a finding of one of tenken's own rules
 /// (a file that is too large or does not parse), or an error.
-fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locator) -> (FileResult, Option<OpenFile>) {
-    let mut result = FileResult::default();
-    let outcome = |status, format: Option<&str>, documents| FileOutcome {
-        path: file.display.clone(),
-        status,
-        format: format.map(str::to_owned),
-        documents,
-    };
+/// Why a file yields no parsed documents.
+enum Unparsed {
+    /// Not read at all (see [`InputFile::not_read`]).
+    NotRead(&'static str),
+    /// No format tenken knows, by name or mapping.
+    NotAConfig,
+    /// Over the size limit, by its size before reading.
+    TooLarge { size: u64, format: tenken_formats::Format },
+    /// The bytes could not be read.
+    Unreadable { error: ReadFailure, format: tenken_formats::Format },
+    /// A symbolic link git checked out as a file holding its target.
+    LinkStoredAsText { target: String, format: tenken_formats::Format },
+    /// Read, but not parsed: too large once decoded, not text, a Helm template.
+    Skipped { skip: Skip, format: tenken_formats::Format },
+}
+
+/// Reads and parses one input: the one way every pass does it, so that
+/// the files project plugins read again are read exactly as at first.
+fn read_and_parse(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Result<ParsedFile, Unparsed> {
     if let Some(reason) = file.not_read {
-        result.outcome = Some(outcome(FileStatus::Skipped { reason: reason.to_owned() }, None, vec![]));
-        return (result, None);
+        return Err(Unparsed::NotRead(reason));
     }
-    let Some(format) = kinds.format(file) else {
-        if file.explicit {
-            result.warnings.push(problem(
-                ProblemKind::Read,
-                &file.display,
-                None,
-                None,
-                "named on the command line, but not a config file tenken knows; map it to a kind with \
-                 `--kind GLOB=KIND` or `[kinds]` in tenken.toml to check it"
-                    .to_owned(),
-            ));
-        }
-        result.outcome = Some(outcome(FileStatus::Skipped { reason: NOT_A_CONFIG.to_owned() }, None, vec![]));
-        return (result, None);
-    };
-    let not_checked = |result: &mut FileResult, finding: Finding| {
-        result.findings.push(finding);
-        result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
-    };
+    let format = kinds.format(file).ok_or(Unparsed::NotAConfig)?;
     let bytes = match read_input(file, limits.max_file_bytes) {
         Ok(bytes) => bytes,
-        Err(ReadFailure::TooLarge { size, .. }) => {
-            let message = format!(
-                "{}; not checked (the limit is set by --max-file-size or max-file-size in tenken.toml)",
-                Skip::TooLarge { size, limit: limits.max_file_bytes }
-            );
-            not_checked(&mut result, file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, message));
-            return (result, None);
-        }
-        Err(error @ (ReadFailure::Io(_) | ReadFailure::NotRegular)) => {
-            result.errors.push(problem(
-                ProblemKind::Read,
-                &file.display,
-                None,
-                None,
-                format!("could not read: {error}"),
-            ));
-            result.outcome = Some(outcome(FileStatus::Error, Some(format.as_str()), vec![]));
-            return (result, None);
-        }
+        Err(ReadFailure::TooLarge { size, .. }) => return Err(Unparsed::TooLarge { size, format }),
+        Err(error) => return Err(Unparsed::Unreadable { error, format }),
     };
     if file.stdin.is_none()
         && let Some(target) = crate::read::link_stored_as_text(&file.path, &bytes)
     {
-        let reason = format!(
-            "a symbolic link stored as a text file (git checked it out with core.symlinks=false) pointing to \
-             `{target}`; the target is what to check"
-        );
-        result.outcome = Some(outcome(FileStatus::Skipped { reason }, Some(format.as_str()), vec![]));
-        return (result, None);
+        return Err(Unparsed::LinkStoredAsText { target, format });
     }
-    let parsed = match tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file)) {
+    tenken_formats::parse_file(&file.display, &bytes, format, limits, &kinds.hints(file))
+        .map_err(|skip| Unparsed::Skipped { skip, format })
+}
+
+/// Reads and parses one input. Without a parsed file, the result already
+/// says why: skipped with a reason, a finding of one of tenken's own rules
+/// (a file that is too large or does not parse), or an error.
+fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locator) -> (FileResult, Option<OpenFile>) {
+    let mut result = FileResult::default();
+    let outcome = |status, format: Option<tenken_formats::Format>, documents| FileOutcome {
+        path: file.display.clone(),
+        status,
+        format: format.map(|format| format.as_str().to_owned()),
+        documents,
+    };
+    let skipped = |reason: String| FileStatus::Skipped { reason };
+    let parsed = match read_and_parse(file, kinds, limits) {
         Ok(parsed) => parsed,
-        Err(skip @ Skip::TooLarge { .. }) => {
-            not_checked(&mut result, file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, skip.to_string()));
-            return (result, None);
-        }
-        Err(skip @ (Skip::InvalidUtf8 { .. } | Skip::Binary)) => {
-            let (line, column) = match skip {
-                Skip::InvalidUtf8 { line, column } => (line, column),
-                _ => (1, 1),
-            };
-            let message = format!("{skip}; a {format} file must be text");
-            not_checked(&mut result, file_level_finding(&builtin::INVALID_SYNTAX, file, line, column, message));
-            return (result, None);
-        }
-        Err(skip @ Skip::HelmTemplate) => {
-            result.outcome =
-                Some(outcome(FileStatus::Skipped { reason: skip.to_string() }, Some(format.as_str()), vec![]));
+        Err(unparsed) => {
+            match unparsed {
+                Unparsed::NotRead(reason) => result.outcome = Some(outcome(skipped(reason.to_owned()), None, vec![])),
+                Unparsed::NotAConfig => {
+                    if file.explicit {
+                        result.warnings.push(problem(
+                            ProblemKind::Read,
+                            &file.display,
+                            None,
+                            None,
+                            "named on the command line, but not a config file tenken knows; map it to a kind with \
+                             `--kind GLOB=KIND` or `[kinds]` in tenken.toml to check it"
+                                .to_owned(),
+                        ));
+                    }
+                    result.outcome = Some(outcome(skipped(NOT_A_CONFIG.to_owned()), None, vec![]));
+                }
+                Unparsed::TooLarge { size, format } => {
+                    let message = format!(
+                        "{}; not checked (the limit is set by --max-file-size or max-file-size in tenken.toml)",
+                        Skip::TooLarge { size, limit: limits.max_file_bytes }
+                    );
+                    result.findings.push(file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, message));
+                    result.outcome = Some(outcome(FileStatus::Error, Some(format), vec![]));
+                }
+                Unparsed::Unreadable { error, format } => {
+                    let message = format!("could not read: {error}");
+                    result.errors.push(problem(ProblemKind::Read, &file.display, None, None, message));
+                    result.outcome = Some(outcome(FileStatus::Error, Some(format), vec![]));
+                }
+                Unparsed::LinkStoredAsText { target, format } => {
+                    let reason = format!(
+                        "a symbolic link stored as a text file (git checked it out with core.symlinks=false) \
+                         pointing to `{target}`; the target is what to check"
+                    );
+                    result.outcome = Some(outcome(skipped(reason), Some(format), vec![]));
+                }
+                Unparsed::Skipped { skip: skip @ Skip::HelmTemplate, format } => {
+                    result.outcome = Some(outcome(skipped(skip.to_string()), Some(format), vec![]));
+                }
+                Unparsed::Skipped { skip: skip @ Skip::TooLarge { .. }, format } => {
+                    let finding = file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, skip.to_string());
+                    result.findings.push(finding);
+                    result.outcome = Some(outcome(FileStatus::Error, Some(format), vec![]));
+                }
+                Unparsed::Skipped { skip: skip @ (Skip::InvalidUtf8 { .. } | Skip::Binary), format } => {
+                    let (line, column) = match skip {
+                        Skip::InvalidUtf8 { line, column } => (line, column),
+                        _ => (1, 1),
+                    };
+                    let message = format!("{skip}; a {format} file must be text");
+                    result.findings.push(file_level_finding(&builtin::INVALID_SYNTAX, file, line, column, message));
+                    result.outcome = Some(outcome(FileStatus::Error, Some(format), vec![]));
+                }
+            }
             return (result, None);
         }
     };
+    let format = parsed.format;
 
     for diagnostic in &parsed.diagnostics {
         match diagnostic.level {
@@ -1237,9 +1265,7 @@ pub(crate) struct Reader<'a> {
 
 impl Reader<'_> {
     pub(crate) fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
-        let format = self.kinds.format(file)?;
-        let bytes = read_input(file, self.limits.max_file_bytes).ok()?;
-        tenken_formats::parse_file(&file.display, &bytes, format, self.limits, &self.kinds.hints(file)).ok()
+        read_and_parse(file, self.kinds, self.limits).ok()
     }
 }
 

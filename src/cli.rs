@@ -112,7 +112,18 @@ pub struct PluginNewArgs {
 
     /// The language of the plugin.
     #[arg(long, value_enum, default_value = "rust")]
-    pub lang: crate::scaffold::Language,
+    pub lang: Language,
+}
+
+/// The languages `tenken plugin new` writes projects in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Language {
+    /// Rust, with the tenken SDK.
+    Rust,
+    /// Python, built with componentize-py.
+    Python,
+    /// JavaScript, built with jco (componentize-js).
+    Js,
 }
 
 #[derive(Debug, Args)]

@@ -9,14 +9,15 @@ use tenken_report::{Category, Severity};
 use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RulesArgs, RuntimeArgs};
 use crate::config;
 use crate::plugins;
+use crate::plugins::Runtime;
 use crate::select::{RuleFacts, Selection};
 
 /// The runtime with the plugins that `tenken.toml` adds, and the config,
 /// found from the current directory as `tenken check` finds it, so that a
 /// team's own plugins are listed and explained too, with the team's
 /// severities. Errors in the config are printed and become the exit code.
-fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<(RuntimeArgs, config::Config), u8> {
-    let mut runtime = runtime.clone();
+fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<(Runtime, config::Config), u8> {
+    let mut runtime = Runtime::from(runtime);
     let Some(path) = config::find(None, &[]) else { return Ok((runtime, config::Config::default())) };
     let (config, _sources, mut errors) = config::load(&path);
     runtime.plugins.extend(config::plugin_paths(&config, &mut errors));
@@ -40,7 +41,7 @@ impl RuleEntry {
         RuleFacts {
             id: &self.id,
             plugin: &self.plugin,
-            category: crate::select::category_name(self.category),
+            category: self.category.as_str(),
             severity: self.default_severity.as_str(),
         }
     }
@@ -206,7 +207,7 @@ fn write_builtin_rules(out: &mut String) {
             "    {:width$}  {:8}  {:11}  {}",
             rule.id.trim_start_matches("tenken/"),
             rule.severity.as_str(),
-            crate::select::category_name(rule.category),
+            rule.category.as_str(),
             rule.title
         );
     }
@@ -266,7 +267,7 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
 fn write_rule(out: &mut String, rule: &RuleEntry, severity: &str) {
     let RuleEntry { id, title, rationale, fix, references, .. } = rule;
     let _ = writeln!(out, "# {id}: {title}\n");
-    let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", crate::select::category_name(rule.category));
+    let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", rule.category.as_str());
     if let Some(why) = crate::default_set::off_by_default(id) {
         let _ = writeln!(out, "Off by default: {why}. Run it with `extend-select = [\"{id}\"]` in tenken.toml.\n");
     }

@@ -29,9 +29,9 @@ use tenken_host::PluginSource;
 use tenken_report::{Finding, Problem};
 
 use crate::check::{Context, RunOptions, check_paths};
-use crate::cli::{PluginTestArgs, RuntimeArgs};
+use crate::cli::PluginTestArgs;
 use crate::kinds::KindMap;
-use crate::plugins::{Plugins, new_host};
+use crate::plugins::{Plugins, Runtime, new_host};
 
 /// `tenken plugin test <dir>`: finds the built component and the fixtures,
 /// runs them, prints the outcome. Exit code 0 when every case passes, 1
@@ -60,7 +60,7 @@ pub(crate) fn run(args: &PluginTestArgs) -> anyhow::Result<u8> {
         sha256: None,
         precompiled: None,
     };
-    let report = run_fixtures(&args.runtime, &source, &fixtures)?;
+    let report = run_fixtures(&Runtime::from(&args.runtime), &source, &fixtures)?;
     crate::output::print(&report.render())?;
     if args.list_findings {
         crate::output::print(&report.listing())?;
@@ -234,7 +234,7 @@ impl Mismatch {
 }
 
 /// Runs `source`'s plugin over every case in `fixtures`.
-pub fn run_fixtures(runtime: &RuntimeArgs, source: &PluginSource, fixtures: &Path) -> anyhow::Result<FixtureReport> {
+pub fn run_fixtures(runtime: &Runtime, source: &PluginSource, fixtures: &Path) -> anyhow::Result<FixtureReport> {
     let host = new_host(runtime)?;
     let plugin = host.load(source).with_context(|| format!("cannot load {}", source.origin))?;
     let cases = fixture_cases(fixtures)?;

@@ -20,7 +20,7 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     let kinds = count_kinds(&args.dir);
-    let plugins = plugins::load(&args.runtime)?;
+    let plugins = plugins::load(&plugins::Runtime::from(&args.runtime))?;
     let text = starter(&kinds, &plugins.loaded);
     std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
     let found: Vec<String> = kinds.iter().map(|(kind, files)| format!("{kind} ({files})")).collect();

@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use tenken_host::{Host, HostConfig, LoadError, LoadedPlugin, PluginSource, Precompiled, SandboxLimits};
 
-use crate::cli::RuntimeArgs;
-
 /// A plugin embedded in the binary by build.rs.
 #[derive(Debug)]
 pub struct BundledPlugin {
@@ -39,6 +37,40 @@ impl BundledPlugin {
 
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 
+/// How plugins are loaded and sandboxed: the plain form of the command
+/// line's runtime options, so that nothing below the CLI takes clap types.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    /// Directory for compiled plugins; `None` for the default.
+    pub cache_dir: Option<PathBuf>,
+    /// Compile plugins on every run instead of caching them.
+    pub no_cache: bool,
+    /// Memory limit for each plugin instance, in MiB.
+    pub plugin_memory: usize,
+    /// Time limit for each plugin call, in milliseconds.
+    pub plugin_timeout: u64,
+    /// Time all plugin calls of a run may take together, in seconds.
+    pub plugin_time_budget: u64,
+    /// Extra plugins: `.wasm` components, or directories of them.
+    pub plugins: Vec<PathBuf>,
+    /// Settings for plugins, by plugin id.
+    pub plugin_settings: Vec<(String, serde_json::Value)>,
+}
+
+impl From<&crate::cli::RuntimeArgs> for Runtime {
+    fn from(args: &crate::cli::RuntimeArgs) -> Self {
+        Self {
+            cache_dir: args.cache_dir.clone(),
+            no_cache: args.no_cache,
+            plugin_memory: args.plugin_memory,
+            plugin_timeout: args.plugin_timeout,
+            plugin_time_budget: args.plugin_time_budget,
+            plugins: args.plugins.clone(),
+            plugin_settings: args.plugin_settings.clone(),
+        }
+    }
+}
+
 /// The plugins of a run, and those that failed to load.
 #[derive(Clone)]
 pub struct Plugins {
@@ -54,20 +86,20 @@ pub struct Plugins {
 
 /// A sixteenth of a plugin's memory: a guest holds the request, its parsed
 /// trees (several times the JSON text) and its findings at once.
-pub(crate) fn call_bytes(runtime: &RuntimeArgs) -> usize {
+pub(crate) fn call_bytes(runtime: &Runtime) -> usize {
     runtime.plugin_memory.saturating_mul(1024 * 1024) / 16
 }
 
 /// Creates the host and loads every plugin, in parallel (a cold start
 /// compiles them all at once). Says so on stderr, when it is a terminal,
 /// before compiling plugins.
-pub fn load(runtime: &RuntimeArgs) -> anyhow::Result<Plugins> {
+pub fn load(runtime: &Runtime) -> anyhow::Result<Plugins> {
     load_announcing(runtime, std::io::IsTerminal::is_terminal(&std::io::stderr()))
 }
 
 /// [`load`], saying on stderr whether plugins are compiled when
 /// `announce` is set.
-pub fn load_announcing(runtime: &RuntimeArgs, announce: bool) -> anyhow::Result<Plugins> {
+pub fn load_announcing(runtime: &Runtime, announce: bool) -> anyhow::Result<Plugins> {
     let host = new_host(runtime)?;
 
     let mut failed = Vec::new();
@@ -133,7 +165,7 @@ pub fn load_announcing(runtime: &RuntimeArgs, announce: bool) -> anyhow::Result<
 }
 
 /// The host with the runtime's limits and compile cache.
-pub(crate) fn new_host(runtime: &RuntimeArgs) -> anyhow::Result<Host> {
+pub(crate) fn new_host(runtime: &Runtime) -> anyhow::Result<Host> {
     let limits = SandboxLimits {
         memory_bytes: runtime.plugin_memory.saturating_mul(1024 * 1024),
         deadline: Duration::from_millis(runtime.plugin_timeout),
@@ -180,7 +212,7 @@ pub(crate) fn configure(plugins: &mut [LoadedPlugin], settings: &[(String, serde
     Ok(())
 }
 
-fn cache_dir(runtime: &RuntimeArgs) -> Option<PathBuf> {
+fn cache_dir(runtime: &Runtime) -> Option<PathBuf> {
     runtime
         .cache_dir
         .clone()

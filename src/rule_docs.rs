@@ -14,7 +14,7 @@ use crate::cli::PluginDocsArgs;
 use crate::plugins;
 
 pub(crate) fn run(args: &PluginDocsArgs) -> anyhow::Result<u8> {
-    let plugins = plugins::load(&args.runtime)?;
+    let plugins = plugins::load(&plugins::Runtime::from(&args.runtime))?;
     if !plugins.failed.is_empty() {
         for (origin, message) in &plugins.failed {
             eprintln!("tenken: error: {}", tenken_report::untrusted::one_line(&format!("plugin {origin} {message}")));

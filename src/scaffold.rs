@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::PluginNewArgs;
+use crate::cli::{Language, PluginNewArgs};
 
 /// The SDK's source files, as this tenken was built with them.
 const SDK_FILES: &[(&str, &str)] = &[
@@ -46,17 +46,6 @@ pub(crate) fn run(args: &PluginNewArgs) -> anyhow::Result<u8> {
         project = project.display()
     ))?;
     Ok(0)
-}
-
-/// The languages `tenken plugin new` writes projects in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Language {
-    /// Rust, with the tenken SDK.
-    Rust,
-    /// Python, built with componentize-py.
-    Python,
-    /// JavaScript, built with jco (componentize-js).
-    Js,
 }
 
 /// The example plugins in other languages, which CI builds and tests; new

@@ -194,7 +194,7 @@ impl Selection {
             RuleFacts {
                 id: &label.id,
                 plugin: &label.plugin,
-                category: category_name(finding.category),
+                category: finding.category.as_str(),
                 severity: finding.severity.as_str(),
             }
         }
@@ -212,18 +212,11 @@ impl Selection {
             let rule = RuleFacts {
                 id: &descriptor.id,
                 plugin: &descriptor.plugin,
-                category: category_name(descriptor.category),
+                category: descriptor.category.as_str(),
                 severity: descriptor.severity.as_str(),
             };
             descriptor.severity = self.severity(&rule, descriptor.severity);
         }
-    }
-}
-
-pub(crate) fn category_name(category: tenken_report::Category) -> &'static str {
-    match category {
-        tenken_report::Category::Security => "security",
-        tenken_report::Category::Reliability => "reliability",
     }
 }
 

@@ -7,12 +7,11 @@ mod common;
 
 use std::path::Path;
 
-use tenken::cli::RuntimeArgs;
 use tenken::fixtures::run_fixtures;
-use tenken::plugins::BUNDLED_PLUGINS;
+use tenken::plugins::{BUNDLED_PLUGINS, Runtime};
 
-fn runtime() -> RuntimeArgs {
-    RuntimeArgs {
+fn runtime() -> Runtime {
+    Runtime {
         cache_dir: Some(common::shared_cache()),
         no_cache: false,
         plugin_memory: 64,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use tenken_report::{Category, Severity};
+use tenken_types::{Category, Severity};
 use wasmtime::component::Component;
 
 use crate::bindings::{self, PluginPre};
