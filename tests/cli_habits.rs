@@ -116,6 +116,10 @@ fn rules_are_selected_on_the_command_line() {
     let run = tenken(&["check", "examples", "--extend-select", "dockerfile-healthcheck", "--format", "concise"]);
     assert!(run.stdout.contains("dockerfile-healthcheck/missing-healthcheck"), "{}", run.stdout);
 
+    let option = tenken(&["check", "examples", "--selct", "k8s-probes"]);
+    assert_eq!(option.code, 2);
+    assert!(option.stderr.contains("a similar argument exists: '--select'"), "{}", option.stderr);
+
     let typo = tenken(&["check", "examples", "--select", "k8s-probe"]);
     assert_eq!(typo.code, 2);
     assert!(typo.stderr.contains("did you mean `k8s-probes`?"), "{}", typo.stderr);
