@@ -25,6 +25,7 @@ fn runtime() -> Runtime {
 #[test]
 fn every_bundled_plugin_passes_its_fixtures() {
     let mut failures = Vec::new();
+    let mut expected_somewhere = std::collections::BTreeSet::new();
     for plugin in BUNDLED_PLUGINS {
         let fixtures = common::repo_root().join("plugins").join(plugin.package).join("tests/fixtures");
         assert!(fixtures.is_dir(), "bundled plugin {} has no fixtures in {}", plugin.package, fixtures.display());
@@ -32,9 +33,23 @@ fn every_bundled_plugin_passes_its_fixtures() {
         if !report.passed() {
             failures.push(report.render());
         }
+        // A passing report holds only expected findings: each rule found is
+        // one a fixture has an `# expect:` line for.
+        for case in &report.cases {
+            expected_somewhere.extend(case.findings.iter().map(|finding| finding.rule.id.to_string()));
+        }
         insta::assert_snapshot!(format!("fixtures__{}", plugin.package), report.listing());
     }
     assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+
+    // Every rule of every bundled plugin is shown to fire by a fixture.
+    let rules = common::tenken(&["rules", "--ids"]);
+    let untested: Vec<&str> = rules
+        .stdout
+        .lines()
+        .filter(|rule| !rule.starts_with("tenken/") && !expected_somewhere.contains(*rule))
+        .collect();
+    assert!(untested.is_empty(), "rules without an `# expect:` line in their plugin's fixtures: {untested:?}");
 }
 
 /// The CLI finds the component in the plugin directory and shows each kind
