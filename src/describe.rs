@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use tenken_host::LoadedPlugin;
-use tenken_report::{Category, Severity};
+use tenken_report::RuleDescriptor;
 
 use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RulesArgs, RuntimeArgs};
 use crate::config;
@@ -24,56 +24,6 @@ fn with_configured_plugins(runtime: &RuntimeArgs) -> Result<(Runtime, config::Co
     if errors.is_empty() { Ok((runtime, config)) } else { Err(crate::check::report_config_errors(&errors)) }
 }
 
-/// One rule, of a plugin or of tenken itself, as the listings show it.
-struct RuleEntry {
-    id: String,
-    plugin: String,
-    title: String,
-    default_severity: Severity,
-    category: Category,
-    rationale: String,
-    fix: String,
-    references: Vec<String>,
-}
-
-impl RuleEntry {
-    fn facts(&self) -> RuleFacts<'_> {
-        RuleFacts {
-            id: &self.id,
-            plugin: &self.plugin,
-            category: self.category.as_str(),
-            severity: self.default_severity.as_str(),
-        }
-    }
-}
-
-/// Every rule of the loaded plugins, then tenken's own.
-fn every_rule(plugins: &[LoadedPlugin]) -> Vec<RuleEntry> {
-    let of_plugins = plugins.iter().flat_map(|plugin| {
-        plugin.info.rules.iter().map(|rule| RuleEntry {
-            id: format!("{}/{}", plugin.info.id, rule.id),
-            plugin: plugin.info.id.clone(),
-            title: rule.title.clone(),
-            default_severity: rule.default_severity,
-            category: rule.category,
-            rationale: rule.rationale.clone(),
-            fix: rule.fix.clone(),
-            references: rule.references.clone(),
-        })
-    });
-    let own = crate::builtin::descriptors().into_iter().map(|rule| RuleEntry {
-        id: rule.id,
-        plugin: rule.plugin,
-        title: rule.title,
-        default_severity: rule.severity,
-        category: rule.category,
-        rationale: rule.rationale,
-        fix: rule.fix,
-        references: rule.references,
-    });
-    of_plugins.chain(own).collect()
-}
-
 /// Lists every rule id, built-in ones included, with its severity and
 /// whether it runs, under the nearest tenken.toml (or the default set).
 pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
@@ -83,7 +33,7 @@ pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
     };
     let plugins = plugins::load(&runtime)?;
     let selection = Selection::new(&config);
-    let rules = every_rule(&plugins.loaded);
+    let rules = crate::catalog::every_rule(&plugins.loaded);
     let mut out = String::new();
     if args.ids {
         for rule in &rules {
@@ -95,14 +45,14 @@ pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 let entries: Vec<serde_json::Value> = rules
                     .iter()
                     .map(|rule| {
-                        let severity = selection.severity(&rule.facts(), rule.default_severity);
-                        let facts = RuleFacts { severity: severity.as_str(), ..rule.facts() };
+                        let severity = selection.severity(&crate::catalog::facts(rule), rule.severity);
+                        let facts = RuleFacts { severity: severity.as_str(), ..crate::catalog::facts(rule) };
                         serde_json::json!({
                             "id": rule.id,
                             "plugin": rule.plugin,
                             "title": rule.title,
                             "category": facts.category,
-                            "default_severity": rule.default_severity.as_str(),
+                            "default_severity": rule.severity.as_str(),
                             "severity": severity.as_str(),
                             "on_by_default": crate::default_set::off_by_default(&rule.id).is_none(),
                             "selected": selection.is_selected(&facts),
@@ -116,8 +66,8 @@ pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
                 for rule in &rules {
                     // Selectors by severity match the configured severity.
-                    let severity = selection.severity(&rule.facts(), rule.default_severity);
-                    let facts = RuleFacts { severity: severity.as_str(), ..rule.facts() };
+                    let severity = selection.severity(&crate::catalog::facts(rule), rule.severity);
+                    let facts = RuleFacts { severity: severity.as_str(), ..crate::catalog::facts(rule) };
                     let state = if selection.is_selected(&facts) { "on" } else { "off" };
                     let _ = writeln!(
                         out,
@@ -222,8 +172,8 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     // tenken's own rules need no plugin.
     let wants_builtin = args.rule == "tenken" || args.rule.starts_with("tenken/");
     let loaded = if wants_builtin { Vec::new() } else { plugins::load(&runtime)?.loaded };
-    let rules = every_rule(&loaded);
-    let chosen: Vec<&RuleEntry> =
+    let rules = crate::catalog::every_rule(&loaded);
+    let chosen: Vec<&RuleDescriptor> =
         rules.iter().filter(|rule| rule.id == args.rule || rule.plugin == args.rule).collect();
     if chosen.is_empty() {
         if let Some((plugin, rule)) = args.rule.split_once('/')
@@ -250,12 +200,12 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     let selection = Selection::new(&config);
     let mut out = String::new();
     for rule in chosen {
-        let facts = rule.facts();
-        let severity = selection.severity(&facts, rule.default_severity);
-        let severity = if severity == rule.default_severity {
+        let facts = crate::catalog::facts(rule);
+        let severity = selection.severity(&facts, rule.severity);
+        let severity = if severity == rule.severity {
             severity.as_str().to_owned()
         } else {
-            format!("{} (set in tenken.toml; {} by default)", severity.as_str(), rule.default_severity.as_str())
+            format!("{} (set in tenken.toml; {} by default)", severity.as_str(), rule.severity.as_str())
         };
         write_rule(&mut out, rule, &severity);
     }
@@ -264,8 +214,8 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
 }
 
 /// One rule's documentation, as Markdown.
-fn write_rule(out: &mut String, rule: &RuleEntry, severity: &str) {
-    let RuleEntry { id, title, rationale, fix, references, .. } = rule;
+fn write_rule(out: &mut String, rule: &RuleDescriptor, severity: &str) {
+    let RuleDescriptor { id, title, rationale, fix, references, .. } = rule;
     let _ = writeln!(out, "# {id}: {title}\n");
     let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", rule.category.as_str());
     if let Some(why) = crate::default_set::off_by_default(id) {

@@ -5,6 +5,7 @@ mod baseline;
 #[doc(hidden)]
 pub mod bench;
 mod builtin;
+mod catalog;
 mod changed;
 mod check;
 pub mod cli;

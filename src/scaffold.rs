@@ -219,7 +219,7 @@ const PLUGIN_TEMPLATE: &str = r#"//! # {{name}}
 //! alerts, cost reports and security findings to the team that can act.
 
 use tenken_sdk::kubernetes::objects;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct {{type}};
@@ -228,20 +228,18 @@ impl Policy for {{type}} {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "{{name}}".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Deployments name their owning team".to_owned(),
-            summary: "Every Deployment has an `owner` label, so alerts and incidents reach a team.".to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-owner", Category::Reliability, Severity::Low, "Label Deployments with their owner")
-                    .rationale("An alert on a workload nobody owns pages nobody.")
-                    .fix("Add `metadata.labels.owner: <team>` to the Deployment."),
-            ],
-            settings_schema: None,
-        }
+        // The id and version come from Cargo.toml; the settings schema from
+        // the Settings type.
+        tenken_sdk::plugin_info!(
+            "Deployments name their owning team",
+            "Every Deployment has an `owner` label, so alerts and incidents reach a team.",
+        )
+        .kinds(["kubernetes"])
+        .rules(vec![
+            Rule::new("missing-owner", Category::Reliability, Severity::Low, "Label Deployments with their owner")
+                .rationale("An alert on a workload nobody owns pages nobody.")
+                .fix("Add `metadata.labels.owner: <team>` to the Deployment."),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -151,7 +151,10 @@ fn plugin_new_creates_a_standalone_project_with_a_fixture() {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     let source = std::fs::read_to_string(project.join("src/lib.rs")).unwrap();
-    assert!(source.contains("pub struct OwnerLabel;") && source.contains("id: \"owner-label\""), "{source}");
+    assert!(source.contains("pub struct OwnerLabel;") && source.contains("tenken_sdk::plugin_info!("), "{source}");
+    // The plugin's id is its crate's name.
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"owner-label\""), "{manifest}");
     let sdk = std::fs::read_to_string(project.join("tenken-sdk/src/lib.rs")).unwrap();
     assert!(sdk.contains("path: \"wit\""), "the copied SDK must find its own copy of the contract");
     assert!(std::fs::read_to_string(project.join("Cargo.toml")).unwrap().contains("[workspace]"));

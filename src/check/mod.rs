@@ -305,11 +305,8 @@ fn prepare_scope(
     let announce = args.verbose || (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut plugins = loaded.get(&runtime, announce)?;
 
-    let rules = rule_facts(&plugins);
-    let facts: Vec<select::RuleFacts<'_>> = rules
-        .iter()
-        .map(|(id, plugin, category, severity)| select::RuleFacts { id, plugin, category, severity })
-        .collect();
+    let rules = crate::catalog::every_rule(&plugins.loaded);
+    let facts: Vec<select::RuleFacts<'_>> = rules.iter().map(crate::catalog::facts).collect();
     // A selector of a plugin that was refused (a sha256 mismatch) or
     // failed to load names nothing loaded, but is no typo: the refusal is
     // the error to report.
@@ -336,29 +333,6 @@ fn prepare_scope(
     // that exceptions for deselected rules are not mistaken for unused ones.
     let selection = select::Selection::with_command_line(&config, command_line_selection);
     Ok(PreparedScope { files: scope.files, plugins, kinds, limits, selection })
-}
-
-/// (id, plugin, category, severity) of every loaded rule and tenken's own.
-fn rule_facts(plugins: &Plugins) -> Vec<(String, String, &'static str, &'static str)> {
-    plugins
-        .loaded
-        .iter()
-        .flat_map(|plugin| {
-            plugin.info.rules.iter().map(|rule| {
-                (
-                    format!("{}/{}", plugin.info.id, rule.id),
-                    plugin.info.id.clone(),
-                    rule.category.as_str(),
-                    rule.default_severity.as_str(),
-                )
-            })
-        })
-        .chain(
-            builtin::descriptors()
-                .into_iter()
-                .map(|rule| (rule.id.clone(), rule.plugin.clone(), rule.category.as_str(), rule.severity.as_str())),
-        )
-        .collect()
 }
 
 /// Adds one scope's report to the run's. Plugins and rules are listed
@@ -745,23 +719,7 @@ pub(crate) fn check_files(
                 .is_some_and(|info| info.sensitive)
         })
     });
-    report.rules = plugins
-        .loaded
-        .iter()
-        .flat_map(|plugin| {
-            plugin.info.rules.iter().map(|rule| RuleDescriptor {
-                id: format!("{}/{}", plugin.info.id, rule.id),
-                plugin: plugin.info.id.clone(),
-                title: rule.title.clone(),
-                severity: rule.default_severity,
-                category: rule.category,
-                rationale: rule.rationale.clone(),
-                fix: rule.fix.clone(),
-                references: rule.references.clone(),
-            })
-        })
-        .chain(tenken_rules)
-        .collect();
+    report.rules = crate::catalog::plugin_rules(&plugins.loaded).into_iter().chain(tenken_rules).collect();
     report.sort();
 
     if verbose {

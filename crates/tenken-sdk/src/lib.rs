@@ -10,7 +10,7 @@
 //! struct MyPolicy;
 //! impl tenken_sdk::Policy for MyPolicy {
 //!     type Settings = tenken_sdk::NoSettings;
-//!     fn info() -> tenken_sdk::PluginInfo { /* id, rules, kinds */ }
+//!     fn info() -> tenken_sdk::PluginInfo { tenken_sdk::plugin_info!("title", "summary").kinds(["kubernetes"]) }
 //!     fn check(doc: &tenken_sdk::Document, _: &Self::Settings, out: &mut tenken_sdk::Findings) {
 //!         /* out.report("rule-id", pointer, "message") */
 //!     }
@@ -137,6 +137,63 @@ pub fn settings_schema<P: Policy>() -> Option<String> {
     let has_fields =
         value.get("properties").and_then(serde_json::Value::as_object).is_some_and(|fields| !fields.is_empty());
     has_fields.then(|| value.to_string())
+}
+
+/// Starts the description of the plugin of the crate it is written in: its
+/// id is the crate's name and its version the crate's version, so neither
+/// is written twice. The plugin is file-scoped, reads no kinds and has no
+/// rules until [`PluginInfo::kinds`], [`PluginInfo::project_scoped`] and
+/// [`PluginInfo::rules`] say otherwise; the settings schema is derived from
+/// the settings type ([`plugin_info`]).
+///
+/// ```ignore
+/// fn info() -> PluginInfo {
+///     tenken_sdk::plugin_info!("Containers run pinned images", "Every replica runs the reviewed code.")
+///         .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+///         .rules(vec![Rule::new("latest-tag", Category::Reliability, Severity::High, "Do not use :latest")])
+/// }
+/// ```
+#[macro_export]
+macro_rules! plugin_info {
+    ($title:expr, $summary:expr $(,)?) => {
+        $crate::PluginInfo::describe(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"), $title, $summary)
+    };
+}
+
+impl PluginInfo {
+    /// A file-scoped plugin with no kinds and no rules yet; see
+    /// [`plugin_info!`], which fills the id and version from the crate.
+    pub fn describe(id: &str, version: &str, title: &str, summary: &str) -> Self {
+        PluginInfo {
+            id: id.to_owned(),
+            version: version.to_owned(),
+            title: title.to_owned(),
+            summary: summary.to_owned(),
+            kinds: Vec::new(),
+            scope: Scope::File,
+            rules: Vec::new(),
+            settings_schema: None,
+        }
+    }
+
+    /// The document kinds the plugin reads, e.g. `kubernetes`.
+    pub fn kinds<K: Into<String>>(mut self, kinds: impl IntoIterator<Item = K>) -> Self {
+        self.kinds = kinds.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The plugin sees every document of a project in one call, to relate
+    /// documents to each other (see [`Policy::check_all`]).
+    pub fn project_scoped(mut self) -> Self {
+        self.scope = Scope::Project;
+        self
+    }
+
+    /// The plugin's rules.
+    pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
+        self.rules = rules.into_iter().collect();
+        self
+    }
 }
 
 /// The plugin's info as the host receives it: with the settings schema

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tenken_sdk::compose::services;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ComposeHealthcheck;
@@ -60,43 +60,38 @@ impl Policy for ComposeHealthcheck {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "compose-healthcheck".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Compose services wait for dependencies that report readiness".to_owned(),
-            summary: "Dependencies declare health checks and dependants wait for them, so a stack starts in \
-                      order on every machine, not only on a fast laptop."
-                .to_owned(),
-            kinds: vec!["compose".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "healthy-dependency-without-healthcheck",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Only wait for service_healthy on a service with a healthcheck",
-                )
-                .rationale(
-                    "Compose cannot tell when a service without a health check is healthy: `up` fails, unless \
+        tenken_sdk::plugin_info!(
+            "Compose services wait for dependencies that report readiness",
+            "Dependencies declare health checks and dependants wait for them, so a stack starts in \
+             order on every machine, not only on a fast laptop.",
+        )
+        .kinds(["compose"])
+        .rules(vec![
+            Rule::new(
+                "healthy-dependency-without-healthcheck",
+                Category::Reliability,
+                Severity::Medium,
+                "Only wait for service_healthy on a service with a healthcheck",
+            )
+            .rationale(
+                "Compose cannot tell when a service without a health check is healthy: `up` fails, unless \
                      the image defines a HEALTHCHECK nobody can see here.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "dependency-readiness-unknown",
-                    Category::Reliability,
-                    Severity::Low,
-                    "Depend on services that can report readiness",
-                )
-                .rationale(
-                    "depends_on without a health condition only orders container starts: the dependant starts \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "dependency-readiness-unknown",
+                Category::Reliability,
+                Severity::Low,
+                "Depend on services that can report readiness",
+            )
+            .rationale(
+                "depends_on without a health condition only orders container starts: the dependant starts \
                      before the dependency accepts connections.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 use tenken_sdk::compose::{Service, services};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Isolation;
@@ -55,38 +55,33 @@ impl Policy for Isolation {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "compose-isolation".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Compose services stay isolated from their host".to_owned(),
-            summary: "Services run without privileged mode, host namespaces or the Docker socket, so a \
-                      compromised service is not a compromised host."
-                .to_owned(),
-            kinds: vec!["compose".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "privileged",
-                    Severity::Critical,
-                    "Do not run privileged services",
-                    "A privileged container has every capability and device of the host.",
-                ),
-                rule(
-                    "host-namespace",
-                    Severity::High,
-                    "Do not share the host's network, PID or IPC namespace",
-                    "Host namespaces expose the host's ports, processes and shared memory to the service.",
-                ),
-                rule(
-                    "docker-socket",
-                    Severity::Critical,
-                    "Do not mount the Docker socket",
-                    "The Docker socket is root on the host: anyone who can reach it can start a privileged \
+        tenken_sdk::plugin_info!(
+            "Compose services stay isolated from their host",
+            "Services run without privileged mode, host namespaces or the Docker socket, so a \
+             compromised service is not a compromised host.",
+        )
+        .kinds(["compose"])
+        .rules(vec![
+            rule(
+                "privileged",
+                Severity::Critical,
+                "Do not run privileged services",
+                "A privileged container has every capability and device of the host.",
+            ),
+            rule(
+                "host-namespace",
+                Severity::High,
+                "Do not share the host's network, PID or IPC namespace",
+                "Host namespaces expose the host's ports, processes and shared memory to the service.",
+            ),
+            rule(
+                "docker-socket",
+                Severity::Critical,
+                "Do not mount the Docker socket",
+                "The Docker socket is root on the host: anyone who can reach it can start a privileged \
                      container that mounts /.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::compose::services;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct PinnedImages;
@@ -48,38 +48,33 @@ impl Policy for PinnedImages {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "compose-pinned-images".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Compose services run pinned images".to_owned(),
-            summary: "Services pull an exact image version (and, if required, a digest), so every machine runs \
-                      the same stack and upgrades are reviewed changes."
-                .to_owned(),
-            kinds: vec!["compose".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "latest-image",
-                    Severity::High,
-                    "Do not run :latest images",
-                    ":latest changes with every push: machines drift apart, and an upgrade of the database \
+        tenken_sdk::plugin_info!(
+            "Compose services run pinned images",
+            "Services pull an exact image version (and, if required, a digest), so every machine runs \
+             the same stack and upgrades are reviewed changes.",
+        )
+        .kinds(["compose"])
+        .rules(vec![
+            rule(
+                "latest-image",
+                Severity::High,
+                "Do not run :latest images",
+                ":latest changes with every push: machines drift apart, and an upgrade of the database \
                      happens on the next pull, unreviewed.",
-                ),
-                rule(
-                    "untagged-image",
-                    Severity::High,
-                    "Name an image version: a tag or a digest",
-                    "An image without a tag or digest means :latest.",
-                ),
-                rule(
-                    "image-without-digest",
-                    Severity::Medium,
-                    "Pin images by digest (with require-digest)",
-                    "Tags can be moved; only a digest fixes the bytes.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+            rule(
+                "untagged-image",
+                Severity::High,
+                "Name an image version: a tag or a digest",
+                "An image without a tag or digest means :latest.",
+            ),
+            rule(
+                "image-without-digest",
+                Severity::Medium,
+                "Pin images by digest (with require-digest)",
+                "Tags can be moved; only a digest fixes the bytes.",
+            ),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -12,7 +12,7 @@
 //! With limits, the service that misbehaves is the one that restarts.
 
 use tenken_sdk::compose::services;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ResourceLimits;
@@ -21,23 +21,20 @@ impl Policy for ResourceLimits {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "compose-resource-limits".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Compose services cap their memory".to_owned(),
-            summary: "Every service has a memory limit, so one leak restarts that service instead of the host's \
-                      OOM killer choosing a victim."
-                .to_owned(),
-            kinds: vec!["compose".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-memory-limit", Category::Reliability, Severity::Medium, "Set a memory limit")
-                    .rationale(
-                        "Without a limit, one service's leak or spike exhausts the shared host and the OOM killer \
+        tenken_sdk::plugin_info!(
+            "Compose services cap their memory",
+            "Every service has a memory limit, so one leak restarts that service instead of the host's \
+             OOM killer choosing a victim.",
+        )
+        .kinds(["compose"])
+        .rules(vec![
+            Rule::new("missing-memory-limit", Category::Reliability, Severity::Medium, "Set a memory limit")
+                .rationale(
+                    "Without a limit, one service's leak or spike exhausts the shared host and the OOM killer \
                          takes down whichever process is largest, often the database.",
-                    )
-                    .fix(
-                        "Cap memory (and reserve what the service needs):
+                )
+                .fix(
+                    "Cap memory (and reserve what the service needs):
 ```yaml
 services:
   api:
@@ -49,11 +46,9 @@ services:
         reservations:
           memory: 256M
 ```",
-                    )
-                    .references(&["https://docs.docker.com/reference/compose-file/deploy/#resources"]),
-            ],
-            settings_schema: None,
-        }
+                )
+                .references(&["https://docs.docker.com/reference/compose-file/deploy/#resources"]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 use tenken_sdk::compose::services;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct RestartPolicy;
@@ -25,23 +25,20 @@ impl Policy for RestartPolicy {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "compose-restart-policy".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Compose services restart after a crash".to_owned(),
-            summary: "Every service says how it restarts, so a crash or a host reboot does not leave it down \
-                      until someone notices."
-                .to_owned(),
-            kinds: vec!["compose".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-restart-policy", Category::Reliability, Severity::Low, "Set a restart policy")
-                    .rationale(
-                        "The default policy is `no`: a crashed or OOM-killed service, or every service after a \
+        tenken_sdk::plugin_info!(
+            "Compose services restart after a crash",
+            "Every service says how it restarts, so a crash or a host reboot does not leave it down \
+             until someone notices.",
+        )
+        .kinds(["compose"])
+        .rules(vec![
+            Rule::new("missing-restart-policy", Category::Reliability, Severity::Low, "Set a restart policy")
+                .rationale(
+                    "The default policy is `no`: a crashed or OOM-killed service, or every service after a \
                          host reboot, stays down until someone restarts it by hand.",
-                    )
-                    .fix(
-                        "Restart long-running services, and say `no` explicitly for one-off jobs:
+                )
+                .fix(
+                    "Restart long-running services, and say `no` explicitly for one-off jobs:
 ```yaml
 services:
   api:
@@ -52,11 +49,9 @@ services:
     command: [\"migrate\"]
     restart: \"no\"
 ```",
-                    )
-                    .references(&["https://docs.docker.com/reference/compose-file/services/#restart"]),
-            ],
-            settings_schema: None,
-        }
+                )
+                .references(&["https://docs.docker.com/reference/compose-file/services/#restart"]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -19,7 +19,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::dockerfile::{Stage, stages};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Healthcheck;
@@ -88,37 +88,32 @@ impl Policy for Healthcheck {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-healthcheck".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Service images declare a HEALTHCHECK".to_owned(),
-            summary: "The final stage tells Docker and Compose how to see whether the service works, not only \
-                      whether its process runs."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-healthcheck", Category::Reliability, Severity::Low, "Declare a HEALTHCHECK")
-                    .rationale(
-                        "Without a health check, a hung or disconnected service looks healthy to Docker and \
+        tenken_sdk::plugin_info!(
+            "Service images declare a HEALTHCHECK",
+            "The final stage tells Docker and Compose how to see whether the service works, not only \
+             whether its process runs.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            Rule::new("missing-healthcheck", Category::Reliability, Severity::Low, "Declare a HEALTHCHECK")
+                .rationale(
+                    "Without a health check, a hung or disconnected service looks healthy to Docker and \
                          Compose: restart policies never fire and dependants start against it. Only images \
                          whose final stage (or a stage it builds on) declares EXPOSE are taken for services; \
                          base images and tools are not asked.",
-                    )
-                    .fix(FIX)
-                    .references(REFERENCES),
-                Rule::new(
-                    "healthcheck-disabled",
-                    Category::Reliability,
-                    Severity::Low,
-                    "Do not disable the health check with HEALTHCHECK NONE",
                 )
-                .rationale("HEALTHCHECK NONE switches off the check the base image provides.")
                 .fix(FIX)
                 .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            Rule::new(
+                "healthcheck-disabled",
+                Category::Reliability,
+                Severity::Low,
+                "Do not disable the health check with HEALTHCHECK NONE",
+            )
+            .rationale("HEALTHCHECK NONE switches off the check the base image provides.")
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

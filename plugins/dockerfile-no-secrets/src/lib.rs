@@ -17,7 +17,7 @@
 use serde_json::Value;
 use tenken_sdk::dockerfile::{Instruction, stages};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_key_file, names_a_secret};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct NoSecrets;
@@ -69,30 +69,22 @@ impl Policy for NoSecrets {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-no-secrets".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Images carry no secrets".to_owned(),
-            summary: "No secret reaches an image through ENV, ARG or copied files, where anyone who can pull the \
-                      image can read it."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("secret-in-env", Category::Security, Severity::High, "Do not set secrets with ENV")
-                    .sensitive()
-                    .rationale(
-                        "ENV values are stored in the image config: anyone who can pull the image reads them \
+        tenken_sdk::plugin_info!(
+            "Images carry no secrets",
+            "No secret reaches an image through ENV, ARG or copied files, where anyone who can pull the \
+             image can read it.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            Rule::new("secret-in-env", Category::Security, Severity::High, "Do not set secrets with ENV")
+                .sensitive()
+                .rationale(
+                    "ENV values are stored in the image config: anyone who can pull the image reads them \
                          with `docker inspect`.",
-                    )
-                    .fix(FIX)
-                    .references(REFERENCES),
-                Rule::new(
-                    "secret-in-arg",
-                    Category::Security,
-                    Severity::Medium,
-                    "Do not pass secrets as build arguments",
                 )
+                .fix(FIX)
+                .references(REFERENCES),
+            Rule::new("secret-in-arg", Category::Security, Severity::Medium, "Do not pass secrets as build arguments")
                 .sensitive()
                 .rationale(
                     "Build argument values are recorded in the image history, readable with `docker history`, \
@@ -100,21 +92,19 @@ impl Policy for NoSecrets {
                 )
                 .fix(FIX)
                 .references(REFERENCES),
-                Rule::new(
-                    "secret-file-copied",
-                    Category::Security,
-                    Severity::High,
-                    "Do not copy keys, credentials or .env files into images",
-                )
-                .rationale(
-                    "A copied file stays in its layer for good, even if a later step deletes it; whoever \
+            Rule::new(
+                "secret-file-copied",
+                Category::Security,
+                Severity::High,
+                "Do not copy keys, credentials or .env files into images",
+            )
+            .rationale(
+                "A copied file stays in its layer for good, even if a later step deletes it; whoever \
                      pulls the image gets the key.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

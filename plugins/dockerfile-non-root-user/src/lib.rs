@@ -15,7 +15,7 @@
 //! that builds on a stage with `USER app` passes.
 
 use serde_json::Value;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct NonRootUser;
@@ -44,31 +44,26 @@ impl Policy for NonRootUser {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-non-root-user".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Container images run as a non-root user".to_owned(),
-            summary: "The final stage of every Dockerfile switches to an unprivileged USER, so a compromised \
-                      process is not root on a shared kernel."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "runs-as-root",
-                    "Switch the final stage to a non-root USER",
-                    "Without a USER instruction the image runs as root. Root in a container is uid 0 on the \
+        tenken_sdk::plugin_info!(
+            "Container images run as a non-root user",
+            "The final stage of every Dockerfile switches to an unprivileged USER, so a compromised \
+             process is not root on a shared kernel.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            rule(
+                "runs-as-root",
+                "Switch the final stage to a non-root USER",
+                "Without a USER instruction the image runs as root. Root in a container is uid 0 on the \
                      host kernel: one escape or writable host mount away from owning the node.",
-                ),
-                rule(
-                    "explicit-root-user",
-                    "Do not end the final stage as USER root",
-                    "The last USER of the final stage is root (or uid 0), so the application runs with full \
+            ),
+            rule(
+                "explicit-root-user",
+                "Do not end the final stage as USER root",
+                "The last USER of the final stage is root (or uid 0), so the application runs with full \
                      privileges. Switching to root for a build step is fine; switch back before the stage ends.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

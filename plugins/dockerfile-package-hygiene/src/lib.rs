@@ -24,7 +24,7 @@
 
 use serde_json::Value;
 use tenken_sdk::dockerfile::{Instruction, stages};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct PackageHygiene;
@@ -116,51 +116,46 @@ impl Policy for PackageHygiene {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-package-hygiene".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Package installs in image builds stay small and reproducible".to_owned(),
-            summary: "Image builds install only what they need, leave no package cache in the layer, and do not \
-                      upgrade the base image in place."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "apt-install-recommends",
-                    Severity::Low,
-                    "Use apt-get install --no-install-recommends",
-                    "Recommended packages add size and CVEs to every image for software nobody asked for.",
-                ),
-                rule(
-                    "apt-lists-kept",
-                    Severity::Low,
-                    "Remove /var/lib/apt/lists in the RUN that installs",
-                    "Package indexes left in the layer add tens of megabytes to every pull and are stale the \
+        tenken_sdk::plugin_info!(
+            "Package installs in image builds stay small and reproducible",
+            "Image builds install only what they need, leave no package cache in the layer, and do not \
+             upgrade the base image in place.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            rule(
+                "apt-install-recommends",
+                Severity::Low,
+                "Use apt-get install --no-install-recommends",
+                "Recommended packages add size and CVEs to every image for software nobody asked for.",
+            ),
+            rule(
+                "apt-lists-kept",
+                Severity::Low,
+                "Remove /var/lib/apt/lists in the RUN that installs",
+                "Package indexes left in the layer add tens of megabytes to every pull and are stale the \
                      day after the build.",
-                ),
-                rule(
-                    "apk-cache-kept",
-                    Severity::Low,
-                    "Use apk add --no-cache",
-                    "Without --no-cache the package index stays in the layer.",
-                ),
-                rule(
-                    "dnf-cache-kept",
-                    Severity::Low,
-                    "End dnf/yum installs with clean all",
-                    "dnf and yum caches left in the layer add size to every image.",
-                ),
-                rule(
-                    "upgrade-in-build",
-                    Severity::Medium,
-                    "Do not upgrade packages inside the image build",
-                    "Upgrading in the build makes the image depend on the build date instead of the base tag: \
+            ),
+            rule(
+                "apk-cache-kept",
+                Severity::Low,
+                "Use apk add --no-cache",
+                "Without --no-cache the package index stays in the layer.",
+            ),
+            rule(
+                "dnf-cache-kept",
+                Severity::Low,
+                "End dnf/yum installs with clean all",
+                "dnf and yum caches left in the layer add size to every image.",
+            ),
+            rule(
+                "upgrade-in-build",
+                Severity::Medium,
+                "Do not upgrade packages inside the image build",
+                "Upgrading in the build makes the image depend on the build date instead of the base tag: \
                      two builds of one commit differ, and nobody reviews what changed.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -17,7 +17,7 @@
 use serde::Deserialize;
 use tenken_sdk::dockerfile::stages;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct PinnedBaseImage;
@@ -50,39 +50,34 @@ impl Policy for PinnedBaseImage {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-pinned-base-image".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Dockerfiles build on pinned base images".to_owned(),
-            summary: "Every stage starts from an exact base image version (and, if required, a digest), so the \
-                      same Dockerfile builds the same image next week."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "latest-base-image",
-                    Severity::High,
-                    "Do not build FROM a :latest image",
-                    ":latest moves with every push: the same Dockerfile builds a different image each week, \
+        tenken_sdk::plugin_info!(
+            "Dockerfiles build on pinned base images",
+            "Every stage starts from an exact base image version (and, if required, a digest), so the \
+             same Dockerfile builds the same image next week.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            rule(
+                "latest-base-image",
+                Severity::High,
+                "Do not build FROM a :latest image",
+                ":latest moves with every push: the same Dockerfile builds a different image each week, \
                      and breakage arrives without a change to blame.",
-                ),
-                rule(
-                    "untagged-base-image",
-                    Severity::High,
-                    "Name a base image version: a tag or a digest",
-                    "A base image without a tag or digest means :latest, with every problem of :latest.",
-                ),
-                rule(
-                    "base-image-without-digest",
-                    Severity::Medium,
-                    "Pin base images by digest (with require-digest)",
-                    "Tags are mutable; only a digest guarantees the base that was reviewed and scanned is \
+            ),
+            rule(
+                "untagged-base-image",
+                Severity::High,
+                "Name a base image version: a tag or a digest",
+                "A base image without a tag or digest means :latest, with every problem of :latest.",
+            ),
+            rule(
+                "base-image-without-digest",
+                Severity::Medium,
+                "Pin base images by digest (with require-digest)",
+                "Tags are mutable; only a digest guarantees the base that was reviewed and scanned is \
                      the one you build on.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -15,7 +15,7 @@
 //! TLS verification removes even the server's identity check.
 
 use tenken_sdk::dockerfile::{Instruction, stages};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct SafeFetch;
@@ -109,40 +109,35 @@ impl Policy for SafeFetch {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "dockerfile-safe-fetch".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Image builds fetch code over verified channels".to_owned(),
-            summary: "Downloads in a build are verified before they run: no unverified ADD from URLs, no \
-                      curl-to-shell pipes, no switched-off TLS checks."
-                .to_owned(),
-            kinds: vec!["dockerfile".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "pipe-to-shell",
-                    Severity::High,
-                    "Do not pipe downloads into a shell or interpreter",
-                    "curl | sh runs whatever the server returns, as root in the build, with no review and no \
+        tenken_sdk::plugin_info!(
+            "Image builds fetch code over verified channels",
+            "Downloads in a build are verified before they run: no unverified ADD from URLs, no \
+             curl-to-shell pipes, no switched-off TLS checks.",
+        )
+        .kinds(["dockerfile"])
+        .rules(vec![
+            rule(
+                "pipe-to-shell",
+                Severity::High,
+                "Do not pipe downloads into a shell or interpreter",
+                "curl | sh runs whatever the server returns, as root in the build, with no review and no \
                      integrity check.",
-                ),
-                rule(
-                    "add-from-url",
-                    Severity::Medium,
-                    "Do not ADD from a URL without --checksum",
-                    "ADD <url> accepts whatever the URL serves today; a changed or compromised file goes into \
+            ),
+            rule(
+                "add-from-url",
+                Severity::Medium,
+                "Do not ADD from a URL without --checksum",
+                "ADD <url> accepts whatever the URL serves today; a changed or compromised file goes into \
                      the image silently.",
-                ),
-                rule(
-                    "tls-verification-disabled",
-                    Severity::High,
-                    "Do not download with TLS verification switched off",
-                    "curl -k and wget --no-check-certificate accept any server, so anyone on the network path \
+            ),
+            rule(
+                "tls-verification-disabled",
+                Severity::High,
+                "Do not download with TLS verification switched off",
+                "curl -k and wget --no-check-certificate accept any server, so anyone on the network path \
                      can substitute the download.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

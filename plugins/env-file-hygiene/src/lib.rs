@@ -16,7 +16,7 @@
 //! log verbosely. Shipped to production they leak secrets and internals to
 //! anyone who triggers an error, and make the service slower.
 
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct EnvFileHygiene;
@@ -65,16 +65,13 @@ DEBUG=false
             "https://flask.palletsprojects.com/en/stable/debugging/",
             "https://nodejs.org/en/learn/getting-started/nodejs-the-difference-between-development-and-production",
         ];
-        PluginInfo {
-            id: "env-file-hygiene".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Deployed environment files run in production mode".to_owned(),
-            summary: "Environment files that are not for development do not enable debug or development modes, \
-                      which leak internals and run slower."
-                .to_owned(),
-            kinds: vec!["env".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Deployed environment files run in production mode",
+            "Environment files that are not for development do not enable debug or development modes, \
+             which leak internals and run slower.",
+        )
+        .kinds(["env"])
+        .rules(vec![
                 Rule::new("debug-enabled", Category::Security, Severity::High, "Do not enable debug mode outside development")
                     .rationale("Debug modes serve stack traces, environment variables and sometimes interactive debuggers to anyone who triggers an error.")
                     .fix(fix)
@@ -83,9 +80,7 @@ DEBUG=false
                     .rationale("Development mode disables caching and optimisations, logs verbosely, and often relaxes security checks.")
                     .fix(fix)
                     .references(references),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

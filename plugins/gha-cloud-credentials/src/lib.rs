@@ -23,7 +23,7 @@
 use serde_json::Value;
 use tenken_sdk::github::{ActionRef, jobs};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct CloudCredentials;
@@ -57,16 +57,13 @@ impl Policy for CloudCredentials {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-cloud-credentials".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitHub Actions use OIDC for clouds and hold no literal secrets".to_owned(),
-            summary: "Workflows get short-lived cloud credentials through OpenID Connect instead of long-lived \
-                      keys, and never spell a secret out in the workflow file."
-                .to_owned(),
-            kinds: vec!["github-workflow".to_owned(), "github-action".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "GitHub Actions use OIDC for clouds and hold no literal secrets",
+            "Workflows get short-lived cloud credentials through OpenID Connect instead of long-lived \
+             keys, and never spell a secret out in the workflow file.",
+        )
+        .kinds(["github-workflow", "github-action"])
+        .rules(vec![
                 Rule::new(
                     "long-lived-cloud-key",
                     Category::Security,
@@ -102,9 +99,7 @@ Then delete the stored key and revoke it in the cloud.",
                 .rationale("Anyone who can read the repository, its forks and its history can read the value.")
                 .fix("Store the value as an encrypted secret and reference it: `${{ secrets.NAME }}`. Rotate the exposed value.")
                 .references(&["https://docs.github.com/en/actions/security-for-github-actions/security-guides/using-secrets-in-github-actions"]),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 use tenken_sdk::github::jobs;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Permissions;
@@ -40,35 +40,30 @@ impl Policy for Permissions {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-permissions".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitHub Actions tokens get least privilege".to_owned(),
-            summary: "Workflows declare the token permissions they need, so a compromised step cannot push, \
-                      publish or approve with the repository's default write access."
-                .to_owned(),
-            kinds: vec!["github-workflow".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "missing-permissions",
-                    Category::Security,
-                    Severity::Medium,
-                    "Declare a top-level permissions block",
-                )
-                .rationale(
-                    "Without it, jobs run with the repository's default token, often with write access to \
+        tenken_sdk::plugin_info!(
+            "GitHub Actions tokens get least privilege",
+            "Workflows declare the token permissions they need, so a compromised step cannot push, \
+             publish or approve with the repository's default write access.",
+        )
+        .kinds(["github-workflow"])
+        .rules(vec![
+            Rule::new(
+                "missing-permissions",
+                Category::Security,
+                Severity::Medium,
+                "Declare a top-level permissions block",
+            )
+            .rationale(
+                "Without it, jobs run with the repository's default token, often with write access to \
                      code, packages and pull requests.",
-                )
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new("write-all-permissions", Category::Security, Severity::High, "Never grant write-all")
+                .rationale("write-all hands every scope of the token to every step of the job or workflow.")
                 .fix(FIX)
                 .references(REFERENCES),
-                Rule::new("write-all-permissions", Category::Security, Severity::High, "Never grant write-all")
-                    .rationale("write-all hands every scope of the token to every step of the job or workflow.")
-                    .fix(FIX)
-                    .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -18,7 +18,7 @@
 use serde::Deserialize;
 use tenken_sdk::github::{ActionRef, Step, action_steps, is_commit_sha, jobs};
 use tenken_sdk::image::{ImageRef, Pinning};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct PinnedActions;
@@ -60,16 +60,13 @@ impl Policy for PinnedActions {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-pinned-actions".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Third-party GitHub Actions are pinned to a commit SHA".to_owned(),
-            summary: "Workflows run the exact action code that was reviewed: third-party actions and reusable \
-                      workflows are pinned by commit SHA, Docker actions by digest."
-                .to_owned(),
-            kinds: vec!["github-workflow".to_owned(), "github-action".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Third-party GitHub Actions are pinned to a commit SHA",
+            "Workflows run the exact action code that was reviewed: third-party actions and reusable \
+             workflows are pinned by commit SHA, Docker actions by digest.",
+        )
+        .kinds(["github-workflow", "github-action"])
+        .rules(vec![
                 Rule::new("unpinned-action", Category::Security, Severity::High, "Pin third-party actions to a full commit SHA")
                     .rationale(
                         "A tag or branch can be moved by the action's owner or by whoever compromises them; the \
@@ -88,9 +85,7 @@ impl Policy for PinnedActions {
                     "Reference the image by digest:\n```yaml\n- uses: docker://alpine:3.20@sha256:1e42bbe2508154c9126d48c2b8a75420c3544343bf86fd041fb7527e017a4b4a\n```",
                 )
                 .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -14,7 +14,7 @@
 //! environment variable is data to the shell, never code.
 
 use tenken_sdk::github::{Step, action_steps, jobs};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ScriptInjection;
@@ -67,16 +67,13 @@ impl Policy for ScriptInjection {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-script-injection".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitHub Actions scripts do not expand untrusted input".to_owned(),
-            summary: "Titles, bodies, comments, branch names and commit messages reach scripts through \
-                      environment variables, never through ${{ }} inside the script text."
-                .to_owned(),
-            kinds: vec!["github-workflow".to_owned(), "github-action".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "GitHub Actions scripts do not expand untrusted input",
+            "Titles, bodies, comments, branch names and commit messages reach scripts through \
+             environment variables, never through ${{ }} inside the script text.",
+        )
+        .kinds(["github-workflow", "github-action"])
+        .rules(vec![
                 Rule::new(
                     "script-injection",
                     Category::Security,
@@ -100,9 +97,7 @@ impl Policy for ScriptInjection {
                     "https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#understanding-the-risk-of-script-injections",
                     "https://securitylab.github.com/resources/github-actions-untrusted-input/",
                 ]),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 use tenken_sdk::github::jobs;
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Timeouts;
@@ -56,32 +56,26 @@ impl Policy for Timeouts {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-timeouts".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitHub Actions jobs set a timeout".to_owned(),
-            summary: "Jobs fail fast when they hang instead of holding a runner for the six-hour default.".to_owned(),
-            kinds: vec!["github-workflow".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-timeout", Category::Reliability, Severity::Low, "Set timeout-minutes on every job")
-                    .rationale(
-                        "The default is 360 minutes: a hung job holds a runner and the pull request for six hours.",
-                    )
-                    .fix(FIX)
-                    .references(REFERENCES),
-                Rule::new(
-                    "timeout-too-long",
-                    Category::Reliability,
-                    Severity::Low,
-                    "Keep timeout-minutes at or below max-timeout-minutes",
-                )
-                .rationale("A timeout of hours is no better than the default at catching a hung job.")
+        tenken_sdk::plugin_info!(
+            "GitHub Actions jobs set a timeout",
+            "Jobs fail fast when they hang instead of holding a runner for the six-hour default.",
+        )
+        .kinds(["github-workflow"])
+        .rules(vec![
+            Rule::new("missing-timeout", Category::Reliability, Severity::Low, "Set timeout-minutes on every job")
+                .rationale("The default is 360 minutes: a hung job holds a runner and the pull request for six hours.")
                 .fix(FIX)
                 .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            Rule::new(
+                "timeout-too-long",
+                Category::Reliability,
+                Severity::Low,
+                "Keep timeout-minutes at or below max-timeout-minutes",
+            )
+            .rationale("A timeout of hours is no better than the default at catching a hung job.")
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

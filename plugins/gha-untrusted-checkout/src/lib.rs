@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 use tenken_sdk::github::{ActionRef, jobs, triggers};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct UntrustedCheckout;
@@ -49,16 +49,13 @@ impl Policy for UntrustedCheckout {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gha-untrusted-checkout".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Privileged workflows never run pull request code".to_owned(),
-            summary: "pull_request_target and workflow_run workflows, which hold secrets and a writable token, \
-                      do not check out and execute the code of the pull request that triggered them."
-                .to_owned(),
-            kinds: vec!["github-workflow".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Privileged workflows never run pull request code",
+            "pull_request_target and workflow_run workflows, which hold secrets and a writable token, \
+             do not check out and execute the code of the pull request that triggered them.",
+        )
+        .kinds(["github-workflow"])
+        .rules(vec![
                 Rule::new(
                     "untrusted-checkout",
                     Category::Security,
@@ -89,9 +86,7 @@ If the privileged workflow must look at the PR, check out only the base branch, 
                     "https://securitylab.github.com/resources/github-actions-preventing-pwn-requests/",
                     "https://docs.github.com/en/actions/writing-workflows/choosing-when-your-workflow-runs/events-that-trigger-workflows#pull_request_target",
                 ]),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

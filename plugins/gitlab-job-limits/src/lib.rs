@@ -21,7 +21,7 @@
 
 use serde_json::Value;
 use tenken_sdk::gitlab::{Job, jobs};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct JobLimits;
@@ -54,35 +54,30 @@ impl Policy for JobLimits {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gitlab-job-limits".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitLab CI jobs have timeouts and can be superseded".to_owned(),
-            summary: "Jobs fail fast when they hang, and a newer pipeline can cancel test jobs of an older one, \
-                      so runners serve the latest push."
-                .to_owned(),
-            kinds: vec!["gitlab-ci".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("missing-timeout", Category::Reliability, Severity::Low, "Set a job timeout")
-                    .rationale("A hung job holds a runner for the project's timeout, an hour or more.")
-                    .fix(FIX)
-                    .references(REFERENCES),
-                Rule::new(
-                    "not-interruptible",
-                    Category::Reliability,
-                    Severity::Low,
-                    "Mark test and build jobs interruptible",
-                )
-                .rationale(
-                    "Without it, every push leaves the previous pipeline running to completion, queueing the \
-                     latest results behind ones nobody will read.",
-                )
+        tenken_sdk::plugin_info!(
+            "GitLab CI jobs have timeouts and can be superseded",
+            "Jobs fail fast when they hang, and a newer pipeline can cancel test jobs of an older one, \
+             so runners serve the latest push.",
+        )
+        .kinds(["gitlab-ci"])
+        .rules(vec![
+            Rule::new("missing-timeout", Category::Reliability, Severity::Low, "Set a job timeout")
+                .rationale("A hung job holds a runner for the project's timeout, an hour or more.")
                 .fix(FIX)
                 .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            Rule::new(
+                "not-interruptible",
+                Category::Reliability,
+                Severity::Low,
+                "Mark test and build jobs interruptible",
+            )
+            .rationale(
+                "Without it, every push leaves the previous pipeline running to completion, queueing the \
+                     latest results behind ones nobody will read.",
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::gitlab::jobs;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct PinnedImages;
@@ -51,38 +51,33 @@ impl Policy for PinnedImages {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gitlab-pinned-images".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitLab CI runs pinned images".to_owned(),
-            summary: "Job and service images name an exact version, so a pipeline's toolchain changes only when \
-                      someone changes it."
-                .to_owned(),
-            kinds: vec!["gitlab-ci".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "latest-image",
-                    Severity::Medium,
-                    "Do not run CI jobs in :latest images",
-                    "The toolchain changes under the pipeline with every push to :latest: builds break, or ship \
+        tenken_sdk::plugin_info!(
+            "GitLab CI runs pinned images",
+            "Job and service images name an exact version, so a pipeline's toolchain changes only when \
+             someone changes it.",
+        )
+        .kinds(["gitlab-ci"])
+        .rules(vec![
+            rule(
+                "latest-image",
+                Severity::Medium,
+                "Do not run CI jobs in :latest images",
+                "The toolchain changes under the pipeline with every push to :latest: builds break, or ship \
                      built with something nobody chose.",
-                ),
-                rule(
-                    "untagged-image",
-                    Severity::Medium,
-                    "Name a CI image version: a tag or a digest",
-                    "An image without a tag or digest means :latest.",
-                ),
-                rule(
-                    "image-without-digest",
-                    Severity::Low,
-                    "Pin CI images by digest (with require-digest)",
-                    "Tags can be moved; only a digest fixes the bytes the pipeline runs.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+            rule(
+                "untagged-image",
+                Severity::Medium,
+                "Name a CI image version: a tag or a digest",
+                "An image without a tag or digest means :latest.",
+            ),
+            rule(
+                "image-without-digest",
+                Severity::Low,
+                "Pin CI images by digest (with require-digest)",
+                "Tags can be moved; only a digest fixes the bytes the pipeline runs.",
+            ),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -16,7 +16,7 @@
 use serde_json::Value;
 use tenken_sdk::gitlab::jobs;
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct VariableSecrets;
@@ -25,29 +25,26 @@ impl Policy for VariableSecrets {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "gitlab-variable-secrets".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "GitLab CI variables hold no literal secrets".to_owned(),
-            summary: "Secrets reach pipelines as masked, protected CI/CD variables, never as values written into \
-                      .gitlab-ci.yml."
-                .to_owned(),
-            kinds: vec!["gitlab-ci".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "literal-secret",
-                    Category::Security,
-                    Severity::Critical,
-                    "Never write a secret into .gitlab-ci.yml",
-                )
-                .sensitive()
-                .rationale(
-                    "Everyone who can read the repository, its forks or its history can read the value, and \
+        tenken_sdk::plugin_info!(
+            "GitLab CI variables hold no literal secrets",
+            "Secrets reach pipelines as masked, protected CI/CD variables, never as values written into \
+             .gitlab-ci.yml.",
+        )
+        .kinds(["gitlab-ci"])
+        .rules(vec![
+            Rule::new(
+                "literal-secret",
+                Category::Security,
+                Severity::Critical,
+                "Never write a secret into .gitlab-ci.yml",
+            )
+            .sensitive()
+            .rationale(
+                "Everyone who can read the repository, its forks or its history can read the value, and \
                          debug logging prints it.",
-                )
-                .fix(
-                    "Define the secret as a masked, protected CI/CD variable in the project or group settings \
+            )
+            .fix(
+                "Define the secret as a masked, protected CI/CD variable in the project or group settings \
                          and remove it from the file:
 ```yaml
 deploy:
@@ -55,14 +52,12 @@ deploy:
     - ./deploy.sh           # reads $DEPLOY_TOKEN from the protected variable
 ```
 Then rotate the exposed value: it stays in the repository's history.",
-                )
-                .references(&[
-                    "https://docs.gitlab.com/ci/variables/",
-                    "https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable",
-                ]),
-            ],
-            settings_schema: None,
-        }
+            )
+            .references(&[
+                "https://docs.gitlab.com/ci/variables/",
+                "https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable",
+            ]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -22,7 +22,7 @@ use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
 };
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Capabilities;
@@ -90,33 +90,28 @@ impl Policy for Capabilities {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-capabilities".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers drop all capabilities".to_owned(),
-            summary: "Containers drop every Linux capability and add back only allowed ones, so a compromised \
-                      process cannot spoof traffic, trace processes or reconfigure the node."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("capabilities-not-dropped", Category::Security, Severity::Medium, "Drop ALL capabilities")
-                    .rationale(
-                        "The runtime's default capabilities include NET_RAW, SETUID and DAC_OVERRIDE, which most \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers drop all capabilities",
+            "Containers drop every Linux capability and add back only allowed ones, so a compromised \
+             process cannot spoof traffic, trace processes or reconfigure the node.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new("capabilities-not-dropped", Category::Security, Severity::Medium, "Drop ALL capabilities")
+                .rationale(
+                    "The runtime's default capabilities include NET_RAW, SETUID and DAC_OVERRIDE, which most \
                          applications never use and attackers do.",
-                    )
-                    .fix(FIX)
-                    .references(REFERENCES),
-                Rule::new("capability-added", Category::Security, Severity::High, "Add only allowed capabilities")
-                    .rationale(
-                        "Added capabilities such as SYS_ADMIN, NET_ADMIN or SYS_PTRACE give a compromised process \
+                )
+                .fix(FIX)
+                .references(REFERENCES),
+            Rule::new("capability-added", Category::Security, Severity::High, "Add only allowed capabilities")
+                .rationale(
+                    "Added capabilities such as SYS_ADMIN, NET_ADMIN or SYS_PTRACE give a compromised process \
                      power over the node and its neighbours.",
-                    )
-                    .fix(FIX)
-                    .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+                )
+                .fix(FIX)
+                .references(REFERENCES),
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree, selector_matches};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct DisruptionBudget;
@@ -68,43 +68,39 @@ impl Policy for DisruptionBudget {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-disruption-budget".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Replicated Kubernetes workloads have a usable PodDisruptionBudget".to_owned(),
-            summary: "Every replicated workload has a PodDisruptionBudget, so node drains never take all its \
-                      pods at once, and no budget blocks drains entirely."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::Project,
-            rules: vec![
-                Rule::new(
-                    "missing-disruption-budget",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Give every replicated workload a PodDisruptionBudget",
-                )
-                .rationale(
-                    "Without a budget, a node drain during an upgrade may evict every replica at once and turn \
+        tenken_sdk::plugin_info!(
+            "Replicated Kubernetes workloads have a usable PodDisruptionBudget",
+            "Every replicated workload has a PodDisruptionBudget, so node drains never take all its \
+             pods at once, and no budget blocks drains entirely.",
+        )
+        .kinds(["kubernetes"])
+        .project_scoped()
+        .rules(vec![
+            Rule::new(
+                "missing-disruption-budget",
+                Category::Reliability,
+                Severity::Medium,
+                "Give every replicated workload a PodDisruptionBudget",
+            )
+            .rationale(
+                "Without a budget, a node drain during an upgrade may evict every replica at once and turn \
                      routine maintenance into an outage.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "budget-blocks-eviction",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Do not use a PodDisruptionBudget that allows no disruption",
-                )
-                .rationale(
-                    "A budget with maxUnavailable 0, or minAvailable equal to every replica, makes every drain \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "budget-blocks-eviction",
+                Category::Reliability,
+                Severity::Medium,
+                "Do not use a PodDisruptionBudget that allows no disruption",
+            )
+            .rationale(
+                "A budget with maxUnavailable 0, or minAvailable equal to every replica, makes every drain \
                      hang: node upgrades and security patches stall until someone deletes pods by hand.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {

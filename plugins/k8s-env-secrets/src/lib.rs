@@ -21,7 +21,7 @@
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct EnvSecrets;
@@ -30,25 +30,22 @@ impl Policy for EnvSecrets {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-env-secrets".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers take secrets from Secrets, not literals".to_owned(),
-            summary: "Environment variables that hold passwords, tokens or keys reference a Secret, so the \
-                      value never sits in Git, CI logs or the workload's spec."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("secret-in-env", Category::Security, Severity::High, "Use secretKeyRef for secret values")
-                    .sensitive()
-                    .rationale(
-                        "A literal secret in a manifest lives in Git history, CI logs and every read of the \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers take secrets from Secrets, not literals",
+            "Environment variables that hold passwords, tokens or keys reference a Secret, so the \
+             value never sits in Git, CI logs or the workload's spec.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new("secret-in-env", Category::Security, Severity::High, "Use secretKeyRef for secret values")
+                .sensitive()
+                .rationale(
+                    "A literal secret in a manifest lives in Git history, CI logs and every read of the \
                          workload's spec, readable by far more people than the Secret would be, and survives \
                          rotation in old commits.",
-                    )
-                    .fix(
-                        "Move the value into a Secret and reference it:
+                )
+                .fix(
+                    "Move the value into a Secret and reference it:
 ```yaml
 env:
   - name: DB_PASSWORD
@@ -58,14 +55,12 @@ env:
         key: password
 ```
 Then rotate the exposed value: it is in the repository's history.",
-                    )
-                    .references(&[
-                        "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
-                        "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
-                    ]),
-            ],
-            settings_schema: None,
-        }
+                )
+                .references(&[
+                    "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
+                    "https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
+                ]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

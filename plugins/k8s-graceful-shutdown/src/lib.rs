@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, PodSpec, pod_specs};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct GracefulShutdown;
@@ -65,43 +65,38 @@ impl Policy for GracefulShutdown {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-graceful-shutdown".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes pods shut down gracefully".to_owned(),
-            summary: "Pods keep a termination grace period above zero that outlasts their preStop hook, so \
-                      rollouts and drains finish in-flight requests instead of dropping them."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "zero-grace-period",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Do not set terminationGracePeriodSeconds to 0",
-                )
-                .rationale(
-                    "A grace period of 0 kills the process at once on every rollout, scale-down and drain, \
+        tenken_sdk::plugin_info!(
+            "Kubernetes pods shut down gracefully",
+            "Pods keep a termination grace period above zero that outlasts their preStop hook, so \
+             rollouts and drains finish in-flight requests instead of dropping them.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new(
+                "zero-grace-period",
+                Category::Reliability,
+                Severity::Medium,
+                "Do not set terminationGracePeriodSeconds to 0",
+            )
+            .rationale(
+                "A grace period of 0 kills the process at once on every rollout, scale-down and drain, \
                      dropping in-flight requests and skipping cleanup.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "pre-stop-outlasts-grace-period",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Keep the preStop hook shorter than the grace period",
-                )
-                .rationale(
-                    "The preStop hook runs inside the grace period; if it takes all of it, SIGTERM arrives \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "pre-stop-outlasts-grace-period",
+                Category::Reliability,
+                Severity::Medium,
+                "Keep the preStop hook shorter than the grace period",
+            )
+            .rationale(
+                "The preStop hook runs inside the grace period; if it takes all of it, SIGTERM arrives \
                      with no time left and the container is killed mid-shutdown.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

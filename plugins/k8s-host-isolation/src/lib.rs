@@ -22,7 +22,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, pod_specs};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct HostIsolation;
@@ -72,53 +72,48 @@ impl Policy for HostIsolation {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-host-isolation".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes pods stay isolated from their node".to_owned(),
-            summary: "Pods do not join the node's network, process or IPC namespaces, mount its filesystem, or \
-                      bind its ports, so a compromised container is not a compromised node."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "host-network",
-                    "Do not use the node's network namespace (hostNetwork)",
-                    Severity::High,
-                    "A pod on the host network sees and can spoof all traffic on the node and reaches \
+        tenken_sdk::plugin_info!(
+            "Kubernetes pods stay isolated from their node",
+            "Pods do not join the node's network, process or IPC namespaces, mount its filesystem, or \
+             bind its ports, so a compromised container is not a compromised node.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            rule(
+                "host-network",
+                "Do not use the node's network namespace (hostNetwork)",
+                Severity::High,
+                "A pod on the host network sees and can spoof all traffic on the node and reaches \
                      services bound to the node's localhost; network policies no longer apply to it.",
-                ),
-                rule(
-                    "host-pid",
-                    "Do not share the node's process namespace (hostPID)",
-                    Severity::High,
-                    "A pod in the host PID namespace sees every process on the node, can read their \
+            ),
+            rule(
+                "host-pid",
+                "Do not share the node's process namespace (hostPID)",
+                Severity::High,
+                "A pod in the host PID namespace sees every process on the node, can read their \
                      environment and signal or trace them.",
-                ),
-                rule(
-                    "host-ipc",
-                    "Do not share the node's IPC namespace (hostIPC)",
-                    Severity::High,
-                    "A pod in the host IPC namespace can read and write other processes' shared memory.",
-                ),
-                rule(
-                    "host-path-volume",
-                    "Do not mount node paths (hostPath volumes)",
-                    Severity::High,
-                    "A hostPath volume exposes the node's filesystem; mounting the root, /etc or a \
+            ),
+            rule(
+                "host-ipc",
+                "Do not share the node's IPC namespace (hostIPC)",
+                Severity::High,
+                "A pod in the host IPC namespace can read and write other processes' shared memory.",
+            ),
+            rule(
+                "host-path-volume",
+                "Do not mount node paths (hostPath volumes)",
+                Severity::High,
+                "A hostPath volume exposes the node's filesystem; mounting the root, /etc or a \
                      container runtime socket hands over the node.",
-                ),
-                rule(
-                    "host-port",
-                    "Do not bind node ports (hostPort)",
-                    Severity::Medium,
-                    "A hostPort binds the node's port directly: it bypasses network policy and Services, and \
+            ),
+            rule(
+                "host-port",
+                "Do not bind node ports (hostPort)",
+                Severity::Medium,
+                "A hostPort binds the node's port directly: it bypasses network policy and Services, and \
                      allows one such pod per node, which silently blocks scheduling and rollouts.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

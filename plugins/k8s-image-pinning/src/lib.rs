@@ -24,7 +24,7 @@ use serde_json::Value;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
 use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects};
 use tenken_sdk::kustomize::{self, Kustomizations};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ImagePinning;
@@ -60,48 +60,44 @@ impl Policy for ImagePinning {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-image-pinning".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers run pinned images".to_owned(),
-            summary: "Containers name an exact image version (and, if required, a digest), so every replica and \
-                      every rollback runs the code that was reviewed."
-                .to_owned(),
-            kinds: [tenken_sdk::kubernetes::kinds_with_patches(), vec![kustomize::KIND.to_owned()]].concat(),
-            // Project-wide, to see the kustomizations that replace a base's images.
-            scope: Scope::Project,
-            rules: vec![
-                rule(
-                    "latest-tag",
-                    Severity::High,
-                    "Do not use the :latest tag",
-                    ":latest moves with every push: replicas drift apart, rollbacks redeploy the broken image, \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers run pinned images",
+            "Containers name an exact image version (and, if required, a digest), so every replica and \
+             every rollback runs the code that was reviewed.",
+        )
+        .kinds([tenken_sdk::kubernetes::kinds_with_patches(), vec![kustomize::KIND.to_owned()]].concat())
+        // Project-wide, to see the kustomizations that replace a base's images.
+        .project_scoped()
+        .rules(vec![
+            rule(
+                "latest-tag",
+                Severity::High,
+                "Do not use the :latest tag",
+                ":latest moves with every push: replicas drift apart, rollbacks redeploy the broken image, \
                      and nobody can say what ran during an incident.",
-                ),
-                rule(
-                    "missing-tag",
-                    Severity::High,
-                    "Name an image version: a tag or a digest",
-                    "An image without a tag or digest means :latest, with every problem of :latest, and hides \
+            ),
+            rule(
+                "missing-tag",
+                Severity::High,
+                "Name an image version: a tag or a digest",
+                "An image without a tag or digest means :latest, with every problem of :latest, and hides \
                      it from reviewers.",
-                ),
-                rule(
-                    "missing-digest",
-                    Severity::Medium,
-                    "Pin images by digest (with require-digest)",
-                    "Tags are mutable: anyone with push access can move one. Only a digest guarantees the bytes \
+            ),
+            rule(
+                "missing-digest",
+                Severity::Medium,
+                "Pin images by digest (with require-digest)",
+                "Tags are mutable: anyone with push access can move one. Only a digest guarantees the bytes \
                      that were scanned and reviewed are the bytes that run.",
-                ),
-                rule(
-                    "stale-pull-policy",
-                    Severity::Medium,
-                    "Do not combine a mutable tag with imagePullPolicy IfNotPresent or Never",
-                    "With a mutable tag and a cached pull policy, each node keeps the image it pulled first: \
+            ),
+            rule(
+                "stale-pull-policy",
+                Severity::Medium,
+                "Do not combine a mutable tag with imagePullPolicy IfNotPresent or Never",
+                "With a mutable tag and a cached pull policy, each node keeps the image it pulled first: \
                      replicas on different nodes run different code.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
 };
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct NoPrivileged;
@@ -46,43 +46,38 @@ impl Policy for NoPrivileged {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-no-privileged".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers are not privileged and cannot escalate".to_owned(),
-            summary: "Containers do not run privileged and set allowPrivilegeEscalation: false, so neither the \
-                      manifest nor a setuid binary can make a process root on the node."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "privileged-container",
-                    Category::Security,
-                    Severity::Critical,
-                    "Do not run privileged containers",
-                )
-                .rationale(
-                    "A privileged container has every capability and device of the node and no confinement: \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers are not privileged and cannot escalate",
+            "Containers do not run privileged and set allowPrivilegeEscalation: false, so neither the \
+             manifest nor a setuid binary can make a process root on the node.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new(
+                "privileged-container",
+                Category::Security,
+                Severity::Critical,
+                "Do not run privileged containers",
+            )
+            .rationale(
+                "A privileged container has every capability and device of the node and no confinement: \
                      whoever controls it controls the node.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "privilege-escalation-allowed",
-                    Category::Security,
-                    Severity::Medium,
-                    "Set allowPrivilegeEscalation: false",
-                )
-                .rationale(
-                    "Unless privilege escalation is forbidden, setuid binaries and file capabilities let a \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "privilege-escalation-allowed",
+                Category::Security,
+                Severity::Medium,
+                "Set allowPrivilegeEscalation: false",
+            )
+            .rationale(
+                "Unless privilege escalation is forbidden, setuid binaries and file capabilities let a \
                      process gain privileges its parent did not have, up to root inside the container.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -21,7 +21,7 @@ use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, PodSpec, pod_specs, security_context_pointer, security_setting,
 };
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct NonRoot;
@@ -51,31 +51,26 @@ impl Policy for NonRoot {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-non-root".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers run as a non-root user".to_owned(),
-            summary: "Containers run as a non-root user, so that an application compromise is not root on the \
-                      node's kernel. Container settings override pod settings, as Kubernetes applies them."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "runs-as-root",
-                    "Do not run containers as root (runAsUser: 0 or runAsNonRoot: false)",
-                    "The manifest explicitly runs the container as UID 0, or switches off the kubelet's \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers run as a non-root user",
+            "Containers run as a non-root user, so that an application compromise is not root on the \
+             node's kernel. Container settings override pod settings, as Kubernetes applies them.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            rule(
+                "runs-as-root",
+                "Do not run containers as root (runAsUser: 0 or runAsNonRoot: false)",
+                "The manifest explicitly runs the container as UID 0, or switches off the kubelet's \
                      non-root check: an application compromise becomes root on the node's kernel.",
-                ),
-                rule(
-                    "non-root-not-enforced",
-                    "Set runAsNonRoot: true or a non-zero runAsUser",
-                    "Nothing in the pod or container says the process runs as non-root, so it runs as whatever \
+            ),
+            rule(
+                "non-root-not-enforced",
+                "Set runAsNonRoot: true or a non-zero runAsUser",
+                "Nothing in the pod or container says the process runs as non-root, so it runs as whatever \
                      the image says, which for most images is root.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

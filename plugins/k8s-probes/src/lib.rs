@@ -27,7 +27,7 @@ use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, Object, PodSpec, objects, same_namespace, same_tree, selector_matches,
 };
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Probes;
@@ -83,41 +83,37 @@ impl Policy for Probes {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-probes".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Long-running Kubernetes containers have readiness and liveness probes".to_owned(),
-            summary: "Services only receive traffic when ready and wedged processes get restarted, without a \
-                      liveness check that restarts every replica when a dependency slows down."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            // Project-wide, to see the Services that send pods traffic.
-            scope: Scope::Project,
-            rules: vec![
-                rule(
-                    "missing-readiness-probe",
-                    "Give every long-running container of a pod that receives traffic a readiness probe",
-                    "Without a readiness probe, traffic reaches a pod before it can serve and while it is \
+        tenken_sdk::plugin_info!(
+            "Long-running Kubernetes containers have readiness and liveness probes",
+            "Services only receive traffic when ready and wedged processes get restarted, without a \
+             liveness check that restarts every replica when a dependency slows down.",
+        )
+        .kinds(["kubernetes"])
+        // Project-wide, to see the Services that send pods traffic.
+        .project_scoped()
+        .rules(vec![
+            rule(
+                "missing-readiness-probe",
+                "Give every long-running container of a pod that receives traffic a readiness probe",
+                "Without a readiness probe, traffic reaches a pod before it can serve and while it is \
                      overloaded or shutting down, so rollouts and load spikes turn into user-facing errors. \
                      A pod receives traffic when it declares a port, a Service of its directory tree selects \
                      it, or it belongs to a StatefulSet; a queue worker that does none of these needs no \
                      readiness probe.",
-                ),
-                rule(
-                    "missing-liveness-probe",
-                    "Give every long-running container a liveness probe",
-                    "Without a liveness probe, a deadlocked or wedged process keeps its pod Running and \
+            ),
+            rule(
+                "missing-liveness-probe",
+                "Give every long-running container a liveness probe",
+                "Without a liveness probe, a deadlocked or wedged process keeps its pod Running and \
                      serving nothing until a human notices.",
-                ),
-                rule(
-                    "liveness-same-as-readiness",
-                    "Do not use the readiness check as the liveness check",
-                    "When liveness and readiness run the same check, a slow shared dependency fails both: \
+            ),
+            rule(
+                "liveness-same-as-readiness",
+                "Do not use the readiness check as the liveness check",
+                "When liveness and readiness run the same check, a slow shared dependency fails both: \
                      the kubelet restarts every replica at once and a slowdown becomes an outage.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {

@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{ContainerList, container_security_setting, pod_specs, security_context_pointer};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ReadOnlyRootFs;
@@ -42,34 +42,29 @@ impl Policy for ReadOnlyRootFs {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-read-only-root-fs".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers have a read-only root filesystem".to_owned(),
-            summary: "Containers cannot modify their own image at runtime: an intruder cannot persist tools in \
-                      it, and every write goes to a volume that was declared for it."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "writable-root-filesystem",
-                    Category::Security,
-                    Severity::Medium,
-                    "Set readOnlyRootFilesystem: true",
-                )
-                .rationale(
-                    "A writable root filesystem lets an intruder modify binaries and persist tools in the \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers have a read-only root filesystem",
+            "Containers cannot modify their own image at runtime: an intruder cannot persist tools in \
+             it, and every write goes to a volume that was declared for it.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new(
+                "writable-root-filesystem",
+                Category::Security,
+                Severity::Medium,
+                "Set readOnlyRootFilesystem: true",
+            )
+            .rationale(
+                "A writable root filesystem lets an intruder modify binaries and persist tools in the \
                      container, and lets the application fill the node's disk with writes nobody planned.",
-                )
-                .fix(FIX)
-                .references(&[
-                    "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
-                    "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
-                ]),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(&[
+                "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
+                "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
+            ]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

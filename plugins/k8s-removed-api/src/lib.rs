@@ -20,7 +20,7 @@
 
 use tenken_sdk::kubernetes::objects;
 use tenken_sdk::removed_api::removed_api;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct RemovedApi;
@@ -29,28 +29,25 @@ impl Policy for RemovedApi {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-removed-api".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes objects use API versions that clusters still serve".to_owned(),
-            summary: "Objects are written against served API versions, so applying them does not fail on the \
-                      next deploy or cluster upgrade."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "removed-api-version",
-                    Category::Reliability,
-                    Severity::High,
-                    "Use an API version the cluster still serves",
-                )
-                .rationale(
-                    "The API server refuses objects of removed versions: applying the manifest fails, and \
+        tenken_sdk::plugin_info!(
+            "Kubernetes objects use API versions that clusters still serve",
+            "Objects are written against served API versions, so applying them does not fail on the \
+             next deploy or cluster upgrade.",
+        )
+        .kinds(["kubernetes"])
+        .rules(vec![
+            Rule::new(
+                "removed-api-version",
+                Category::Reliability,
+                Severity::High,
+                "Use an API version the cluster still serves",
+            )
+            .rationale(
+                "The API server refuses objects of removed versions: applying the manifest fails, and \
                      the deploy or the GitOps sync that carries it stops.",
-                )
-                .fix(
-                    "Move the object to the version that replaced it, and add the fields that version \
+            )
+            .fix(
+                "Move the object to the version that replaced it, and add the fields that version \
                      requires. `kubectl convert` (a kubectl plugin) rewrites a file:
 ```yaml
 apiVersion: apps/v1          # was extensions/v1beta1 or apps/v1beta1
@@ -65,14 +62,12 @@ spec:
       labels: {app: web}
 ```
 Pod Security Policies have no successor version: use Pod Security Admission labels on the namespace.",
-                )
-                .references(&[
-                    "https://kubernetes.io/docs/reference/using-api/deprecation-guide/",
-                    "https://kubernetes.io/docs/reference/using-api/deprecation-policy/",
-                ]),
-            ],
-            settings_schema: None,
-        }
+            )
+            .references(&[
+                "https://kubernetes.io/docs/reference/using-api/deprecation-guide/",
+                "https://kubernetes.io/docs/reference/using-api/deprecation-policy/",
+            ]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

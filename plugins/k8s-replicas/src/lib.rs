@@ -22,7 +22,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Replicas;
@@ -101,43 +101,39 @@ impl Policy for Replicas {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-replicas".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes workloads run more than one replica".to_owned(),
-            summary: "Deployments and StatefulSets run enough replicas, directly or through their autoscaler's \
-                      minimum, to survive losing a pod or a node."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::Project,
-            rules: vec![
-                Rule::new(
-                    "too-few-replicas",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Run at least min-replicas replicas",
-                )
-                .rationale(
-                    "A single replica is a single point of failure: every node drain, eviction, crash or \
+        tenken_sdk::plugin_info!(
+            "Kubernetes workloads run more than one replica",
+            "Deployments and StatefulSets run enough replicas, directly or through their autoscaler's \
+             minimum, to survive losing a pod or a node.",
+        )
+        .kinds(["kubernetes"])
+        .project_scoped()
+        .rules(vec![
+            Rule::new(
+                "too-few-replicas",
+                Category::Reliability,
+                Severity::Medium,
+                "Run at least min-replicas replicas",
+            )
+            .rationale(
+                "A single replica is a single point of failure: every node drain, eviction, crash or \
                      failed rollout is an outage.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "autoscaler-minimum-too-low",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Keep the autoscaler's minimum at min-replicas or more",
-                )
-                .rationale(
-                    "An autoscaler scales down to its minimum whenever load is low; a minimum of one turns \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "autoscaler-minimum-too-low",
+                Category::Reliability,
+                Severity::Medium,
+                "Keep the autoscaler's minimum at min-replicas or more",
+            )
+            .rationale(
+                "An autoscaler scales down to its minimum whenever load is low; a minimum of one turns \
                      every quiet period into a single point of failure.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

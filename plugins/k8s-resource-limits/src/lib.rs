@@ -23,7 +23,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ResourceLimits;
@@ -81,51 +81,46 @@ impl Policy for ResourceLimits {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-resource-limits".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes containers declare resource requests and limits".to_owned(),
-            summary: "Every container and init container of every pod-bearing workload sets CPU and memory \
-                      requests and a memory limit, so the scheduler can place it and a leak cannot take \
-                      down its node."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    MEMORY_LIMIT.rule,
-                    "Set a memory limit on every container",
-                    Severity::High,
-                    "Without a memory limit a leaking container grows until the node runs out of memory; \
+        tenken_sdk::plugin_info!(
+            "Kubernetes containers declare resource requests and limits",
+            "Every container and init container of every pod-bearing workload sets CPU and memory \
+             requests and a memory limit, so the scheduler can place it and a leak cannot take \
+             down its node.",
+        )
+        .kinds(["kubernetes"])
+        .rules(vec![
+            rule(
+                MEMORY_LIMIT.rule,
+                "Set a memory limit on every container",
+                Severity::High,
+                "Without a memory limit a leaking container grows until the node runs out of memory; \
                      the kernel's OOM killer then kills processes across the node, taking healthy pods with it.",
-                ),
-                rule(
-                    MEMORY_REQUEST.rule,
-                    "Set a memory request on every container",
-                    Severity::Medium,
-                    "The scheduler places pods by their requests. Without a memory request the pod is placed \
+            ),
+            rule(
+                MEMORY_REQUEST.rule,
+                "Set a memory request on every container",
+                Severity::Medium,
+                "The scheduler places pods by their requests. Without a memory request the pod is placed \
                      as if it needed no memory, overcommits its node, and is among the first evicted under \
                      memory pressure. A memory limit alone is enough: Kubernetes then sets the request to it.",
-                ),
-                rule(
-                    CPU_REQUEST.rule,
-                    "Set a CPU request on every container",
-                    Severity::Medium,
-                    "Without a CPU request the pod gets the smallest CPU share under contention and may be \
+            ),
+            rule(
+                CPU_REQUEST.rule,
+                "Set a CPU request on every container",
+                Severity::Medium,
+                "Without a CPU request the pod gets the smallest CPU share under contention and may be \
                      placed on a saturated node, so its latency collapses exactly when load is high. A CPU \
                      limit alone is enough: Kubernetes then sets the request to it.",
-                ),
-                rule(
-                    CPU_LIMIT.rule,
-                    "Set a CPU limit on every container (only with require-cpu-limit)",
-                    Severity::Low,
-                    "Some platforms require CPU limits for fair sharing or cost accounting. This rule only \
+            ),
+            rule(
+                CPU_LIMIT.rule,
+                "Set a CPU limit on every container (only with require-cpu-limit)",
+                Severity::Low,
+                "Some platforms require CPU limits for fair sharing or cost accounting. This rule only \
                      applies when `require-cpu-limit` is set, because CPU limits also throttle services on \
                      idle nodes.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{Object, objects};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct RolloutSafety;
@@ -78,43 +78,38 @@ impl Policy for RolloutSafety {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-rollout-safety".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes rollouts never take every replica down at once".to_owned(),
-            summary: "Update strategies replace pods gradually, so a release (good or bad) never stops every \
-                      replica at the same time."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "max-unavailable-all",
-                    Category::Reliability,
-                    Severity::High,
-                    "Keep maxUnavailable below the replica count",
-                )
-                .rationale(
-                    "A maxUnavailable that covers every replica lets a rollout stop all old pods before any \
+        tenken_sdk::plugin_info!(
+            "Kubernetes rollouts never take every replica down at once",
+            "Update strategies replace pods gradually, so a release (good or bad) never stops every \
+             replica at the same time.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new(
+                "max-unavailable-all",
+                Category::Reliability,
+                Severity::High,
+                "Keep maxUnavailable below the replica count",
+            )
+            .rationale(
+                "A maxUnavailable that covers every replica lets a rollout stop all old pods before any \
                      new one is ready: every release risks a full outage.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "recreate-strategy",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Do not use the Recreate strategy for replicated Deployments",
-                )
-                .rationale(
-                    "Recreate stops every pod before starting new ones: each release is an outage until the \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "recreate-strategy",
+                Category::Reliability,
+                Severity::Medium,
+                "Do not use the Recreate strategy for replicated Deployments",
+            )
+            .rationale(
+                "Recreate stops every pod before starting new ones: each release is an outage until the \
                      new pods are ready, and a bad one leaves nothing running.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -28,7 +28,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, SecuritySetting, pod_specs, security_setting};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Seccomp;
@@ -71,40 +71,35 @@ impl Policy for Seccomp {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-seccomp".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes pods run under a seccomp profile".to_owned(),
-            summary: "Pods filter system calls with the runtime's default seccomp profile or a local one, \
-                      which blocks the kernel interfaces most container escapes use."
-                .to_owned(),
-            kinds: tenken_sdk::kubernetes::kinds_with_patches(),
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "missing-seccomp-profile",
-                    Category::Security,
-                    Severity::Medium,
-                    "Set seccompProfile type RuntimeDefault or Localhost",
-                )
-                .rationale(
-                    "Without a profile, containers run Unconfined: every system call is reachable, including \
+        tenken_sdk::plugin_info!(
+            "Kubernetes pods run under a seccomp profile",
+            "Pods filter system calls with the runtime's default seccomp profile or a local one, \
+             which blocks the kernel interfaces most container escapes use.",
+        )
+        .kinds(tenken_sdk::kubernetes::kinds_with_patches())
+        .rules(vec![
+            Rule::new(
+                "missing-seccomp-profile",
+                Category::Security,
+                Severity::Medium,
+                "Set seccompProfile type RuntimeDefault or Localhost",
+            )
+            .rationale(
+                "Without a profile, containers run Unconfined: every system call is reachable, including \
                      those behind most container escapes.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "seccomp-unconfined",
-                    Category::Security,
-                    Severity::High,
-                    "Do not set seccompProfile type Unconfined",
-                )
-                .rationale("An Unconfined profile explicitly turns system-call filtering off.")
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "seccomp-unconfined",
+                Category::Security,
+                Severity::High,
+                "Do not set seccompProfile type Unconfined",
+            )
+            .rationale("An Unconfined profile explicitly turns system-call filtering off.")
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

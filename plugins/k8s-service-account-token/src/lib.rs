@@ -27,7 +27,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{PodSpec, objects, placeholder_default, same_namespace, same_tree};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct ServiceAccountToken;
@@ -67,16 +67,14 @@ impl Policy for ServiceAccountToken {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-service-account-token".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Kubernetes pods mount an API token only when they need it".to_owned(),
-            summary: "Pods that do not call the Kubernetes API do not get a service account token, so a \
-                      compromised application has no credentials for the cluster."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::Project,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Kubernetes pods mount an API token only when they need it",
+            "Pods that do not call the Kubernetes API do not get a service account token, so a \
+             compromised application has no credentials for the cluster.",
+        )
+        .kinds(["kubernetes"])
+        .project_scoped()
+        .rules(vec![
                 Rule::new(
                     "token-automounted",
                     Category::Security,
@@ -106,9 +104,7 @@ spec:
                     "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
                     "https://kubernetes.io/docs/concepts/security/service-accounts/",
                 ]),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {

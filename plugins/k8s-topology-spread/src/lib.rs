@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 use tenken_sdk::kubernetes::{PodSpec, is_replicated, objects, selector_matches};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct TopologySpread;
@@ -57,43 +57,38 @@ impl Policy for TopologySpread {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "k8s-topology-spread".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Replicated Kubernetes workloads spread across nodes and zones".to_owned(),
-            summary: "Replicas are spread by topology constraints or anti-affinity, so one node or zone failure \
-                      cannot take them all."
-                .to_owned(),
-            kinds: vec!["kubernetes".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "missing-spread",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Spread replicas with topologySpreadConstraints or pod anti-affinity",
-                )
-                .rationale(
-                    "Without a spread rule the scheduler may put every replica on one node or in one zone, \
+        tenken_sdk::plugin_info!(
+            "Replicated Kubernetes workloads spread across nodes and zones",
+            "Replicas are spread by topology constraints or anti-affinity, so one node or zone failure \
+             cannot take them all.",
+        )
+        .kinds(["kubernetes"])
+        .rules(vec![
+            Rule::new(
+                "missing-spread",
+                Category::Reliability,
+                Severity::Medium,
+                "Spread replicas with topologySpreadConstraints or pod anti-affinity",
+            )
+            .rationale(
+                "Without a spread rule the scheduler may put every replica on one node or in one zone, \
                      where a single failure takes them all.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-                Rule::new(
-                    "spread-selects-other-pods",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Make each spread constraint select the workload's own pods",
-                )
-                .rationale(
-                    "A spread constraint counts only the pods its labelSelector selects; one that misses the \
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+            Rule::new(
+                "spread-selects-other-pods",
+                Category::Reliability,
+                Severity::Medium,
+                "Make each spread constraint select the workload's own pods",
+            )
+            .rationale(
+                "A spread constraint counts only the pods its labelSelector selects; one that misses the \
                      workload's labels spreads nothing.",
-                )
-                .fix(FIX)
-                .references(REFERENCES),
-            ],
-            settings_schema: None,
-        }
+            )
+            .fix(FIX)
+            .references(REFERENCES),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -31,7 +31,7 @@
 
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::walk::visit;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct HardcodedSecrets;
@@ -99,40 +99,35 @@ impl Policy for HardcodedSecrets {
             "https://owasp.org/www-community/vulnerabilities/Use_of_hard-coded_password",
             "https://docs.github.com/en/code-security/secret-scanning/introduction/about-secret-scanning",
         ];
-        PluginInfo {
-            id: "secrets-hardcoded".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Configs hold no hard-coded credentials".to_owned(),
-            summary: "No cloud key, private key, platform token, JWT or real-looking password is written into a \
-                      config file of any kind. Findings never show the value."
-                .to_owned(),
-            kinds: vec!["*".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("credential-pattern", Category::Security, Severity::Critical, "Do not commit credentials")
-                    .sensitive()
-                    .rationale(
-                        "A recognised credential format (cloud key, private key, token) in a repository is \
-                         compromised: scanners find such patterns within minutes of a push.",
-                    )
-                    .fix(fix)
-                    .references(references),
-                Rule::new(
-                    "hardcoded-password",
-                    Category::Security,
-                    Severity::High,
-                    "Do not write passwords or secrets into config files",
-                )
+        tenken_sdk::plugin_info!(
+            "Configs hold no hard-coded credentials",
+            "No cloud key, private key, platform token, JWT or real-looking password is written into a \
+             config file of any kind. Findings never show the value.",
+        )
+        .kinds(["*"])
+        .rules(vec![
+            Rule::new("credential-pattern", Category::Security, Severity::Critical, "Do not commit credentials")
                 .sensitive()
                 .rationale(
-                    "A real-looking value under a password or secret name is readable by everyone with the \
-                     repository, and stays in its history after removal.",
+                    "A recognised credential format (cloud key, private key, token) in a repository is \
+                         compromised: scanners find such patterns within minutes of a push.",
                 )
                 .fix(fix)
                 .references(references),
-            ],
-            settings_schema: None,
-        }
+            Rule::new(
+                "hardcoded-password",
+                Category::Security,
+                Severity::High,
+                "Do not write passwords or secrets into config files",
+            )
+            .sensitive()
+            .rationale(
+                "A real-looking value under a password or secret name is readable by everyone with the \
+                     repository, and stays in its history after removal.",
+            )
+            .fix(fix)
+            .references(references),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -28,7 +28,7 @@
 
 use serde_json::Value;
 use tenken_sdk::walk::leaves;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct SpringBootConfig;
@@ -83,16 +83,13 @@ impl Policy for SpringBootConfig {
         let rule = |id: &str, category, severity, title: &str, rationale: &str, fix: &str| {
             Rule::new(id, category, severity, title).rationale(rationale).fix(fix).references(references)
         };
-        PluginInfo {
-            id: "spring-boot-config".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Spring Boot services are configured for production".to_owned(),
-            summary: "Actuator exposes health, not everything; Kubernetes probe groups stay on; outbound calls time \
-                      out; debug stays off outside development."
-                .to_owned(),
-            kinds: vec!["spring-config".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Spring Boot services are configured for production",
+            "Actuator exposes health, not everything; Kubernetes probe groups stay on; outbound calls time \
+             out; debug stays off outside development.",
+        )
+        .kinds(["spring-config"])
+        .rules(vec![
                 rule(
                     "actuator-exposes-everything",
                     Category::Security,
@@ -129,9 +126,7 @@ impl Policy for SpringBootConfig {
                      and leaking internals into logs.",
                     "Set `debug: true` only in `application-dev.yml` (or a document activated by a dev profile).",
                 ),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

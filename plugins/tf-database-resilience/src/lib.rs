@@ -26,7 +26,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, as_bool, as_u64, resources};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct DatabaseResilience;
@@ -103,48 +103,43 @@ impl Policy for DatabaseResilience {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "tf-database-resilience".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "RDS and Aurora databases survive mistakes and outages".to_owned(),
-            summary: "Databases keep enough backups, resist deletion, encrypt storage, and in production survive \
-                      the loss of an availability zone."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                rule(
-                    "short-backup-retention",
-                    Category::Reliability,
-                    Severity::High,
-                    "Keep automated backups for at least min-backup-days",
-                    "Without enough backups, a bad migration, dropped table or deleted instance noticed too late \
+        tenken_sdk::plugin_info!(
+            "RDS and Aurora databases survive mistakes and outages",
+            "Databases keep enough backups, resist deletion, encrypt storage, and in production survive \
+             the loss of an availability zone.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
+            rule(
+                "short-backup-retention",
+                Category::Reliability,
+                Severity::High,
+                "Keep automated backups for at least min-backup-days",
+                "Without enough backups, a bad migration, dropped table or deleted instance noticed too late \
                      is permanent.",
-                ),
-                rule(
-                    "deletion-protection-off",
-                    Category::Reliability,
-                    Severity::Medium,
-                    "Enable deletion protection",
-                    "Without it, a destroy, a replaced resource or a console click deletes the database.",
-                ),
-                rule(
-                    "single-az-production",
-                    Category::Reliability,
-                    Severity::High,
-                    "Run production RDS instances Multi-AZ",
-                    "A single-AZ database goes down with its zone and during maintenance, taking the service with it.",
-                ),
-                rule(
-                    "storage-not-encrypted",
-                    Category::Security,
-                    Severity::High,
-                    "Encrypt database storage",
-                    "Unencrypted storage and its snapshots can be read by anyone able to copy or share a snapshot.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+            rule(
+                "deletion-protection-off",
+                Category::Reliability,
+                Severity::Medium,
+                "Enable deletion protection",
+                "Without it, a destroy, a replaced resource or a console click deletes the database.",
+            ),
+            rule(
+                "single-az-production",
+                Category::Reliability,
+                Severity::High,
+                "Run production RDS instances Multi-AZ",
+                "A single-AZ database goes down with its zone and during maintenance, taking the service with it.",
+            ),
+            rule(
+                "storage-not-encrypted",
+                Category::Security,
+                Severity::High,
+                "Encrypt database storage",
+                "Unencrypted storage and its snapshots can be read by anyone able to copy or share a snapshot.",
+            ),
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

@@ -23,7 +23,7 @@
 
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, as_bool, resources};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct EncryptionAtRest;
@@ -41,23 +41,20 @@ impl Policy for EncryptionAtRest {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "tf-encryption-at-rest".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Data services encrypt data at rest".to_owned(),
-            summary: "Volumes, file systems, tables, topics, queues and caches encrypt what they store, so a \
-                      snapshot, disk or backup outside the service is unreadable."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new("unencrypted-at-rest", Category::Security, Severity::High, "Encrypt data at rest")
-                    .rationale(
-                        "Unencrypted storage is readable wherever a snapshot, detached volume or backup ends up; \
+        tenken_sdk::plugin_info!(
+            "Data services encrypt data at rest",
+            "Volumes, file systems, tables, topics, queues and caches encrypt what they store, so a \
+             snapshot, disk or backup outside the service is unreadable.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
+            Rule::new("unencrypted-at-rest", Category::Security, Severity::High, "Encrypt data at rest")
+                .rationale(
+                    "Unencrypted storage is readable wherever a snapshot, detached volume or backup ends up; \
                          enabling encryption later means migrating the data.",
-                    )
-                    .fix(
-                        "Set the resource's encryption argument, ideally with a customer managed KMS key:
+                )
+                .fix(
+                    "Set the resource's encryption argument, ideally with a customer managed KMS key:
 ```hcl
 resource \"aws_ebs_volume\" \"data\" {
   # ...
@@ -69,14 +66,12 @@ resource \"aws_sqs_queue\" \"jobs\" {
 }
 ```
 For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region.",
-                    )
-                    .references(&[
-                        "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
-                        "https://docs.aws.amazon.com/kms/latest/developerguide/services.html",
-                    ]),
-            ],
-            settings_schema: None,
-        }
+                )
+                .references(&[
+                    "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
+                    "https://docs.aws.amazon.com/kms/latest/developerguide/services.html",
+                ]),
+        ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

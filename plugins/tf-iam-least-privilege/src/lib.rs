@@ -18,7 +18,7 @@
 
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, data_sources, resources};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct IamLeastPrivilege;
@@ -109,16 +109,13 @@ IAM Access Analyzer can generate a policy from the calls a role actually made.";
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-policy-generation.html",
         ];
-        PluginInfo {
-            id: "tf-iam-least-privilege".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "IAM policies grant least privilege".to_owned(),
-            summary: "No policy grants every action (or every IAM action) on every resource, so a compromised \
-                      workload cannot take over the account."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "IAM policies grant least privilege",
+            "No policy grants every action (or every IAM action) on every resource, so a compromised \
+             workload cannot take over the account.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
                 Rule::new("full-admin-policy", Category::Security, Severity::Critical, "Do not allow Action * on Resource *")
                     .rationale("Action * on Resource * is administrator access: any flaw in the holder becomes control of the account.")
                     .fix(fix)
@@ -127,9 +124,7 @@ IAM Access Analyzer can generate a policy from the calls a role actually made.";
                     .rationale("iam:* on every resource lets the holder attach any policy to itself: administrator access in two steps.")
                     .fix(fix)
                     .references(references),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

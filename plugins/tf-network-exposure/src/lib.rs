@@ -18,7 +18,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, as_u64, resources};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct NetworkExposure;
@@ -134,28 +134,25 @@ impl Policy for NetworkExposure {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "tf-network-exposure".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Admin and data ports are not open to the internet".to_owned(),
-            summary: "Security group rules never let 0.0.0.0/0 or ::/0 reach SSH, RDP, databases, caches or \
-                      other administrative and data ports."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::File,
-            rules: vec![
-                Rule::new(
-                    "public-sensitive-port",
-                    Category::Security,
-                    Severity::Critical,
-                    "Do not open admin or data ports to 0.0.0.0/0 or ::/0",
-                )
-                .rationale(
-                    "Scanners find open SSH, RDP and database ports within minutes; exposed data stores are the \
+        tenken_sdk::plugin_info!(
+            "Admin and data ports are not open to the internet",
+            "Security group rules never let 0.0.0.0/0 or ::/0 reach SSH, RDP, databases, caches or \
+             other administrative and data ports.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
+            Rule::new(
+                "public-sensitive-port",
+                Category::Security,
+                Severity::Critical,
+                "Do not open admin or data ports to 0.0.0.0/0 or ::/0",
+            )
+            .rationale(
+                "Scanners find open SSH, RDP and database ports within minutes; exposed data stores are the \
                      largest source of public data leaks.",
-                )
-                .fix(
-                    "Allow the port only from the security groups (or private ranges) that need it:
+            )
+            .fix(
+                "Allow the port only from the security groups (or private ranges) that need it:
 ```hcl
 resource \"aws_vpc_security_group_ingress_rule\" \"db_from_app\" {
   security_group_id            = aws_security_group.db.id
@@ -166,14 +163,12 @@ resource \"aws_vpc_security_group_ingress_rule\" \"db_from_app\" {
 }
 ```
 For administration, use SSM Session Manager or a VPN instead of opening SSH or RDP.",
-                )
-                .references(&[
-                    "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
-                    "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-13",
-                ]),
-            ],
-            settings_schema: None,
-        }
+            )
+            .references(&[
+                "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+                "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-13",
+            ]),
+        ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {

@@ -18,7 +18,7 @@
 //! logs were not edited after the fact.
 
 use tenken_sdk::terraform::{Resource, as_bool, resources};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct Observability;
@@ -52,16 +52,13 @@ impl Policy for Observability {
             "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html",
             "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html",
         ];
-        PluginInfo {
-            id: "tf-observability".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "Load balancers, CDNs and CloudTrail keep records".to_owned(),
-            summary: "Edges write access logs and the audit trail covers every region with tamper-evident log \
-                      files, so incidents can be reconstructed."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "Load balancers, CDNs and CloudTrail keep records",
+            "Edges write access logs and the audit trail covers every region with tamper-evident log \
+             files, so incidents can be reconstructed.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
                 Rule::new("missing-access-logs", Category::Reliability, Severity::Medium, "Write access logs at the edge")
                     .rationale("Without access logs, nobody can say who requested what during an incident.")
                     .fix(FIX)
@@ -74,9 +71,7 @@ impl Policy for Observability {
                     .rationale("Without validation, nobody can prove the audit log was not altered after the fact.")
                     .fix(FIX)
                     .references(references),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, blocks, module_dir, resources};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct OwnershipTags;
@@ -102,22 +102,15 @@ impl Policy for OwnershipTags {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "tf-ownership-tags".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "AWS resources name their owner".to_owned(),
-            summary: "Taggable resources carry the required ownership tags, directly or through the provider's \
-                      default_tags, so alarms, costs and findings reach a team."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::Project,
-            rules: vec![
-                Rule::new(
-                    "missing-ownership-tags",
-                    Category::Reliability,
-                    Severity::Low,
-                    "Tag resources with their owner",
-                )
+        tenken_sdk::plugin_info!(
+            "AWS resources name their owner",
+            "Taggable resources carry the required ownership tags, directly or through the provider's \
+             default_tags, so alarms, costs and findings reach a team.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .project_scoped()
+        .rules(vec![
+            Rule::new("missing-ownership-tags", Category::Reliability, Severity::Low, "Tag resources with their owner")
                 .rationale(
                     "An untagged resource has no owner: its alarms, costs and security findings wait while \
                          someone works out whose it is.",
@@ -140,9 +133,7 @@ provider \"aws\" {
                     "https://docs.aws.amazon.com/tag-editor/latest/userguide/best-practices-and-strats.html",
                     "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/resource-tagging",
                 ]),
-            ],
-            settings_schema: None,
-        }
+        ])
     }
 
     fn validate(settings: &Settings) -> Result<(), String> {

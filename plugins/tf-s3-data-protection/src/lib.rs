@@ -28,7 +28,7 @@
 
 use serde_json::Value;
 use tenken_sdk::terraform::{Resource, as_bool, module_dir, resources};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct S3DataProtection;
@@ -83,38 +83,34 @@ impl Policy for S3DataProtection {
         let rule = |id: &str, severity, title: &str, rationale: &str| {
             Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
         };
-        PluginInfo {
-            id: "tf-s3-data-protection".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "S3 buckets are private, versioned and encrypted".to_owned(),
-            summary: "Every bucket sits behind a public access block, keeps object versions to recover from \
-                      deletes and overwrites, and states its encryption."
-                .to_owned(),
-            kinds: vec!["terraform".to_owned(), "terraform-plan".to_owned()],
-            scope: Scope::Project,
-            rules: vec![
-                rule(
-                    "missing-public-access-block",
-                    Severity::High,
-                    "Put every bucket behind a public access block",
-                    "Without it, one ACL or bucket-policy mistake makes the bucket's contents public.",
-                ),
-                rule(
-                    "missing-versioning",
-                    Severity::Medium,
-                    "Enable versioning on every bucket",
-                    "Without versions, an accidental delete, a bad overwrite or ransomware destroys data for good.",
-                ),
-                rule(
-                    "missing-encryption",
-                    Severity::Low,
-                    "Configure server-side encryption explicitly",
-                    "The default SSE-S3 hides the choice; stating it (ideally SSE-KMS with a key policy) makes \
+        tenken_sdk::plugin_info!(
+            "S3 buckets are private, versioned and encrypted",
+            "Every bucket sits behind a public access block, keeps object versions to recover from \
+             deletes and overwrites, and states its encryption.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .project_scoped()
+        .rules(vec![
+            rule(
+                "missing-public-access-block",
+                Severity::High,
+                "Put every bucket behind a public access block",
+                "Without it, one ACL or bucket-policy mistake makes the bucket's contents public.",
+            ),
+            rule(
+                "missing-versioning",
+                Severity::Medium,
+                "Enable versioning on every bucket",
+                "Without versions, an accidental delete, a bad overwrite or ransomware destroys data for good.",
+            ),
+            rule(
+                "missing-encryption",
+                Severity::Low,
+                "Configure server-side encryption explicitly",
+                "The default SSE-S3 hides the choice; stating it (ideally SSE-KMS with a key policy) makes \
                      who can decrypt reviewable.",
-                ),
-            ],
-            settings_schema: None,
-        }
+            ),
+        ])
     }
 
     fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {

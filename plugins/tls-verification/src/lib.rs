@@ -22,7 +22,7 @@
 
 use serde_json::Value;
 use tenken_sdk::walk::visit;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Scope, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct TlsVerification;
@@ -119,16 +119,13 @@ impl Policy for TlsVerification {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
-        PluginInfo {
-            id: "tls-verification".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            title: "TLS certificates are always verified".to_owned(),
-            summary: "No config turns off certificate verification, which would let anyone on the network path \
-                      read and alter supposedly encrypted traffic."
-                .to_owned(),
-            kinds: vec!["*".to_owned()],
-            scope: Scope::File,
-            rules: vec![
+        tenken_sdk::plugin_info!(
+            "TLS certificates are always verified",
+            "No config turns off certificate verification, which would let anyone on the network path \
+             read and alter supposedly encrypted traffic.",
+        )
+        .kinds(["*"])
+        .rules(vec![
                 Rule::new(
                     "verification-disabled",
                     Category::Security,
@@ -151,9 +148,7 @@ For PostgreSQL use `sslmode=verify-full` with `sslrootcert`; for Node.js set `NO
                     "https://owasp.org/www-community/attacks/Manipulator-in-the-middle_attack",
                     "https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-PROTECTION",
                 ]),
-            ],
-            settings_schema: None,
-        }
+            ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
