@@ -10,6 +10,10 @@
 //! Paths are the `/`-separated paths plugins see ([`Document::path`]),
 //! compared lexically after `.` and `..` are applied.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use crate::Document;
@@ -50,17 +54,42 @@ struct Kustomization<'a> {
     images: Vec<ImageOverride<'a>>,
 }
 
-/// The kustomizations among a project's documents.
+/// The kustomizations among a project's documents, indexed by the paths
+/// they list, so that a repository of thousands of kustomizations and
+/// containers costs a lookup per container, not a scan.
 #[derive(Debug, Default)]
 pub struct Kustomizations<'a> {
     all: Vec<Kustomization<'a>>,
+    /// For each path a kustomization lists (a resource file, a directory, a
+    /// patch file), the kustomizations listing it.
+    listing: HashMap<String, Vec<usize>>,
+    /// The patch documents of the project, by normalized path.
+    patch_documents: HashMap<String, Vec<&'a Document>>,
+    /// The kustomizations building each file asked about, computed once.
+    building: RefCell<HashMap<String, Rc<[usize]>>>,
 }
 
 impl<'a> Kustomizations<'a> {
-    /// Reads the documents of kind [`KIND`]; others are ignored.
+    /// Reads the documents of kind [`KIND`], and indexes those of kind
+    /// [`PATCH_KIND`]; others are ignored.
     pub fn from_documents(documents: &'a [Document]) -> Self {
-        let all = documents.iter().filter(|document| document.kind == KIND).map(read).collect();
-        Self { all }
+        let all: Vec<Kustomization<'a>> = documents.iter().filter(|document| document.kind == KIND).map(read).collect();
+        let mut listing: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, kustomization) in all.iter().enumerate() {
+            for path in kustomization.includes.iter().chain(&kustomization.patches) {
+                let entry = listing.entry(path.clone()).or_default();
+                if entry.last() != Some(&index) {
+                    entry.push(index);
+                }
+            }
+        }
+        let mut patch_documents: HashMap<String, Vec<&'a Document>> = HashMap::new();
+        if !all.is_empty() {
+            for document in documents.iter().filter(|document| document.kind == PATCH_KIND) {
+                patch_documents.entry(normalize(&document.path)).or_default().push(document);
+            }
+        }
+        Self { all, listing, patch_documents, building: RefCell::default() }
     }
 
     /// Whether the project holds no kustomization.
@@ -70,25 +99,20 @@ impl<'a> Kustomizations<'a> {
 
     /// The kustomizations whose build includes `file`: those that list it
     /// (as a resource or a patch), or list a directory whose kustomization
-    /// includes it, at any depth.
-    fn building(&self, file: &str) -> Vec<&Kustomization<'a>> {
+    /// includes it, up to [`MAX_DEPTH`] levels.
+    fn building(&self, file: &str) -> Rc<[usize]> {
         let file = normalize(file);
-        let mut building: Vec<usize> = self
-            .all
-            .iter()
-            .enumerate()
-            .filter(|(_, kustomization)| {
-                kustomization.includes.contains(&file) || kustomization.patches.contains(&file)
-            })
-            .map(|(index, _)| index)
-            .collect();
+        if let Some(known) = self.building.borrow().get(&file) {
+            return Rc::clone(known);
+        }
+        let mut building: Vec<usize> = self.listing.get(&file).cloned().unwrap_or_default();
         let mut frontier = building.clone();
         for _ in 0..MAX_DEPTH {
             let mut next = Vec::new();
             for &index in &frontier {
                 let directory = parent(&normalize(self.all[index].path)).to_owned();
-                for (other, kustomization) in self.all.iter().enumerate() {
-                    if !building.contains(&other) && kustomization.includes.contains(&directory) {
+                for &other in self.listing.get(&directory).into_iter().flatten() {
+                    if !building.contains(&other) {
                         building.push(other);
                         next.push(other);
                     }
@@ -99,7 +123,9 @@ impl<'a> Kustomizations<'a> {
             }
             frontier = next;
         }
-        building.into_iter().map(|index| &self.all[index]).collect()
+        let building: Rc<[usize]> = building.into();
+        self.building.borrow_mut().insert(file, Rc::clone(&building));
+        building
     }
 
     /// The `images:` entry that replaces image `name` in `file`'s build, if
@@ -107,35 +133,24 @@ impl<'a> Kustomizations<'a> {
     /// usually agree on how they pin, and any one of them shows the base
     /// is a placeholder.
     pub fn image_override(&self, file: &str, name: &str) -> Option<&ImageOverride<'a>> {
-        self.building(file).into_iter().flat_map(|kustomization| &kustomization.images).find(|image| image.name == name)
+        self.building(file)
+            .iter()
+            .flat_map(|&index| &self.all[index].images)
+            .find(|image| image.name == name)
     }
 
     /// The patch files applied in `file`'s builds.
     pub fn patches_for(&self, file: &str) -> Vec<&str> {
-        self.building(file)
-            .into_iter()
-            .flat_map(|kustomization| kustomization.patches.iter().map(String::as_str))
-            .collect()
+        self.building(file).iter().flat_map(|&index| self.all[index].patches.iter().map(String::as_str)).collect()
     }
 
     /// Whether a patch applied in `file`'s builds sets the image of
     /// container `container` of the object `kind`/`name`: the file's own
-    /// image for it is then a placeholder. `documents` are the project's.
-    pub fn patches_container_image(
-        &self,
-        documents: &[Document],
-        file: &str,
-        kind: &str,
-        name: &str,
-        container: &str,
-    ) -> bool {
-        let patch_files = self.patches_for(file);
-        if patch_files.is_empty() {
-            return false;
-        }
-        documents
-            .iter()
-            .filter(|document| document.kind == PATCH_KIND && patch_files.contains(&normalize(&document.path).as_str()))
+    /// image for it is then a placeholder.
+    pub fn patches_container_image(&self, file: &str, kind: &str, name: &str, container: &str) -> bool {
+        self.patches_for(file)
+            .into_iter()
+            .flat_map(|patch| self.patch_documents.get(patch).into_iter().flatten())
             .flat_map(|document| crate::kubernetes::objects(&document.tree))
             .filter(|object| object.kind == kind && object.name == Some(name))
             .filter_map(|object| crate::kubernetes::PodSpec::of(&object))

@@ -107,8 +107,7 @@ impl Policy for ImagePinning {
             for object in objects(&document.tree) {
                 let Some(pod) = PodSpec::of(&object) else { continue };
                 for container in pod.containers(ContainerList::ALL) {
-                    let built =
-                        Built { documents, kustomizations: &kustomizations, file: &document.path, object: &object };
+                    let built = Built { kustomizations: &kustomizations, file: &document.path, object: &object };
                     check_container(&container, &built, settings, findings);
                 }
             }
@@ -119,7 +118,6 @@ impl Policy for ImagePinning {
 /// Where a container stands in the project: what the kustomizations that
 /// build its file do to it.
 struct Built<'a> {
-    documents: &'a [Document],
     kustomizations: &'a Kustomizations<'a>,
     file: &'a str,
     object: &'a Object<'a>,
@@ -134,13 +132,7 @@ impl Built<'_> {
             return Some(Rendered { image: ImageRef::parse(image), set_by: None });
         }
         let name = self.object.name.unwrap_or_default();
-        if self.kustomizations.patches_container_image(
-            self.documents,
-            self.file,
-            self.object.kind,
-            name,
-            &container.name,
-        ) {
+        if self.kustomizations.patches_container_image(self.file, self.object.kind, name, &container.name) {
             return None;
         }
         let written = ImageRef::parse(image);
