@@ -90,12 +90,18 @@ pub(crate) fn apply(report: &mut Report, path: &Path) -> anyhow::Result<usize> {
     Ok(remaining.values().sum())
 }
 
+/// Takes one recorded entry for `finding`: recorded under its rule's id,
+/// or under an id the rule had before it was renamed.
 fn take(remaining: &mut BTreeMap<String, usize>, finding: &Finding) -> bool {
-    match remaining.get_mut(&finding.fingerprint()) {
-        Some(count) if *count > 0 => {
+    let fingerprints = std::iter::once(finding.fingerprint())
+        .chain(crate::aliases::former(&finding.rule.id).map(|old| finding.fingerprint_as(old)));
+    for fingerprint in fingerprints {
+        if let Some(count) = remaining.get_mut(&fingerprint)
+            && *count > 0
+        {
             *count -= 1;
-            true
+            return true;
         }
-        _ => false,
     }
+    false
 }

@@ -304,7 +304,9 @@ fn apply(source: &Source, config: &mut Config, errors: &mut Vec<ConfigError>) {
             "severity" => {
                 for (selector, severity, at) in string_table(source, &pointer, value, errors) {
                     if tenken_report::Severity::ALL.iter().any(|known| known.as_str() == severity) {
-                        config.severity.insert(selector, (severity, origin_of(&at)));
+                        config
+                            .severity
+                            .insert(crate::aliases::current(&selector).to_owned(), (severity, origin_of(&at)));
                     } else {
                         errors.push(
                             source.error(
@@ -464,7 +466,7 @@ fn strings(source: &Source, pointer: &str, value: &Value, errors: &mut Vec<Confi
     for (index, item) in items.iter().enumerate() {
         let at = format!("{pointer}/{index}");
         match item.as_str() {
-            Some(text) => found.push((text.to_owned(), source.locate(&at).0)),
+            Some(text) => found.push((crate::aliases::current(text).to_owned(), source.locate(&at).0)),
             None => errors.push(source.error(&at, "expected a string")),
         }
     }

@@ -170,11 +170,12 @@ pub(crate) fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     // tenken's own rules need no plugin.
-    let wants_builtin = args.rule == "tenken" || args.rule.starts_with("tenken/");
+    // An id renamed since (crate::aliases) is explained under its new name.
+    let wanted = crate::aliases::current(&args.rule);
+    let wants_builtin = wanted == "tenken" || wanted.starts_with("tenken/");
     let loaded = if wants_builtin { Vec::new() } else { plugins::load(&runtime)?.loaded };
     let rules = crate::catalog::every_rule(&loaded);
-    let chosen: Vec<&RuleDescriptor> =
-        rules.iter().filter(|rule| rule.id == args.rule || rule.plugin == args.rule).collect();
+    let chosen: Vec<&RuleDescriptor> = rules.iter().filter(|rule| rule.id == wanted || rule.plugin == wanted).collect();
     if chosen.is_empty() {
         if let Some((plugin, rule)) = args.rule.split_once('/')
             && rules.iter().any(|known| known.plugin == plugin)
@@ -218,6 +219,14 @@ fn write_rule(out: &mut String, rule: &RuleDescriptor, severity: &str) {
     let RuleDescriptor { id, title, rationale, fix, references, .. } = rule;
     let _ = writeln!(out, "# {id}: {title}\n");
     let _ = writeln!(out, "Severity: {severity}. Category: {}.\n", rule.category.as_str());
+    let former: Vec<String> = crate::aliases::former(id).map(|old| format!("`{old}`")).collect();
+    if !former.is_empty() {
+        let _ = writeln!(
+            out,
+            "Formerly {}; the old id still works in tenken.toml, exceptions and baselines.\n",
+            former.join(", ")
+        );
+    }
     if let Some(why) = crate::default_set::off_by_default(id) {
         let _ = writeln!(out, "Off by default: {why}. Run it with `extend-select = [\"{id}\"]` in tenken.toml.\n");
     }

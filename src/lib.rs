@@ -1,6 +1,7 @@
 //! The tenken command-line tool as a library, so that benchmarks and tests
 //! can drive the same code the binary runs.
 
+mod aliases;
 mod baseline;
 #[doc(hidden)]
 pub mod bench;

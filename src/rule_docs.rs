@@ -101,6 +101,14 @@ fn pages(plugins: &[LoadedPlugin]) -> BTreeMap<String, String> {
         }
     }
     index.push_str(&default_set);
+    index.push_str(
+        "\n## Changelog\n\nRules renamed, with the id they had. The old ids keep working wherever a rule id is \
+         written: selectors in tenken.toml and on the command line, `tenken:ignore` comments and annotations, \
+         `tenken explain`, and baselines recorded under them.\n\n| was | now | why |\n|---|---|---|\n",
+    );
+    for (old, new) in crate::aliases::RENAMED {
+        let _ = writeln!(index, "| `{old}` | `{new}` | one spelling of each image-pinning rule across stacks |");
+    }
     pages.insert("README.md".to_owned(), index);
     pages
 }
@@ -159,6 +167,10 @@ fn page(plugin: &LoadedPlugin) -> String {
             format!("{:?}", rule.category).to_lowercase()
         );
         let id = format!("{}/{}", info.id, rule.id);
+        let former: Vec<String> = crate::aliases::former(&id).map(|old| format!("`{old}`")).collect();
+        if !former.is_empty() {
+            let _ = writeln!(out, "Formerly {}; the old id still works.\n", former.join(", "));
+        }
         if let Some(why) = crate::default_set::off_by_default(&id) {
             let _ = writeln!(out, "Off by default: {why}. Run it with `extend-select = [\"{id}\"]`.\n");
         }

@@ -120,7 +120,7 @@ fn parse_body(body: &str) -> (Vec<String>, Option<jiff::civil::Date>, String, Op
                 Ok(date) => until = Some(date),
                 Err(_) => problem = Some(format!("`until={date}` is not a date; write until=YYYY-MM-DD")),
             },
-            None => rules.push(token.to_owned()),
+            None => rules.push(crate::aliases::current(token).to_owned()),
         }
     }
     if rules.is_empty() {

@@ -157,3 +157,95 @@ fn a_baseline_written_over_an_unparseable_file_says_what_it_lacks() {
         run.stderr
     );
 }
+
+/// Rules renamed to one spelling across stacks (docs/rules changelog): the
+/// old ids still select, ignore, suppress, explain and match baselines.
+#[test]
+fn renamed_rule_ids_keep_working_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = common::shared_cache();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM node:latest AS build\nRUN npm ci\n# tenken:ignore dockerfile-pinned-base-image/untagged-base-image -- scratch-like helper, rebuilt daily\nFROM alpine\nUSER 1000\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), "services:\n  web:\n    image: nginx:latest\n").unwrap();
+
+    // Selected and ignored by old ids.
+    let run = tenken_in(
+        dir.path(),
+        &cache,
+        &[
+            "check",
+            ".",
+            "--no-config",
+            "--format",
+            "json",
+            "--select",
+            "dockerfile-pinned-base-image/latest-base-image,compose-pinned-images/latest-image,dockerfile-pinned-base-image/untagged-base-image",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<(String, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f.get("suppressed").is_some()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("dockerfile-pinned-base-image/latest-tag".to_owned(), false),
+            ("dockerfile-pinned-base-image/missing-tag".to_owned(), true),
+            ("compose-pinned-images/latest-tag".to_owned(), false),
+        ],
+        "{}",
+        run.stdout
+    );
+    std::fs::write(dir.path().join("tenken.toml"), "ignore = [\"compose-pinned-images/latest-image\"]\n").unwrap();
+    let run = tenken_in(dir.path(), &cache, &["check", "docker-compose.yml", "--format", "concise"]);
+    assert!(!run.stdout.contains("latest-tag"), "{}", run.stdout);
+    std::fs::remove_file(dir.path().join("tenken.toml")).unwrap();
+
+    // A baseline recorded under the old id still matches.
+    let old_fingerprint = {
+        use sha2::Digest as _;
+        let finding =
+            report["findings"].as_array().unwrap().iter().find(|f| f["plugin"] == "compose-pinned-images").unwrap();
+        let mut hasher = sha2::Sha256::new();
+        for part in [
+            "compose-pinned-images/latest-image",
+            finding["path"].as_str().unwrap(),
+            finding["pointer"].as_str().unwrap(),
+            finding["message"].as_str().unwrap(),
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.finalize()[..16].iter().map(|byte| format!("{byte:02x}")).collect::<String>()
+    };
+    let baseline = serde_json::json!({"version": 1, "findings": [{
+        "fingerprint": old_fingerprint, "rule": "compose-pinned-images/latest-image",
+        "path": "docker-compose.yml", "message": "recorded before the rename"}]});
+    std::fs::write(dir.path().join("baseline.json"), baseline.to_string()).unwrap();
+    let run = tenken_in(
+        dir.path(),
+        &cache,
+        &[
+            "check",
+            "docker-compose.yml",
+            "--no-config",
+            "--select",
+            "compose-pinned-images",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "concise",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    let explained = tenken_in(dir.path(), &cache, &["explain", "gitlab-pinned-images/image-without-digest"]);
+    assert!(explained.stdout.starts_with("# gitlab-pinned-images/missing-digest:"), "{}", explained.stdout);
+    assert!(explained.stdout.contains("Formerly `gitlab-pinned-images/image-without-digest`"), "{}", explained.stdout);
+}

@@ -313,10 +313,13 @@ fn prepare_scope(
     if !plugins_refused && plugins.failed.is_empty() {
         select::validate(&config, &facts, &mut errors);
     }
+    let current = |selectors: &[String]| -> Vec<String> {
+        selectors.iter().map(|selector| crate::aliases::current(selector).to_owned()).collect()
+    };
     let command_line_selection = select::CommandLineSelection {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
+        select: args.select.as_deref().map(current),
+        extend_select: current(&args.extend_select),
+        ignore: current(&args.ignore),
     };
     if let Some(message) =
         command_line_selection.selectors().find_map(|selector| select::unknown_selector(selector, &facts))

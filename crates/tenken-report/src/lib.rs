@@ -394,8 +394,15 @@ impl Finding {
     /// document's position, so inserting lines or documents above a finding
     /// does not change it.
     pub fn fingerprint(&self) -> String {
+        self.fingerprint_as(&self.rule.id)
+    }
+
+    /// The fingerprint the finding had under another rule id: a rule that
+    /// was renamed still matches the baseline entries recorded under its
+    /// old id.
+    pub fn fingerprint_as(&self, rule_id: &str) -> String {
         let mut hasher = Sha256::new();
-        for part in [&*self.rule.id, &*self.location.path, &*self.pointer, &*self.message] {
+        for part in [rule_id, &*self.location.path, &*self.pointer, &*self.message] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }

@@ -133,10 +133,7 @@ impl<'a> Kustomizations<'a> {
     /// usually agree on how they pin, and any one of them shows the base
     /// is a placeholder.
     pub fn image_override(&self, file: &str, name: &str) -> Option<&ImageOverride<'a>> {
-        self.building(file)
-            .iter()
-            .flat_map(|&index| &self.all[index].images)
-            .find(|image| image.name == name)
+        self.building(file).iter().flat_map(|&index| &self.all[index].images).find(|image| image.name == name)
     }
 
     /// The patch files applied in `file`'s builds.

@@ -56,20 +56,20 @@ impl Policy for PinnedImages {
         .kinds(["compose"])
         .rules(vec![
             rule(
-                "latest-image",
+                "latest-tag",
                 Severity::High,
                 "Do not run :latest images",
                 ":latest changes with every push: machines drift apart, and an upgrade of the database \
                      happens on the next pull, unreviewed.",
             ),
             rule(
-                "untagged-image",
+                "missing-tag",
                 Severity::High,
                 "Name an image version: a tag or a digest",
                 "An image without a tag or digest means :latest.",
             ),
             rule(
-                "image-without-digest",
+                "missing-digest",
                 Severity::Medium,
                 "Pin images by digest (with require-digest)",
                 "Tags can be moved; only a digest fixes the bytes.",
@@ -89,16 +89,14 @@ impl Policy for PinnedImages {
             let pointer = service.pointer.key("image");
             let name = service.name;
             match ImageRef::parse(image).pinning() {
-                Pinning::Latest => {
-                    findings.report("latest-image", &pointer, format!("service `{name}` runs `{image}`"))
-                }
+                Pinning::Latest => findings.report("latest-tag", &pointer, format!("service `{name}` runs `{image}`")),
                 Pinning::Untagged => findings.report(
-                    "untagged-image",
+                    "missing-tag",
                     &pointer,
                     format!("service `{name}` runs `{image}` without a tag, which means :latest"),
                 ),
                 Pinning::Tag if settings.require_digest => findings.report(
-                    "image-without-digest",
+                    "missing-digest",
                     &pointer,
                     format!("service `{name}` runs `{image}`, pinned by tag but not by digest"),
                 ),
@@ -123,6 +121,6 @@ mod tests {
             "cache": {"image": "redis"}, "proxy": {"image": "nginx:1.27"}}});
         let found = check_tree::<PinnedImages>("compose", compose);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("untagged-image", "/services/cache/image"));
+        assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("missing-tag", "/services/cache/image"));
     }
 }

@@ -58,20 +58,20 @@ impl Policy for PinnedBaseImage {
         .kinds(["dockerfile"])
         .rules(vec![
             rule(
-                "latest-base-image",
+                "latest-tag",
                 Severity::High,
                 "Do not build FROM a :latest image",
                 ":latest moves with every push: the same Dockerfile builds a different image each week, \
                      and breakage arrives without a change to blame.",
             ),
             rule(
-                "untagged-base-image",
+                "missing-tag",
                 Severity::High,
                 "Name a base image version: a tag or a digest",
                 "A base image without a tag or digest means :latest, with every problem of :latest.",
             ),
             rule(
-                "base-image-without-digest",
+                "missing-digest",
                 Severity::Medium,
                 "Pin base images by digest (with require-digest)",
                 "Tags are mutable; only a digest guarantees the base that was reviewed and scanned is \
@@ -90,19 +90,15 @@ impl Policy for PinnedBaseImage {
             let pointer = stage.from_pointer().key("image");
             match ImageRef::parse(image).pinning() {
                 Pinning::Latest => {
-                    findings.report(
-                        "latest-base-image",
-                        &pointer,
-                        format!("stage {} builds FROM `{image}`", stage.index + 1),
-                    );
+                    findings.report("latest-tag", &pointer, format!("stage {} builds FROM `{image}`", stage.index + 1));
                 }
                 Pinning::Untagged => findings.report(
-                    "untagged-base-image",
+                    "missing-tag",
                     &pointer,
                     format!("stage {} builds FROM `{image}` without a tag, which means :latest", stage.index + 1),
                 ),
                 Pinning::Tag if settings.require_digest => findings.report(
-                    "base-image-without-digest",
+                    "missing-digest",
                     &pointer,
                     format!("stage {} builds FROM `{image}`, pinned by tag but not by digest", stage.index + 1),
                 ),
@@ -138,8 +134,8 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                ("untagged-base-image".into(), "/stages/0/from/image".into()),
-                ("latest-base-image".into(), "/stages/1/from/image".into()),
+                ("missing-tag".into(), "/stages/0/from/image".into()),
+                ("latest-tag".into(), "/stages/1/from/image".into()),
             ]
         );
     }

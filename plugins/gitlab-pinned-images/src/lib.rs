@@ -59,20 +59,20 @@ impl Policy for PinnedImages {
         .kinds(["gitlab-ci"])
         .rules(vec![
             rule(
-                "latest-image",
+                "latest-tag",
                 Severity::Medium,
                 "Do not run CI jobs in :latest images",
                 "The toolchain changes under the pipeline with every push to :latest: builds break, or ship \
                      built with something nobody chose.",
             ),
             rule(
-                "untagged-image",
+                "missing-tag",
                 Severity::Medium,
                 "Name a CI image version: a tag or a digest",
                 "An image without a tag or digest means :latest.",
             ),
             rule(
-                "image-without-digest",
+                "missing-digest",
                 Severity::Low,
                 "Pin CI images by digest (with require-digest)",
                 "Tags can be moved; only a digest fixes the bytes the pipeline runs.",
@@ -118,17 +118,13 @@ fn check_image(image: &Value, pointer: &Pointer, whose: &str, settings: &Setting
         return;
     }
     match ImageRef::parse(name).pinning() {
-        Pinning::Latest => findings.report("latest-image", &at, format!("{whose} runs in `{name}`")),
-        Pinning::Untagged => findings.report(
-            "untagged-image",
-            &at,
-            format!("{whose} runs in `{name}` without a tag, which means :latest"),
-        ),
-        Pinning::Tag if settings.require_digest => findings.report(
-            "image-without-digest",
-            &at,
-            format!("{whose} runs in `{name}`, pinned by tag but not by digest"),
-        ),
+        Pinning::Latest => findings.report("latest-tag", &at, format!("{whose} runs in `{name}`")),
+        Pinning::Untagged => {
+            findings.report("missing-tag", &at, format!("{whose} runs in `{name}` without a tag, which means :latest"))
+        }
+        Pinning::Tag if settings.require_digest => {
+            findings.report("missing-digest", &at, format!("{whose} runs in `{name}`, pinned by tag but not by digest"))
+        }
         Pinning::Tag | Pinning::Digest => {}
     }
 }
@@ -149,9 +145,9 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                ("untagged-image".into(), "/image".into()),
-                ("latest-image".into(), "/default/image/name".into()),
-                ("untagged-image".into(), "/test/services/1/name".into()),
+                ("missing-tag".into(), "/image".into()),
+                ("latest-tag".into(), "/default/image/name".into()),
+                ("missing-tag".into(), "/test/services/1/name".into()),
             ]
         );
     }
