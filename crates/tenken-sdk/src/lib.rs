@@ -208,11 +208,13 @@ pub fn plugin_info<P: Policy>() -> PluginInfo {
 
 /// A policy plugin: one practice, a few rules.
 pub trait Policy {
-    /// The plugin's settings, deserialized from the user's config. The
-    /// default value is what an empty config means. Their JSON Schema is
-    /// derived from the type: document each field, and state constraints
-    /// with `#[schemars(...)]` attributes.
-    type Settings: DeserializeOwned + Default + schemars::JsonSchema;
+    /// The plugin's settings, deserialized from the user's config. What
+    /// an empty config means is what `{}` deserializes to: give every field
+    /// a `#[serde(default)]` (or `default = "..."`), and no `Default` impl
+    /// needs writing by hand. Their JSON Schema is derived from the type:
+    /// document each field, and state constraints with `#[schemars(...)]`
+    /// attributes.
+    type Settings: DeserializeOwned + schemars::JsonSchema;
 
     /// Describes the plugin; see [`PluginInfo`].
     fn info() -> PluginInfo;
@@ -287,10 +289,16 @@ impl Findings {
     }
 }
 
+/// The settings an empty config means: `{}` deserialized, so the serde
+/// defaults of the fields are the one place defaults are written.
+pub fn default_settings<P: Policy>() -> Result<P::Settings, String> {
+    serde_json::from_str("{}").map_err(|err| format!("the settings type has a field without a default: {err}"))
+}
+
 /// Parses and validates settings: the body of the contract's `configure`.
 pub fn configure<P: Policy>(settings: &str) -> Result<P::Settings, String> {
     let parsed: P::Settings = if settings.trim().is_empty() {
-        P::Settings::default()
+        default_settings::<P>()?
     } else {
         serde_json::from_str(settings).map_err(|err| format!("invalid settings: {err}"))?
     };
@@ -324,7 +332,8 @@ pub fn check_tree<P: Policy>(kind: &str, tree: serde_json::Value) -> Vec<(String
     let document =
         Document { path: "test".to_owned(), kind: kind.to_owned(), format: "test".to_owned(), index: 0, tree };
     let mut findings = Findings::default();
-    P::check_all(std::slice::from_ref(&document), &P::Settings::default(), &mut findings);
+    let settings = default_settings::<P>().expect("every settings field has a default");
+    P::check_all(std::slice::from_ref(&document), &settings, &mut findings);
     findings.summary()
 }
 
@@ -384,4 +393,53 @@ macro_rules! export_policy {
         #[cfg(target_family = "wasm")]
         $crate::bindings::export_plugin_bindings!(TenkenExportedPolicy with_types_in $crate::bindings);
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct WithDefaults;
+    struct WithoutDefault;
+
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct Defaulted {
+        #[serde(default = "two")]
+        min_replicas: u64,
+        #[serde(default)]
+        strict: bool,
+    }
+
+    fn two() -> u64 {
+        2
+    }
+
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    struct Required {
+        #[allow(dead_code)] // Read by serde only; the test is that it cannot default.
+        limit: u64,
+    }
+
+    impl Policy for WithDefaults {
+        type Settings = Defaulted;
+        fn info() -> PluginInfo {
+            PluginInfo::describe("with-defaults", "0.1.0", "title", "summary")
+        }
+    }
+
+    impl Policy for WithoutDefault {
+        type Settings = Required;
+        fn info() -> PluginInfo {
+            PluginInfo::describe("without-default", "0.1.0", "title", "summary")
+        }
+    }
+
+    #[test]
+    fn an_empty_config_means_the_serde_defaults() {
+        let settings = configure::<WithDefaults>("").unwrap();
+        assert_eq!((settings.min_replicas, settings.strict), (2, false));
+        let error = configure::<WithoutDefault>("").unwrap_err();
+        assert!(error.contains("a field without a default"), "{error}");
+    }
 }

@@ -34,12 +34,6 @@ pub struct Settings {
     pub require_healthcheck: bool,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { require_healthcheck: true }
-    }
-}
-
 fn yes() -> bool {
     true
 }

@@ -34,12 +34,6 @@ pub struct Settings {
     pub trusted_owners: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { trusted_owners: default_trusted() }
-    }
-}
-
 fn default_trusted() -> Vec<String> {
     vec!["actions".to_owned(), "github".to_owned()]
 }

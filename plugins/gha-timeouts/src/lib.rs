@@ -30,12 +30,6 @@ pub struct Settings {
     pub max_timeout_minutes: u64,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { max_timeout_minutes: default_max() }
-    }
-}
-
 fn default_max() -> u64 {
     120
 }

@@ -38,12 +38,6 @@ pub struct Settings {
     pub allowed_capabilities: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { allowed_capabilities: default_allowed() }
-    }
-}
-
 fn default_allowed() -> Vec<String> {
     vec!["NET_BIND_SERVICE".to_owned()]
 }

@@ -42,12 +42,6 @@ pub struct Settings {
     pub require_liveness_probe: bool,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { require_liveness_probe: true }
-    }
-}
-
 fn yes() -> bool {
     true
 }
@@ -295,7 +289,11 @@ mod tests {
                 "spec": {"containers": [{"name": "worker"}]}}}});
         let check = |documents: Vec<(&str, &Value)>| -> Vec<String> {
             let documents = documents.into_iter().map(|(path, tree)| (path.to_owned(), tree.clone())).collect();
-            let found = tenken_sdk::check_documents::<Probes>("kubernetes", documents, &Settings::default());
+            let found = tenken_sdk::check_documents::<Probes>(
+                "kubernetes",
+                documents,
+                &tenken_sdk::default_settings::<Probes>().unwrap(),
+            );
             found.into_iter().filter(|finding| finding.document == 0).map(|finding| finding.rule).collect()
         };
         assert_eq!(check(vec![("k8s/worker.yaml", &worker)]), ["missing-liveness-probe"]);

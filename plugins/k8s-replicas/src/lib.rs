@@ -38,12 +38,6 @@ pub struct Settings {
     pub min_replicas: u64,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { min_replicas: default_min() }
-    }
-}
-
 fn default_min() -> u64 {
     2
 }
@@ -217,7 +211,8 @@ mod tests {
 
     fn run(trees: Vec<Value>) -> Vec<(String, usize, String)> {
         let documents = trees.into_iter().map(|tree| ("p".to_owned(), tree)).collect();
-        let findings = check_documents::<Replicas>("kubernetes", documents, &Settings::default());
+        let findings =
+            check_documents::<Replicas>("kubernetes", documents, &tenken_sdk::default_settings::<Replicas>().unwrap());
         findings.into_iter().map(|f| (f.rule, f.document as usize, f.pointer)).collect()
     }
 

@@ -48,16 +48,6 @@ pub struct Settings {
     pub production_tags: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            min_backup_days: default_min_backup_days(),
-            require_multi_az: false,
-            production_tags: default_production_tags(),
-        }
-    }
-}
-
 fn default_min_backup_days() -> u64 {
     7
 }

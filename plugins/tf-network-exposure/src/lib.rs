@@ -36,12 +36,6 @@ pub struct Settings {
     pub public_cidrs: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { ports: default_ports(), public_cidrs: default_public_cidrs() }
-    }
-}
-
 fn default_ports() -> Vec<u16> {
     vec![
         22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5601, 5672, 5900, 5984, 6379, 7000,

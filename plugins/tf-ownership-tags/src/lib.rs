@@ -34,12 +34,6 @@ pub struct Settings {
     pub required_tags: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self { required_tags: default_required() }
-    }
-}
-
 fn default_required() -> Vec<String> {
     vec!["owner".to_owned(), "service".to_owned()]
 }
@@ -204,7 +198,11 @@ mod tests {
 
     fn run(trees: Vec<(&str, Value)>) -> Vec<String> {
         let documents = trees.into_iter().map(|(path, tree)| (path.to_owned(), tree)).collect();
-        let findings = check_documents::<OwnershipTags>("terraform", documents, &Settings::default());
+        let findings = check_documents::<OwnershipTags>(
+            "terraform",
+            documents,
+            &tenken_sdk::default_settings::<OwnershipTags>().unwrap(),
+        );
         findings.into_iter().map(|f| f.message).collect()
     }
 
