@@ -42,16 +42,18 @@ pub(crate) struct Scope {
 pub(crate) fn assign(files: Vec<InputFile>, choice: &ConfigChoice) -> Vec<Scope> {
     let mut nearest = Nearest::default();
     let mut scopes: Vec<Scope> = Vec::new();
+    let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();
     for file in files {
         let config = match choice {
             ConfigChoice::None => None,
             ConfigChoice::Explicit(path) => Some(path.clone()),
             ConfigChoice::Nearest => nearest.for_file(&file.path),
         };
-        match scopes.iter_mut().find(|scope| scope.config == config) {
-            Some(scope) => scope.files.push(file),
-            None => scopes.push(Scope { config, files: vec![file] }),
-        }
+        let index = *by_config.entry(config.clone()).or_insert_with(|| {
+            scopes.push(Scope { config, files: Vec::new() });
+            scopes.len() - 1
+        });
+        scopes[index].files.push(file);
     }
     scopes.sort_by(|a, b| a.config.cmp(&b.config));
     scopes

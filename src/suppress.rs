@@ -175,9 +175,11 @@ fn misfired_directive(line: &str, format: Format) -> Option<(usize, String)> {
                 }
                 return None;
             }
-            // `tenken: ignore`, `tenken ignore`, `tenken-ignore`, `tenken:disable`.
+            // `tenken: ignore`, `tenken ignore`, `tenken-ignore`, and the
+            // namespaced `tenken:disable`; a sentence such as `tenken: see
+            // docs/ci.md` is a plain comment.
             let separated = rest.trim_start_matches([':', '-', '_', ' ', '\t']);
-            let explicit = rest.starts_with(':');
+            let explicit = rest.starts_with(':') && !rest[1..].starts_with(char::is_whitespace);
             let word: String = separated
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -606,5 +608,37 @@ mod tests {
         assert!(directive("RUN echo # tenken:ignore a -- c", Format::Dockerfile).is_none());
         assert!(directive("url: http://x/#tenken:ignore", Format::Yaml).is_none());
         assert!(directive("// tenken:ignore a -- b", Format::Yaml).is_none());
+    }
+}
+
+#[cfg(test)]
+mod misfire_tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_are_told_from_comments_that_mention_tenken() {
+        let misfires = [
+            "# tenken: ignore x -- y",
+            "# tenken ignore x",
+            "# tenken:ignroe x",
+            "# tenken:disable x",
+            "  - a  # tenken:ignore-fiel x",
+        ];
+        for line in misfires {
+            assert!(misfired_directive(line, Format::Yaml).is_some(), "{line}");
+        }
+        let comments = [
+            "# tenken: see docs/ci.md",
+            "# tenken checks this file",
+            "# tenken-managed",
+            "# url https://x/#tenken:ignore",
+            "# tenken:ignore x -- y",
+            "# tenken:ignore-file x -- y",
+        ];
+        for line in comments {
+            assert!(misfired_directive(line, Format::Yaml).is_none(), "{line}");
+        }
+        assert!(misfired_directive("RUN make # tenken:ignore x -- y", Format::Dockerfile).is_some());
+        assert!(misfired_directive("# tenken:ignore x -- y", Format::Dockerfile).is_none());
     }
 }

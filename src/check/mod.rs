@@ -64,6 +64,8 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         prepared.push(pool.install(|| prepare_scope(scope, args, &mut loaded, &mut config_errors))?);
     }
     if !config_errors.is_empty() {
+        // Scopes that extend one base report its errors once.
+        config_errors.sort_by_key(ToString::to_string);
         config_errors.dedup_by(|a, b| a.to_string() == b.to_string());
         return Ok(report_config_errors(&config_errors));
     }
@@ -97,37 +99,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     }
     report.elapsed = Some(started.elapsed());
     if let Some(path) = &args.write_baseline {
-        let recorded = baseline::write(&report, path)?;
-        eprintln!("tenken: recorded {recorded} findings in {}", path.display());
-        // What could not be checked has no findings in the baseline: say
-        // which, or the next run's findings there would look new.
-        let unchecked_rules = [builtin::INVALID_SYNTAX.id, builtin::FILE_TOO_LARGE.id];
-        let unchecked: Vec<&Finding> =
-            report.findings.iter().filter(|finding| unchecked_rules.contains(&&*finding.rule.id)).collect();
-        let problems = report.errors.iter().map(|problem| ("error", problem));
-        for (level, problem) in problems.chain(report.warnings.iter().map(|problem| ("warning", problem))) {
-            eprintln!("tenken: {}", tenken_report::untrusted::one_line(&problem_line(level, problem)));
-        }
-        for finding in &unchecked {
-            let at = &finding.location;
-            eprintln!(
-                "tenken: {}:{}:{}: {} {}",
-                tenken_report::untrusted::path(&at.path),
-                at.line,
-                at.column,
-                finding.rule.id,
-                tenken_report::untrusted::one_line(&finding.message)
-            );
-        }
-        let (_, _, errored) = report.file_counts();
-        if errored > 0 {
-            eprintln!(
-                "tenken: {errored} {} could not be fully checked; the baseline holds none of {} findings",
-                if errored == 1 { "file" } else { "files" },
-                if errored == 1 { "its" } else { "their" }
-            );
-        }
-        return Ok(if report.errors.is_empty() && errored == 0 { 0 } else { 2 });
+        return write_baseline(&report, path);
     }
 
     let options = RenderOptions { color: use_color(args.color), each_skipped_file: args.verbose, quiet: args.quiet };
@@ -155,6 +127,43 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     let code = report.exit_code(args.fail_on.into());
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// `--write-baseline`: records the findings, names what could not be
+/// checked (its findings are not in the baseline, and would look new once
+/// it is), and returns the exit code: 2 when something was not checked.
+fn write_baseline(report: &Report, path: &std::path::Path) -> anyhow::Result<u8> {
+    let recorded = baseline::write(report, path)?;
+    eprintln!("tenken: recorded {recorded} findings in {}", path.display());
+    // What could not be checked has no findings in the baseline: say
+    // which, or the next run's findings there would look new.
+    let unchecked_rules = [builtin::INVALID_SYNTAX.id, builtin::FILE_TOO_LARGE.id];
+    let unchecked: Vec<&Finding> =
+        report.findings.iter().filter(|finding| unchecked_rules.contains(&&*finding.rule.id)).collect();
+    let problems = report.errors.iter().map(|problem| ("error", problem));
+    for (level, problem) in problems.chain(report.warnings.iter().map(|problem| ("warning", problem))) {
+        eprintln!("tenken: {}", tenken_report::untrusted::one_line(&problem_line(level, problem)));
+    }
+    for finding in &unchecked {
+        let at = &finding.location;
+        eprintln!(
+            "tenken: {}:{}:{}: {} {}",
+            tenken_report::untrusted::path(&at.path),
+            at.line,
+            at.column,
+            finding.rule.id,
+            tenken_report::untrusted::one_line(&finding.message)
+        );
+    }
+    let (_, _, errored) = report.file_counts();
+    if errored > 0 {
+        eprintln!(
+            "tenken: {errored} {} could not be fully checked; the baseline holds none of {} findings",
+            if errored == 1 { "file" } else { "files" },
+            if errored == 1 { "its" } else { "their" }
+        );
+    }
+    Ok(if report.errors.is_empty() && errored == 0 { 0 } else { 2 })
 }
 
 /// Arguments that cannot go together, found before any work is done.
