@@ -10,7 +10,7 @@ use crate::cli::{ExplainArgs, ListFormat, PluginArgs, RulesArgs, RuntimeArgs};
 use crate::config;
 use crate::plugins;
 use crate::plugins::Runtime;
-use crate::select::{RuleFacts, Selection};
+use crate::select::Selection;
 
 /// The runtime with the plugins that `tenken.toml` adds, and the config,
 /// found from the current directory as `tenken check` finds it, so that a
@@ -45,17 +45,16 @@ pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 let entries: Vec<serde_json::Value> = rules
                     .iter()
                     .map(|rule| {
-                        let severity = selection.severity(&crate::catalog::facts(rule), rule.severity);
-                        let facts = RuleFacts { severity: severity.as_str(), ..crate::catalog::facts(rule) };
+                        let (severity, selected) = selection.state(&crate::catalog::facts(rule), rule.severity);
                         serde_json::json!({
                             "id": rule.id,
                             "plugin": rule.plugin,
                             "title": rule.title,
-                            "category": facts.category,
+                            "category": rule.category.as_str(),
                             "default_severity": rule.severity.as_str(),
                             "severity": severity.as_str(),
                             "on_by_default": crate::default_set::off_by_default(&rule.id).is_none(),
-                            "selected": selection.is_selected(&facts),
+                            "selected": selected,
                         })
                     })
                     .collect();
@@ -65,17 +64,14 @@ pub(crate) fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
             ListFormat::Text => {
                 let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
                 for rule in &rules {
-                    // Selectors by severity match the configured severity.
-                    let severity = selection.severity(&crate::catalog::facts(rule), rule.severity);
-                    let facts = RuleFacts { severity: severity.as_str(), ..crate::catalog::facts(rule) };
-                    let state = if selection.is_selected(&facts) { "on" } else { "off" };
+                    let (severity, selected) = selection.state(&crate::catalog::facts(rule), rule.severity);
                     let _ = writeln!(
                         out,
                         "{:width$}  {:8}  {:11}  {:3}  {}",
                         rule.id,
                         severity.as_str(),
-                        facts.category,
-                        state,
+                        rule.category.as_str(),
+                        if selected { "on" } else { "off" },
                         rule.title
                     );
                 }

@@ -67,10 +67,6 @@ pub(crate) struct CommandLineSelection {
 }
 
 impl CommandLineSelection {
-    fn is_empty(&self) -> bool {
-        self.select.is_none() && self.extend_select.is_empty() && self.ignore.is_empty()
-    }
-
     /// Every selector given, for validation.
     pub(crate) fn selectors(&self) -> impl Iterator<Item = &str> {
         self.select.iter().flatten().chain(&self.extend_select).chain(&self.ignore).map(String::as_str)
@@ -147,28 +143,26 @@ impl Selection {
     /// plugin.
     pub(crate) fn is_selected(&self, rule: &RuleFacts<'_>) -> bool {
         let command_line = &self.command_line;
-        if rule.plugin == BUILTIN_PLUGIN {
-            // tenken's own rules say that a file went unchecked or that an
-            // exception is wrong: on, unless a selector names them.
-            let select = command_line.select.iter().flatten().chain(&command_line.extend_select);
-            let decided = decide(select.map(String::as_str), command_line.ignore.iter().map(String::as_str), rule)
-                .or_else(|| {
-                    decide(self.select.iter().map(String::as_str), self.ignore.iter().map(String::as_str), rule)
-                });
-            return decided.unwrap_or(true);
+        let select = command_line.select.iter().flatten().chain(&command_line.extend_select);
+        if let Some(decided) = decide(select.map(String::as_str), command_line.ignore.iter().map(String::as_str), rule)
+        {
+            return decided;
         }
-        if !command_line.is_empty() {
-            let select = command_line.select.iter().flatten().chain(&command_line.extend_select);
-            if let Some(decided) =
-                decide(select.map(String::as_str), command_line.ignore.iter().map(String::as_str), rule)
-            {
-                return decided;
-            }
-            if command_line.select.is_some() {
-                return false;
-            }
+        // tenken's own rules say that a file went unchecked or that an
+        // exception is wrong: on unless a selector names them, even when
+        // --select names other rules.
+        let builtin = rule.plugin == BUILTIN_PLUGIN;
+        if command_line.select.is_some() && !builtin {
+            return false;
         }
-        decide(self.select.iter().map(String::as_str), self.ignore.iter().map(String::as_str), rule).unwrap_or(false)
+        decide(self.select.iter().map(String::as_str), self.ignore.iter().map(String::as_str), rule).unwrap_or(builtin)
+    }
+
+    /// The rule's severity after `[severity]` overrides, and whether it
+    /// runs, with severity selectors matched against that severity.
+    pub(crate) fn state(&self, rule: &RuleFacts<'_>, default: Severity) -> (Severity, bool) {
+        let severity = self.severity(rule, default);
+        (severity, self.is_selected(&RuleFacts { severity: severity.as_str(), ..*rule }))
     }
 
     /// The rule's severity after `[severity]` overrides.
