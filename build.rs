@@ -22,9 +22,10 @@ fn main() {
         .unwrap_or_else(|| manifest_dir.join("target/wasm-plugins"));
     let plugins = manifest_dir.join("plugins");
     let sdk = manifest_dir.join("crates/tenken-sdk");
+    let tree = manifest_dir.join("crates/tenken-tree");
     let wit = manifest_dir.join("wit");
 
-    let built = match tenken_wasm_build::build_workspace(&plugins, &target_dir, &[&sdk, &wit]) {
+    let built = match tenken_wasm_build::build_workspace(&plugins, &target_dir, &[&sdk, &tree, &wit]) {
         Ok(built) => built,
         Err(message) => fail(&message),
     };

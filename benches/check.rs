@@ -2,7 +2,7 @@
 //! (`xtask::corpus`, seeded) or a real one:
 //!
 //! 1. `parse-floor/jN`: discover, read, parse with span indexes and
-//!    serialize every tree, natively, with no plugin, on N threads;
+//!    encode every tree, natively, with no plugin, on N threads;
 //! 2. `full-check/jN`: `tenken check` with every bundled plugin over the
 //!    same corpus, as a whole process, on N threads;
 //! 3. `per-plugin/<id>`: each plugin over the documents it reads from the
@@ -100,13 +100,13 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-/// One parsed document, with its tree serialized once.
+/// One parsed document, with its tree encoded once.
 struct Sample {
     path: String,
     kind: &'static str,
     format: &'static str,
     index: u32,
-    tree: String,
+    tree: Vec<u8>,
 }
 
 fn sample_documents(corpus: &Path, limit: usize) -> Vec<Sample> {
@@ -133,7 +133,7 @@ fn sample_documents(corpus: &Path, limit: usize) -> Vec<Sample> {
                 kind: document.kind,
                 format: document.format.as_str(),
                 index: document.index,
-                tree: document.tree.to_string(),
+                tree: tenken_tree::encode(&document.tree),
             });
         }
     }

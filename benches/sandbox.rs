@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use tenken_formats::{Format, Hints, Limits};
-use tenken_host::{DocumentInput, Host, HostConfig, LoadedPlugin, PluginSource};
+use tenken_host::{CallDocuments, DocumentInput, Host, HostConfig, LoadedPlugin, PluginSource};
 
 /// A realistic Deployment of about 5 KB: several containers with env,
 /// probes, volumes and resources.
@@ -82,11 +82,13 @@ fn benchmarks(c: &mut Criterion) {
             black_box(events)
         })
     });
-    parse.bench_function("native", |b| b.iter(|| black_box(parse_manifest(&manifest).documents[0].tree.to_string())));
+    parse.bench_function("native", |b| {
+        b.iter(|| black_box(tenken_tree::encode(&parse_manifest(&manifest).documents[0].tree)))
+    });
     parse.finish();
 
     let parsed = parse_manifest(&manifest);
-    let tree = parsed.documents[0].tree.to_string();
+    let tree = tenken_tree::encode(&parsed.documents[0].tree);
     let document = DocumentInput { path: "deploy.yaml", kind: "kubernetes", format: "yaml", index: 0, tree: &tree };
     let host = Host::new(config()).expect("engine starts");
     let plugin = host.load(&bundled("k8s-resource-limits")).expect("loads");
@@ -97,7 +99,11 @@ fn benchmarks(c: &mut Criterion) {
     check.bench_function("reused-instance", |b| {
         b.iter_custom(|iterations| {
             let started = Instant::now();
-            black_box(plugin.check_reusing_one_instance(&[document], iterations as usize).expect("checks"));
+            black_box(
+                plugin
+                    .check_reusing_one_instance(&CallDocuments::new(&[document]), iterations as usize)
+                    .expect("checks"),
+            );
             started.elapsed()
         })
     });

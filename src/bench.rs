@@ -19,13 +19,13 @@ pub struct ParseFloor {
     pub files: usize,
     /// Documents parsed.
     pub documents: usize,
-    /// Bytes of serialized trees: what plugins would receive.
+    /// Bytes of encoded trees: what plugins receive.
     pub tree_bytes: usize,
 }
 
 /// The work every `tenken check` does before any plugin runs, with no
 /// plugin at all: discover the files, read them, parse each into trees with
-/// span indexes, and serialize every tree once. A full check is measured
+/// span indexes, and encode every tree once, as plugins receive it. A full check is measured
 /// against this floor.
 pub fn parse_floor(paths: &[PathBuf], threads: usize) -> anyhow::Result<ParseFloor> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
@@ -39,7 +39,8 @@ pub fn parse_floor(paths: &[PathBuf], threads: usize) -> anyhow::Result<ParseFlo
             .filter_map(|file| {
                 // The same read and parse as a check's, to the byte.
                 let parsed = reader.parse(file)?;
-                let tree_bytes: usize = parsed.documents.iter().map(|document| document.tree.to_string().len()).sum();
+                let tree_bytes: usize =
+                    parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree).len()).sum();
                 Some((parsed.documents.len(), tree_bytes))
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))

@@ -242,8 +242,11 @@ impl Policy for {{type}} {
         ])
     }
 
-    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for object in objects(&document.tree).into_iter().filter(|object| object.kind == "Deployment") {
+    // `document.tree` is a `tenken_sdk::Node`: the document read where the
+    // host put it, with `get`, `pointer`, `as_str`, `as_array` and
+    // `as_object` as on a `serde_json::Value`.
+    fn check(document: &Document<'_>, _settings: &NoSettings, findings: &mut Findings) {
+        for object in objects(document.tree).into_iter().filter(|object| object.kind == "Deployment") {
             if !object.labels(&["metadata", "labels"]).iter().any(|(key, _)| *key == "owner") {
                 // Point at where the label belongs; tenken shows the nearest
                 // node that exists (`labels`, or else `metadata`).

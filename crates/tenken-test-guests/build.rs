@@ -8,9 +8,10 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let guests = manifest_dir.join("guests");
     let sdk = manifest_dir.join("../tenken-sdk");
+    let tree = manifest_dir.join("../tenken-tree");
     let wit = manifest_dir.join("../../wit");
     let target_dir = manifest_dir.join("../../target/wasm-test-guests");
-    let built = match tenken_wasm_build::build_workspace(&guests, &target_dir, &[&sdk, &wit]) {
+    let built = match tenken_wasm_build::build_workspace(&guests, &target_dir, &[&sdk, &tree, &wit]) {
         Ok(built) => built,
         Err(message) => {
             // Exiting non-zero makes cargo show the nested build's output.

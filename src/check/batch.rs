@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use tenken_formats::{DiagnosticLevel, Document, Limits, ParsedFile, Skip};
-use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, Scope};
+use tenken_host::{CallDocuments, CheckOutput, DocumentInput, LoadedPlugin, PluginError, Scope};
 use tenken_report::{DocumentSummary, FileOutcome, FileStatus, Finding, Location, Problem, ProblemKind};
 
 use crate::builtin;
@@ -19,17 +19,24 @@ use crate::suppress;
 use super::project::text_hash;
 use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
 
+/// Where a retained block is closed and the next begun. A project call
+/// decompresses every block that holds one of its documents, and calls are
+/// as small as one directory, so blocks stay small enough that a call does
+/// not decompress a whole batch for one manifest, and large enough that
+/// neighbouring documents still compress together.
+const RETAINED_BLOCK_BYTES: usize = 64 * 1024;
+
 /// Keeps the documents of each parsed file whose kind some project-scoped
-/// plugin reads (`read`), in one block per kind. The result lines up with
+/// plugin reads (`read`), in blocks of one kind each. The result lines up with
 /// `files`: nothing for a file that was not parsed or has no such
 /// documents.
 fn retain<'f>(
-    files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [String])>>,
+    files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [Vec<u8>])>>,
     read: impl Fn(&str) -> bool,
 ) -> Vec<Option<Box<Retained>>> {
-    // Each kind's text, and per file the documents kept: (position in the
-    // file, the document, index of its kind's text, range in that text).
-    let mut texts: Vec<(&'static str, String)> = Vec::new();
+    // Each kind's trees, and per file the documents kept: (position in the
+    // file, the document, index of its kind's trees, range in them).
+    let mut texts: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let kept: Vec<_> = files
         .into_iter()
         .map(|file| {
@@ -39,16 +46,21 @@ fn retain<'f>(
                 if !read(document.kind) {
                     continue;
                 }
-                let kind = match texts.iter().position(|(kind, _)| *kind == document.kind) {
+                // The kind's last block, or a new one once it is full.
+                let open = texts
+                    .iter()
+                    .rposition(|(kind, _)| *kind == document.kind)
+                    .filter(|&kind| texts[kind].1.len() < RETAINED_BLOCK_BYTES);
+                let kind = match open {
                     Some(kind) => kind,
                     None => {
-                        texts.push((document.kind, String::new()));
+                        texts.push((document.kind, Vec::new()));
                         texts.len() - 1
                     }
                 };
                 let text = &mut texts[kind].1;
                 let start = text.len();
-                text.push_str(tree);
+                text.extend_from_slice(tree);
                 documents.push((position, document, kind, start..text.len()));
             }
             (!documents.is_empty()).then_some((file, parsed, documents))
@@ -206,8 +218,8 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
     }
 
     result.exceptions = suppress::collect(&parsed);
-    // Serialize each tree once; every plugin reads the same text.
-    let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+    // Encode each tree once; every plugin reads the same bytes.
+    let trees = parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree)).collect();
     (result, Some(OpenFile { parsed, trees, format: format.as_str() }))
 }
 
@@ -264,10 +276,10 @@ fn file_level_finding(
     rule.finding(message, location)
 }
 
-/// A parsed input, its trees serialized once for every plugin.
+/// A parsed input, its trees encoded once for every plugin.
 struct OpenFile {
     parsed: ParsedFile,
-    trees: Vec<String>,
+    trees: Vec<Vec<u8>>,
     format: &'static str,
 }
 
@@ -276,7 +288,7 @@ struct OpenFile {
 /// A call costs a fresh instance, and on a corpus most of the time went to
 /// setting instances up and tearing them down. Findings name their
 /// document, so each still lands in its own file.
-pub(crate) const FILES_PER_BATCH: usize = 32;
+pub(crate) const FILES_PER_BATCH: usize = 128;
 
 /// What checking a batch of files needs.
 pub(crate) struct Batch<'a> {
@@ -318,8 +330,24 @@ impl Batch<'_> {
                 planned.push((plugin, call));
             }
         }
-        let outcomes: Vec<Vec<CallOutcome<'_>>> =
-            planned.par_iter().map(|(plugin, call)| call_file_plugin(plugin, call, &opened)).collect();
+        // Plugins that read the same documents (the Kubernetes practices
+        // all read every manifest) get one prepared copy of them.
+        let mut prepared: Vec<(&[(usize, usize)], CallDocuments)> = Vec::new();
+        let shared: Vec<usize> = planned
+            .iter()
+            .map(|(_, call)| match prepared.iter().position(|(seen, _)| *seen == call.as_slice()) {
+                Some(position) => position,
+                None => {
+                    prepared.push((call, CallDocuments::new(&call_inputs(call, &opened))));
+                    prepared.len() - 1
+                }
+            })
+            .collect();
+        let outcomes: Vec<Vec<CallOutcome<'_>>> = planned
+            .par_iter()
+            .zip(&shared)
+            .map(|((plugin, call), &documents)| call_file_plugin(plugin, call, &prepared[documents].1, &opened))
+            .collect();
         for ((plugin, _), outcomes) in planned.iter().zip(outcomes) {
             for outcome in outcomes {
                 // Locating resolves the plugin's pointers in the file: a
@@ -428,21 +456,31 @@ struct CallOutcome<'c> {
 fn call_file_plugin<'c>(
     plugin: &LoadedPlugin,
     call: &'c [(usize, usize)],
+    documents: &CallDocuments,
     opened: &[(FileResult, Option<OpenFile>)],
 ) -> Vec<CallOutcome<'c>> {
-    let inputs: Vec<DocumentInput<'_>> = call
-        .iter()
+    let result = plugin.check_documents(documents);
+    let spans_files = call.first().is_some_and(|first| call.iter().any(|other| other.0 != first.0));
+    if result.is_err() && spans_files {
+        return call
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|file| {
+                let documents = CallDocuments::new(&call_inputs(file, opened));
+                call_file_plugin(plugin, file, &documents, opened)
+            })
+            .collect();
+    }
+    vec![CallOutcome { call, result }]
+}
+
+/// The documents of `call`, as the host hands them to plugins.
+fn call_inputs<'o>(call: &[(usize, usize)], opened: &'o [(FileResult, Option<OpenFile>)]) -> Vec<DocumentInput<'o>> {
+    call.iter()
         .filter_map(|&(file, document)| {
             let open = opened[file].1.as_ref()?;
             Some(document_input(&open.parsed, &open.parsed.documents[document], &open.trees[document]))
         })
-        .collect();
-    let result = plugin.check(&inputs);
-    let spans_files = call.first().is_some_and(|first| call.iter().any(|other| other.0 != first.0));
-    if result.is_err() && spans_files {
-        return call.chunk_by(|a, b| a.0 == b.0).flat_map(|file| call_file_plugin(plugin, file, opened)).collect();
-    }
-    vec![CallOutcome { call, result }]
+        .collect()
 }
 
 /// Files each finding of a call with its own file, or the error with the
@@ -500,7 +538,7 @@ pub(crate) fn read_context(
     project: &[&LoadedPlugin],
 ) -> Option<FileResult> {
     let parsed = Reader { kinds, limits }.parse(file)?;
-    let trees: Vec<String> = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+    let trees: Vec<Vec<u8>> = parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree)).collect();
     let retained =
         retain([Some((file, &parsed, trees.as_slice()))], |kind| read_by_any(project, kind)).pop().flatten()?;
     Some(FileResult { retained: Some(retained), context: true, ..FileResult::default() })
@@ -527,7 +565,7 @@ fn read_by_any(plugins: &[&LoadedPlugin], kind: &str) -> bool {
     plugins.iter().any(|plugin| applies_to(plugin, kind))
 }
 
-fn document_input<'a>(parsed: &'a ParsedFile, document: &'a Document, tree: &'a str) -> DocumentInput<'a> {
+fn document_input<'a>(parsed: &'a ParsedFile, document: &'a Document, tree: &'a [u8]) -> DocumentInput<'a> {
     DocumentInput {
         path: &parsed.source.path,
         kind: document.kind,
@@ -576,11 +614,11 @@ mod tests {
         }
     }
 
-    fn parse(display: &str, text: &str, format: Format) -> (ParsedFile, Vec<String>) {
+    fn parse(display: &str, text: &str, format: Format) -> (ParsedFile, Vec<Vec<u8>>) {
         let parsed =
             tenken_formats::parse_file(display, text.as_bytes(), format, &Limits::default(), &Hints::default())
                 .expect("the test's file parses");
-        let trees = parsed.documents.iter().map(|document| document.tree.to_string()).collect();
+        let trees = parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree)).collect();
         (parsed, trees)
     }
 
@@ -610,11 +648,8 @@ mod tests {
         for (slot, trees) in [(0, &k8s_trees), (2, &terraform_trees)] {
             let kept = retained[slot].as_ref().expect("the file has documents of a read kind");
             assert_eq!(kept.file.display, files[slot].display);
-            let texts: Vec<String> = kept
-                .documents
-                .iter()
-                .map(|document| document.block.text()[document.range.clone()].to_owned())
-                .collect();
+            let texts: Vec<Vec<u8>> =
+                kept.documents.iter().map(|document| document.block.trees()[document.range.clone()].to_vec()).collect();
             assert_eq!(&texts, trees, "{}", files[slot].display);
         }
         let [k8s_kept, terraform_kept] = [0, 2].map(|slot| retained[slot].as_ref().unwrap());

@@ -488,7 +488,7 @@ struct RetainedDocument {
     range: std::ops::Range<usize>,
 }
 
-/// The JSON text of the retained documents of one kind in a batch of
+/// The compact trees of the retained documents of one kind in a batch of
 /// files, one after the other, LZ4-compressed as one block. Documents of
 /// neighbouring files repeat each other's keys and often their values, so
 /// a batch's block compresses about 5 times where single documents
@@ -497,20 +497,18 @@ struct RetainedDocument {
 /// project call. One kind per block, so that a call decompresses only text
 /// of the kinds its plugin reads.
 struct RetainedBlock {
-    /// The text, size prepended.
+    /// The trees, size prepended.
     compressed: Box<[u8]>,
 }
 
 impl RetainedBlock {
-    fn new(text: &str) -> Arc<Self> {
+    fn new(trees: &[u8]) -> Arc<Self> {
         // Boxed, so the compressor's worst-case buffer is shrunk to fit.
-        Arc::new(Self { compressed: lz4_flex::block::compress_prepend_size(text.as_bytes()).into_boxed_slice() })
+        Arc::new(Self { compressed: lz4_flex::block::compress_prepend_size(trees).into_boxed_slice() })
     }
 
-    fn text(&self) -> String {
-        let bytes =
-            lz4_flex::block::decompress_size_prepended(&self.compressed).expect("tenken compressed this block itself");
-        String::from_utf8(bytes).expect("tenken compressed this block from a string")
+    fn trees(&self) -> Vec<u8> {
+        lz4_flex::block::decompress_size_prepended(&self.compressed).expect("tenken compressed this block itself")
     }
 }
 

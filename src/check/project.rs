@@ -70,11 +70,11 @@ pub(crate) fn run_project_plugins<'p>(
             // Each block the call reads, decompressed once. A call's
             // documents are in path order, as the blocks' files are, so
             // it reads a few neighbouring blocks.
-            let mut blocks: Vec<(&Arc<RetainedBlock>, String)> = Vec::new();
+            let mut blocks: Vec<(&Arc<RetainedBlock>, Vec<u8>)> = Vec::new();
             for &(file, document) in call {
                 let block = &retained(file).documents[document].block;
                 if !blocks.iter().any(|(seen, _)| Arc::ptr_eq(seen, block)) {
-                    blocks.push((block, block.text()));
+                    blocks.push((block, block.trees()));
                 }
             }
             let inputs: Vec<DocumentInput<'_>> = call

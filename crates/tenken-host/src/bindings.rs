@@ -5,4 +5,4 @@ wasmtime::component::bindgen!({
     world: "plugin",
 });
 
-pub(crate) use tenken::plugin::types::{Category, CheckRequest, Document, Finding, PluginInfo, Scope, Severity};
+pub(crate) use tenken::plugin::types::{Category, Document, Finding, PluginInfo, Scope, Severity, TreeEncoding};

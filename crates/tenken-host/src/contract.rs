@@ -6,7 +6,7 @@ use crate::LoadError;
 
 /// The contract version this host speaks: the version of the
 /// `tenken:plugin` WIT package.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 const POLICY_EXPORT: &str = "tenken:plugin/policy@";
 

@@ -26,8 +26,9 @@ use wasmtime::component::Linker;
 pub use cache::CacheOutcome;
 pub use contract::CONTRACT_VERSION;
 pub use plugin::{
-    CheckOutput, DocumentInput, EXHAUSTED_CALLS_BEFORE_DISABLING, LoadedPlugin, MAX_FINDINGS_PER_DOCUMENT,
-    MAX_MESSAGE_BYTES, MAX_RULES, MAX_TITLE_BYTES, PluginInfo, RawFinding, RuleInfo, Scope,
+    CallDocuments, CheckOutput, DocumentInput, EXHAUSTED_CALLS_BEFORE_DISABLING, LoadedPlugin,
+    MAX_FINDINGS_PER_DOCUMENT, MAX_MESSAGE_BYTES, MAX_RULES, MAX_TITLE_BYTES, PluginInfo, RawFinding, RuleInfo, Scope,
+    TreeEncoding,
 };
 pub use sandbox::SandboxLimits;
 

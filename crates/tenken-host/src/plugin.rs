@@ -32,6 +32,8 @@ pub struct PluginInfo {
     pub rules: Vec<RuleInfo>,
     /// JSON Schema of the settings, if the plugin takes any.
     pub settings_schema: Option<serde_json::Value>,
+    /// How the plugin wants document trees encoded.
+    pub tree_encoding: TreeEncoding,
 }
 
 impl PluginInfo {
@@ -67,6 +69,16 @@ pub struct RuleInfo {
     pub sensitive: bool,
 }
 
+/// How a plugin wants document trees encoded (see `tenken_tree`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TreeEncoding {
+    /// The compact tree, as the host built it: shared, read in place.
+    Compact,
+    /// JSON text, written from the compact tree for each call.
+    Json,
+}
+
 /// How the host groups documents into one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -77,8 +89,8 @@ pub enum Scope {
     Project,
 }
 
-/// One document handed to a plugin. `tree` is the JSON text of the tree,
-/// serialized once per document and shared by every plugin.
+/// One document handed to a plugin. `tree` is its compact tree
+/// (`tenken_tree`), encoded once per document and shared by every plugin.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentInput<'a> {
     /// Display path of the file.
@@ -89,8 +101,67 @@ pub struct DocumentInput<'a> {
     pub format: &'a str,
     /// Position within the file.
     pub index: u32,
-    /// The tree as JSON text.
-    pub tree: &'a str,
+    /// The compact tree.
+    pub tree: &'a [u8],
+}
+
+/// The documents of one call in the contract's form, built once and handed
+/// to every plugin that reads the same documents: on a Kubernetes manifest
+/// that is some eighteen plugins, which used to get a copy each. The JSON
+/// text plugins in other languages ask for is written from the compact
+/// tree when the first of them is called.
+#[derive(Debug)]
+pub struct CallDocuments {
+    compact: Vec<bindings::Document>,
+    json: OnceLock<Vec<bindings::Document>>,
+}
+
+impl CallDocuments {
+    /// Prepares `inputs` for any number of plugin calls.
+    pub fn new(inputs: &[DocumentInput<'_>]) -> Self {
+        let compact = inputs
+            .iter()
+            .map(|document| bindings::Document {
+                path: document.path.to_owned(),
+                kind: document.kind.to_owned(),
+                format: document.format.to_owned(),
+                index: document.index,
+                tree: document.tree.to_vec(),
+            })
+            .collect();
+        Self { compact, json: OnceLock::new() }
+    }
+
+    /// How many documents the call carries.
+    pub fn len(&self) -> usize {
+        self.compact.len()
+    }
+
+    /// Whether the call carries no documents.
+    pub fn is_empty(&self) -> bool {
+        self.compact.is_empty()
+    }
+
+    fn encoded(&self, encoding: TreeEncoding) -> &[bindings::Document] {
+        match encoding {
+            TreeEncoding::Compact => &self.compact,
+            TreeEncoding::Json => self.json.get_or_init(|| {
+                self.compact
+                    .iter()
+                    .map(|document| bindings::Document {
+                        tree: json_text(&document.tree).into_bytes(),
+                        ..document.clone()
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// The JSON text of a compact tree. The host encoded the tree itself, so it
+/// always reads; `null` stands in should that ever not hold.
+fn json_text(compact: &[u8]) -> String {
+    tenken_tree::read(compact).map_or_else(|_| "null".to_owned(), |root| root.to_string())
 }
 
 /// A finding as a plugin reported it, validated against the plugin's info
@@ -293,6 +364,12 @@ impl LoadedPlugin {
 
     /// Checks `documents` in a fresh sandbox.
     pub fn check(&self, documents: &[DocumentInput<'_>]) -> Result<CheckOutput, PluginError> {
+        self.check_documents(&CallDocuments::new(documents))
+    }
+
+    /// Checks documents prepared once for several plugins, in a fresh
+    /// sandbox.
+    pub fn check_documents(&self, documents: &CallDocuments) -> Result<CheckOutput, PluginError> {
         if self.exhausted.load(Ordering::Relaxed) >= EXHAUSTED_CALLS_BEFORE_DISABLING {
             return Err(PluginError::SwitchedOff(SwitchedOff::Exhausted));
         }
@@ -302,10 +379,11 @@ impl LoadedPlugin {
             return Err(PluginError::SwitchedOff(SwitchedOff::RunBudget(budget)));
         }
         let started = Instant::now();
-        let request = self.request(documents);
+        let request = documents.encoded(self.info.tree_encoding);
         let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
-        let result =
-            self.call_in(store, &output, |plugin, store| plugin.tenken_plugin_policy().call_check(store, &request));
+        let result = self.call_in(store, &output, |plugin, store| {
+            plugin.tenken_plugin_policy().call_check(store, &self.settings, request)
+        });
         let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.shared.spent_nanos.fetch_add(took, Ordering::Relaxed);
         if matches!(result, Err(PluginError::Deadline { .. } | PluginError::MemoryLimit { .. })) {
@@ -334,39 +412,23 @@ impl LoadedPlugin {
     #[doc(hidden)]
     pub fn check_reusing_one_instance(
         &self,
-        documents: &[DocumentInput<'_>],
+        documents: &CallDocuments,
         iterations: usize,
     ) -> Result<usize, PluginError> {
-        let request = self.request(documents);
+        let request = documents.encoded(self.info.tree_encoding);
         let (store, output) = sandbox::new_store(&self.shared.engine, &self.shared.limits);
         self.call_in(store, &output, |plugin, store| {
             let mut findings = 0;
             for _ in 0..iterations {
                 // Each call gets its own deadline, as a fresh store would.
                 store.set_epoch_deadline(crate::engine::deadline_ticks(self.shared.limits.deadline));
-                findings = match plugin.tenken_plugin_policy().call_check(&mut *store, &request)? {
+                findings = match plugin.tenken_plugin_policy().call_check(&mut *store, &self.settings, request)? {
                     Ok(list) => list.len(),
                     Err(_) => 0,
                 };
             }
             Ok(findings)
         })
-    }
-
-    fn request(&self, documents: &[DocumentInput<'_>]) -> bindings::CheckRequest {
-        bindings::CheckRequest {
-            settings: self.settings.clone(),
-            documents: documents
-                .iter()
-                .map(|document| bindings::Document {
-                    path: document.path.to_owned(),
-                    kind: document.kind.to_owned(),
-                    format: document.format.to_owned(),
-                    index: document.index,
-                    tree: document.tree.to_owned(),
-                })
-                .collect(),
-        }
     }
 
     fn validate_finding(&self, finding: bindings::Finding, documents: usize) -> Result<RawFinding, PluginError> {
@@ -439,6 +501,7 @@ fn placeholder_info() -> PluginInfo {
         scope: Scope::File,
         rules: Vec::new(),
         settings_schema: None,
+        tree_encoding: TreeEncoding::Compact,
     }
 }
 
@@ -527,6 +590,10 @@ fn validate_info(info: bindings::PluginInfo) -> Result<PluginInfo, LoadError> {
         },
         rules,
         settings_schema,
+        tree_encoding: match info.tree_encoding {
+            bindings::TreeEncoding::Compact => TreeEncoding::Compact,
+            bindings::TreeEncoding::Json => TreeEncoding::Json,
+        },
     })
 }
 
@@ -572,6 +639,7 @@ mod tests {
             scope: super::bindings::Scope::File,
             rules,
             settings_schema: None,
+            tree_encoding: super::bindings::TreeEncoding::Compact,
         };
         assert!(super::validate_info(info(vec![rule("r", "fine")])).is_ok());
         let long = super::validate_info(info(vec![rule("r", &"t".repeat(10 << 20))])).unwrap_err();

@@ -39,8 +39,13 @@ fn hostile(host: &Host, mode: &str) -> LoadedPlugin {
 
 const TREE: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"}}"#;
 
+/// `TREE` as the host hands it over: a compact tree. The hostile guest asks
+/// for JSON text, which the host writes back from these bytes.
+static COMPACT: std::sync::LazyLock<Vec<u8>> =
+    std::sync::LazyLock::new(|| tenken_tree::encode(&serde_json::from_str(TREE).unwrap()));
+
 fn document() -> DocumentInput<'static> {
-    DocumentInput { path: "k8s/pod.yaml", kind: "kubernetes", format: "yaml", index: 0, tree: TREE }
+    DocumentInput { path: "k8s/pod.yaml", kind: "kubernetes", format: "yaml", index: 0, tree: &COMPACT }
 }
 
 /// Runs `mode` and returns the single observation the guest reports.
@@ -269,7 +274,7 @@ fn an_incompatible_contract_is_refused_with_both_versions() {
     assert!(matches!(&error, LoadError::IncompatibleContract { found, .. } if found == "9.0.0"), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "built for plugin contract 9.0.0, but this tenken speaks 0.2.0; rebuild the plugin against a compatible tenken-sdk"
+        "built for plugin contract 9.0.0, but this tenken speaks 0.3.0; rebuild the plugin against a compatible tenken-sdk"
     );
 }
 

@@ -1,8 +1,6 @@
 //! Walks Compose files: the services and what they depend on.
 
-use serde_json::Value;
-
-use crate::Pointer;
+use crate::{Node, Pointer, Shape};
 
 /// One service of a Compose file.
 #[derive(Debug, Clone)]
@@ -12,12 +10,12 @@ pub struct Service<'a> {
     /// Pointer to the service.
     pub pointer: Pointer,
     /// The service.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// Every service, in file order.
-pub fn services(tree: &Value) -> Vec<Service<'_>> {
-    let Some(services) = tree.get("services").and_then(Value::as_object) else { return Vec::new() };
+pub fn services(tree: Node<'_>) -> Vec<Service<'_>> {
+    let Some(services) = tree.get("services").and_then(Node::as_object) else { return Vec::new() };
     services
         .iter()
         .filter(|(_, value)| value.is_object())
@@ -40,19 +38,19 @@ impl<'a> Service<'a> {
     /// The service's `depends_on`, in either the list or the map form.
     pub fn dependencies(&self) -> Vec<Dependency<'a>> {
         let pointer = self.pointer.key("depends_on");
-        match self.value.get("depends_on") {
-            Some(Value::Array(names)) => names
+        match self.value.get("depends_on").map(Node::shape) {
+            Some(Shape::Array(names)) => names
                 .iter()
                 .enumerate()
                 .filter_map(|(index, name)| {
                     Some(Dependency { service: name.as_str()?, condition: None, pointer: pointer.index(index) })
                 })
                 .collect(),
-            Some(Value::Object(entries)) => entries
+            Some(Shape::Object(entries)) => entries
                 .iter()
                 .map(|(name, entry)| Dependency {
                     service: name,
-                    condition: entry.get("condition").and_then(Value::as_str),
+                    condition: entry.get("condition").and_then(Node::as_str),
                     pointer: pointer.key(name),
                 })
                 .collect(),
@@ -64,15 +62,16 @@ impl<'a> Service<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OwnedTree;
     use serde_json::json;
 
     #[test]
     fn reads_services_and_both_dependency_forms() {
-        let tree = json!({"services": {
+        let tree = OwnedTree::new(&json!({"services": {
             "web": {"depends_on": ["db"]},
             "worker": {"depends_on": {"db": {"condition": "service_healthy"}}},
-            "db": {}}});
-        let services = services(&tree);
+            "db": {}}}));
+        let services = services(tree.root());
         assert_eq!(services.iter().map(|service| service.name).collect::<Vec<_>>(), vec!["web", "worker", "db"]);
         let web = services[0].dependencies();
         assert_eq!(

@@ -1,7 +1,8 @@
 //! Walks Dockerfile trees (see docs/plugin-contract.md): stages, their
 //! instructions, and which earlier stage a stage builds on.
 
-use serde_json::Value;
+use crate::Node;
+use crate::Shape;
 
 use crate::Pointer;
 
@@ -17,7 +18,7 @@ pub struct Stage<'a> {
     /// Pointer to the stage.
     pub pointer: Pointer,
     /// The stage.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// One instruction of a stage.
@@ -28,19 +29,19 @@ pub struct Instruction<'a> {
     /// Pointer to the instruction.
     pub pointer: Pointer,
     /// The instruction's fields.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// Every stage, in order.
-pub fn stages(tree: &Value) -> Vec<Stage<'_>> {
-    let Some(stages) = tree.get("stages").and_then(Value::as_array) else { return Vec::new() };
+pub fn stages(tree: Node<'_>) -> Vec<Stage<'_>> {
+    let Some(stages) = tree.get("stages").and_then(Node::as_array) else { return Vec::new() };
     stages
         .iter()
         .enumerate()
         .map(|(index, value)| Stage {
             index,
-            name: value.get("name").and_then(Value::as_str),
-            image: value.pointer("/from/image").and_then(Value::as_str),
+            name: value.get("name").and_then(Node::as_str),
+            image: value.pointer("/from/image").and_then(Node::as_str),
             pointer: Pointer::root().key("stages").index(index),
             value,
         })
@@ -55,13 +56,13 @@ impl<'a> Stage<'a> {
 
     /// The stage's instructions after `FROM`, in order.
     pub fn instructions(&self) -> Vec<Instruction<'a>> {
-        let Some(instructions) = self.value.get("instructions").and_then(Value::as_array) else { return Vec::new() };
+        let Some(instructions) = self.value.get("instructions").and_then(Node::as_array) else { return Vec::new() };
         instructions
             .iter()
             .enumerate()
             .filter_map(|(index, value)| {
                 Some(Instruction {
-                    keyword: value.get("instruction").and_then(Value::as_str)?,
+                    keyword: value.get("instruction").and_then(Node::as_str)?,
                     pointer: self.pointer.key("instructions").index(index),
                     value,
                 })
@@ -91,13 +92,13 @@ impl Instruction<'_> {
     /// joined by spaces, with any heredoc bodies appended, each on lines of
     /// its own.
     pub fn command_text(&self) -> String {
-        let mut text = match self.value.get("command") {
-            Some(Value::String(command)) => join_continuations(command),
-            Some(Value::Array(parts)) => parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+        let mut text = match self.value.get("command").map(Node::shape) {
+            Some(Shape::String(command)) => join_continuations(command),
+            Some(Shape::Array(parts)) => parts.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(" "),
             _ => String::new(),
         };
-        if let Some(heredocs) = self.value.get("heredocs").and_then(Value::as_array) {
-            for body in heredocs.iter().filter_map(|heredoc| heredoc.get("body").and_then(Value::as_str)) {
+        if let Some(heredocs) = self.value.get("heredocs").and_then(Node::as_array) {
+            for body in heredocs.iter().filter_map(|heredoc| heredoc.get("body").and_then(Node::as_str)) {
                 text.push('\n');
                 text.push_str(body);
             }
@@ -141,17 +142,18 @@ pub fn join_continuations(command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OwnedTree;
     use serde_json::json;
 
     #[test]
     fn walks_stages_instructions_and_parents() {
-        let tree = json!({"stages": [
+        let tree = OwnedTree::new(&json!({"stages": [
             {"name": "Build", "from": {"image": "golang:1.23"}, "instructions": [
                 {"instruction": "RUN", "form": "exec", "command": ["go", "build"]}]},
             {"name": null, "from": {"image": "build"}, "instructions": [
                 {"instruction": "RUN", "form": "shell", "command": "cat", "heredocs": [{"body": "echo hi"}]}]},
-            {"name": null, "from": {"image": "scratch"}, "instructions": []}]});
-        let stages = stages(&tree);
+            {"name": null, "from": {"image": "scratch"}, "instructions": []}]}));
+        let stages = stages(tree.root());
         assert_eq!(stages.len(), 3);
         assert_eq!(stages[1].parent(&stages), Some(0));
         assert_eq!(stages[0].parent(&stages), None);

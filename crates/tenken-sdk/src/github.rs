@@ -1,7 +1,8 @@
 //! Walks GitHub Actions workflows and composite actions: jobs, steps and
 //! the actions they use.
 
-use serde_json::Value;
+use crate::Node;
+use crate::Shape;
 
 use crate::Pointer;
 
@@ -13,7 +14,7 @@ pub struct Job<'a> {
     /// Pointer to the job.
     pub pointer: Pointer,
     /// The job.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// One step of a job or of a composite action.
@@ -22,20 +23,20 @@ pub struct Step<'a> {
     /// Pointer to the step.
     pub pointer: Pointer,
     /// The step.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// Every job of a workflow, in file order.
-pub fn jobs(workflow: &Value) -> Vec<Job<'_>> {
-    let Some(jobs) = workflow.get("jobs").and_then(Value::as_object) else { return Vec::new() };
+pub fn jobs(workflow: Node<'_>) -> Vec<Job<'_>> {
+    let Some(jobs) = workflow.get("jobs").and_then(Node::as_object) else { return Vec::new() };
     jobs.iter()
         .filter(|(_, value)| value.is_object())
         .map(|(id, value)| Job { id, pointer: Pointer::root().key("jobs").key(id), value })
         .collect()
 }
 
-fn steps_at<'a>(steps: Option<&'a Value>, pointer: Pointer) -> Vec<Step<'a>> {
-    let Some(steps) = steps.and_then(Value::as_array) else { return Vec::new() };
+fn steps_at<'a>(steps: Option<Node<'a>>, pointer: Pointer) -> Vec<Step<'a>> {
+    let Some(steps) = steps.and_then(Node::as_array) else { return Vec::new() };
     steps
         .iter()
         .enumerate()
@@ -52,30 +53,30 @@ impl<'a> Job<'a> {
 
     /// The reusable workflow the job calls (`jobs.<id>.uses`), if any.
     pub fn uses(&self) -> Option<&'a str> {
-        self.value.get("uses").and_then(Value::as_str)
+        self.value.get("uses").and_then(Node::as_str)
     }
 }
 
 /// The steps of a composite action (`runs.steps` of `action.yml`).
-pub fn action_steps(action: &Value) -> Vec<Step<'_>> {
+pub fn action_steps(action: Node<'_>) -> Vec<Step<'_>> {
     steps_at(action.pointer("/runs/steps"), Pointer::root().key("runs").key("steps"))
 }
 
 impl<'a> Step<'a> {
     /// The action the step uses, if any.
     pub fn uses(&self) -> Option<&'a str> {
-        self.value.get("uses").and_then(Value::as_str)
+        self.value.get("uses").and_then(Node::as_str)
     }
 
     /// The step's shell script, if it is a `run` step.
     pub fn run(&self) -> Option<&'a str> {
-        self.value.get("run").and_then(Value::as_str)
+        self.value.get("run").and_then(Node::as_str)
     }
 
     /// For messages: ``step "Build"`` by name, else ``step `actions/checkout@v4` ``
     /// by action, else the start of its script.
     pub fn describe(&self) -> String {
-        if let Some(name) = self.value.get("name").and_then(Value::as_str) {
+        if let Some(name) = self.value.get("name").and_then(Node::as_str) {
             return format!("step \"{}\"", name.trim());
         }
         if let Some(uses) = self.uses() {
@@ -93,14 +94,14 @@ impl<'a> Step<'a> {
 }
 
 /// The triggers of a workflow: `on` as a string, a list, or a map.
-pub fn triggers(workflow: &Value) -> Vec<&str> {
+pub fn triggers(workflow: Node<'_>) -> Vec<&str> {
     // YAML 1.1 parsers read a bare `on` key as `true`; tenken's YAML is
     // 1.2, but accept both spellings.
     let on = workflow.get("on").or_else(|| workflow.get("true"));
-    match on {
-        Some(Value::String(event)) => vec![event.as_str()],
-        Some(Value::Array(events)) => events.iter().filter_map(Value::as_str).collect(),
-        Some(Value::Object(events)) => events.keys().map(String::as_str).collect(),
+    match on.map(Node::shape) {
+        Some(Shape::String(event)) => vec![event],
+        Some(Shape::Array(events)) => events.iter().filter_map(Node::as_str).collect(),
+        Some(Shape::Object(events)) => events.keys().collect(),
         _ => Vec::new(),
     }
 }
@@ -151,14 +152,15 @@ pub fn is_commit_sha(reference: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OwnedTree;
     use serde_json::json;
 
     #[test]
     fn walks_jobs_steps_and_triggers() {
-        let workflow = json!({"on": {"push": {}, "pull_request_target": {}}, "jobs": {
+        let workflow = OwnedTree::new(&json!({"on": {"push": {}, "pull_request_target": {}}, "jobs": {
             "build": {"steps": [{"uses": "actions/checkout@v4"}, {"name": "Test", "run": "make test"}]},
-            "call": {"uses": "org/repo/.github/workflows/x.yml@main"}}});
-        let jobs = jobs(&workflow);
+            "call": {"uses": "org/repo/.github/workflows/x.yml@main"}}}));
+        let jobs = jobs(workflow.root());
         assert_eq!(jobs.len(), 2);
         let steps = jobs[0].steps();
         assert_eq!(steps[1].pointer.as_str(), "/jobs/build/steps/1");
@@ -167,8 +169,8 @@ mod tests {
             ("step `actions/checkout@v4`".to_owned(), "step \"Test\"".to_owned())
         );
         assert!(jobs[1].steps().is_empty() && jobs[1].uses().is_some());
-        assert_eq!(triggers(&workflow), vec!["push", "pull_request_target"]);
-        assert_eq!(triggers(&json!({"on": "push"})), vec!["push"]);
+        assert_eq!(triggers(workflow.root()), vec!["push", "pull_request_target"]);
+        assert_eq!(triggers(crate::OwnedTree::new(&json!({"on": "push"})).root()), vec!["push"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Walks GitLab CI configs: jobs, as opposed to the global keywords that
 //! share the top level with them.
 
-use serde_json::Value;
+use crate::Node;
 
 use crate::Pointer;
 
@@ -30,14 +30,14 @@ pub struct Job<'a> {
     /// Pointer to the job.
     pub pointer: Pointer,
     /// The job.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// Every job (hidden templates included), in file order.
-pub fn jobs(config: &Value) -> Vec<Job<'_>> {
+pub fn jobs(config: Node<'_>) -> Vec<Job<'_>> {
     let Some(top) = config.as_object() else { return Vec::new() };
     top.iter()
-        .filter(|(name, value)| !GLOBAL_KEYWORDS.contains(&name.as_str()) && value.is_object())
+        .filter(|(name, value)| !GLOBAL_KEYWORDS.contains(name) && value.is_object())
         .map(|(name, value)| Job { name, hidden: name.starts_with('.'), pointer: Pointer::root().key(name), value })
         .collect()
 }
@@ -49,9 +49,10 @@ mod tests {
 
     #[test]
     fn jobs_exclude_global_keywords() {
-        let config =
-            json!({"stages": ["test"], "variables": {}, "default": {}, ".base": {}, "test": {"script": ["x"]}});
-        let jobs = jobs(&config);
+        let config = crate::OwnedTree::new(
+            &json!({"stages": ["test"], "variables": {}, "default": {}, ".base": {}, "test": {"script": ["x"]}}),
+        );
+        let jobs = jobs(config.root());
         assert_eq!(
             jobs.iter().map(|job| (job.name, job.hidden)).collect::<Vec<_>>(),
             vec![(".base", true), ("test", false)]

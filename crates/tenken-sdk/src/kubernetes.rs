@@ -2,7 +2,7 @@
 //! itself, or each item of a `List`), every pod spec of every pod-bearing
 //! workload, and every container in it, each with its JSON pointer.
 
-use serde_json::Value;
+use crate::Node;
 
 use crate::Pointer;
 
@@ -32,13 +32,13 @@ pub struct Object<'a> {
     /// Pointer to the object.
     pub pointer: Pointer,
     /// The object.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 impl<'a> Object<'a> {
     /// `apiVersion`, if set.
     pub fn api_version(&self) -> Option<&'a str> {
-        self.value.get("apiVersion").and_then(Value::as_str)
+        self.value.get("apiVersion").and_then(Node::as_str)
     }
 
     /// `Deployment "web"`, for messages.
@@ -47,7 +47,7 @@ impl<'a> Object<'a> {
     }
 
     /// The value at `path` below the object, with its pointer.
-    pub fn get(&self, path: &[&str]) -> (Option<&'a Value>, Pointer) {
+    pub fn get(&self, path: &[&str]) -> (Option<Node<'a>>, Pointer) {
         let mut value = Some(self.value);
         let mut pointer = self.pointer.clone();
         for segment in path {
@@ -71,8 +71,8 @@ impl<'a> Object<'a> {
     /// `metadata.labels` (or, with `template`, the pod template's labels)
     /// as string pairs.
     pub fn labels(&self, path: &[&str]) -> Vec<(&'a str, &'a str)> {
-        match self.get(path).0.and_then(Value::as_object) {
-            Some(labels) => labels.iter().filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))).collect(),
+        match self.get(path).0.and_then(Node::as_object) {
+            Some(labels) => labels.iter().filter_map(|(key, value)| Some((key, value.as_str()?))).collect(),
             None => Vec::new(),
         }
     }
@@ -88,10 +88,10 @@ fn describe(kind: &str, name: Option<&str>) -> String {
 /// Every object in a document: the document itself, or each item of a
 /// `List` (any kind ending in `List` with `items`), in order. Documents
 /// without a string `kind` hold no objects.
-pub fn objects(document: &Value) -> Vec<Object<'_>> {
+pub fn objects(document: Node<'_>) -> Vec<Object<'_>> {
     let mut found = Vec::new();
-    let Some(kind) = document.get("kind").and_then(Value::as_str) else { return found };
-    let items = document.get("items").and_then(Value::as_array).filter(|_| kind.ends_with("List"));
+    let Some(kind) = document.get("kind").and_then(Node::as_str) else { return found };
+    let items = document.get("items").and_then(Node::as_array).filter(|_| kind.ends_with("List"));
     match items {
         Some(items) => {
             for (index, item) in items.iter().enumerate() {
@@ -105,12 +105,12 @@ pub fn objects(document: &Value) -> Vec<Object<'_>> {
     found
 }
 
-fn object(value: &Value, pointer: Pointer) -> Option<Object<'_>> {
-    let kind = value.get("kind").and_then(Value::as_str)?;
+fn object(value: Node<'_>, pointer: Pointer) -> Option<Object<'_>> {
+    let kind = value.get("kind").and_then(Node::as_str)?;
     Some(Object {
         kind,
-        name: value.pointer("/metadata/name").and_then(Value::as_str),
-        namespace: value.pointer("/metadata/namespace").and_then(Value::as_str),
+        name: value.pointer("/metadata/name").and_then(Node::as_str),
+        namespace: value.pointer("/metadata/namespace").and_then(Node::as_str),
         pointer,
         value,
     })
@@ -128,7 +128,7 @@ pub struct PodSpec<'a> {
     /// Pointer to the pod spec.
     pub pointer: Pointer,
     /// The pod spec.
-    pub spec: &'a Value,
+    pub spec: Node<'a>,
 }
 
 /// Which container list a container is in.
@@ -176,7 +176,7 @@ pub struct Container<'a> {
     /// Pointer to the container.
     pub pointer: Pointer,
     /// The container.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// A kind of object that runs pods, as every Kubernetes practice sees it.
@@ -225,7 +225,7 @@ pub fn is_replicated(kind: &str) -> bool {
 }
 
 /// Every pod spec in a document, including those of a `List`'s items.
-pub fn pod_specs(document: &Value) -> Vec<PodSpec<'_>> {
+pub fn pod_specs(document: Node<'_>) -> Vec<PodSpec<'_>> {
     objects(document).into_iter().filter_map(|object| PodSpec::of(&object)).collect()
 }
 
@@ -259,23 +259,23 @@ impl<'a> PodSpec<'a> {
     /// CronJobs, and pods that are not restarted when they exit.
     pub fn runs_to_completion(&self) -> bool {
         matches!(self.workload_kind, "Job" | "CronJob")
-            || matches!(self.spec.get("restartPolicy").and_then(Value::as_str), Some("Never" | "OnFailure"))
+            || matches!(self.spec.get("restartPolicy").and_then(Node::as_str), Some("Never" | "OnFailure"))
     }
 
     /// Whether the pod runs on Windows nodes (`spec.os.name: windows`),
     /// where Linux-only settings such as seccomp and `runAsNonRoot` do not
     /// apply.
     pub fn is_windows(&self) -> bool {
-        self.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows")
+        self.spec.pointer("/os/name").and_then(Node::as_str) == Some("windows")
     }
 
     /// The containers of the given lists, in list order then position.
     pub fn containers(&self, lists: &[ContainerList]) -> Vec<Container<'a>> {
         let mut containers = Vec::new();
         for &list in lists {
-            let Some(items) = self.spec.get(list.field()).and_then(Value::as_array) else { continue };
+            let Some(items) = self.spec.get(list.field()).and_then(Node::as_array) else { continue };
             for (index, value) in items.iter().enumerate() {
-                let name = value.get("name").and_then(Value::as_str).map_or_else(|| format!("#{index}"), str::to_owned);
+                let name = value.get("name").and_then(Node::as_str).map_or_else(|| format!("#{index}"), str::to_owned);
                 containers.push(Container { list, name, pointer: self.pointer.key(list.field()).index(index), value });
             }
         }
@@ -295,7 +295,7 @@ impl Container<'_> {
     pub fn is_long_running(&self) -> bool {
         match self.list {
             ContainerList::Containers => true,
-            ContainerList::InitContainers => self.value.get("restartPolicy").and_then(Value::as_str) == Some("Always"),
+            ContainerList::InitContainers => self.value.get("restartPolicy").and_then(Node::as_str) == Some("Always"),
             ContainerList::EphemeralContainers => false,
         }
     }
@@ -343,29 +343,37 @@ pub fn same_tree(a: &str, b: &str) -> bool {
     a == b || inside(a, b) || inside(b, a)
 }
 
+/// Whether every label of `wanted`, a plain label map as a Service's
+/// selector or a `matchLabels` is, has its value among `labels`. A map that
+/// is not an object matches nothing.
+pub fn labels_match(wanted: Node<'_>, labels: &[(&str, &str)]) -> bool {
+    let Some(wanted) = wanted.as_object() else { return false };
+    wanted
+        .iter()
+        .all(|(key, value)| labels.iter().find(|(name, _)| *name == key).map(|(_, value)| *value) == value.as_str())
+}
+
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects
 /// an object with `labels`. An empty selector selects everything, as in
 /// `policy/v1` PodDisruptionBudgets; a selector that is not an object, or
 /// holds an operator this function does not know, selects nothing.
-pub fn selector_matches(selector: &Value, labels: &[(&str, &str)]) -> bool {
+pub fn selector_matches(selector: Node<'_>, labels: &[(&str, &str)]) -> bool {
     let Some(selector) = selector.as_object() else { return false };
     let label = |key: &str| labels.iter().find(|(name, _)| *name == key).map(|(_, value)| *value);
-    if let Some(match_labels) = selector.get("matchLabels").and_then(Value::as_object) {
-        for (key, wanted) in match_labels {
-            if label(key) != wanted.as_str() {
-                return false;
-            }
-        }
+    if let Some(match_labels) = selector.get("matchLabels")
+        && !labels_match(match_labels, labels)
+    {
+        return false;
     }
-    let expressions = selector.get("matchExpressions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-    expressions.iter().all(|expression| {
-        let Some(key) = expression.get("key").and_then(Value::as_str) else { return false };
+    let mut expressions = selector.get("matchExpressions").and_then(Node::as_array).into_iter().flatten();
+    expressions.all(|expression| {
+        let Some(key) = expression.get("key").and_then(Node::as_str) else { return false };
         let values: Vec<&str> = expression
             .get("values")
-            .and_then(Value::as_array)
-            .map(|values| values.iter().filter_map(Value::as_str).collect())
+            .and_then(Node::as_array)
+            .map(|values| values.iter().filter_map(Node::as_str).collect())
             .unwrap_or_default();
-        match expression.get("operator").and_then(Value::as_str) {
+        match expression.get("operator").and_then(Node::as_str) {
             Some("In") => label(key).is_some_and(|value| values.contains(&value)),
             Some("NotIn") => label(key).is_none_or(|value| !values.contains(&value)),
             Some("Exists") => label(key).is_some(),
@@ -379,7 +387,7 @@ pub fn selector_matches(selector: &Value, labels: &[(&str, &str)]) -> bool {
 #[derive(Debug, Clone)]
 pub struct SecuritySetting<'a> {
     /// The value in effect.
-    pub value: &'a Value,
+    pub value: Node<'a>,
     /// Where it is set: the container's or the pod's `securityContext`.
     pub pointer: Pointer,
     /// Whether it comes from the pod's `securityContext`.
@@ -419,7 +427,7 @@ pub fn container_security_setting<'a>(container: &Container<'a>, field: &str) ->
 /// Where a missing `securityContext.<field>` belongs: the container's
 /// `securityContext` if it has one, else the container.
 pub fn security_context_pointer(container: &Container<'_>) -> Pointer {
-    if container.value.get("securityContext").is_some_and(Value::is_object) {
+    if container.value.get("securityContext").is_some_and(Node::is_object) {
         container.pointer.key("securityContext")
     } else {
         container.pointer.clone()
@@ -429,6 +437,7 @@ pub fn security_context_pointer(container: &Container<'_>) -> Pointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OwnedTree;
 
     #[test]
     fn placeholders_read_as_their_default() {
@@ -442,29 +451,30 @@ mod tests {
 
     #[test]
     fn finds_pod_specs_in_workloads_cronjobs_and_lists() {
-        let cronjob = json!({"kind": "CronJob", "metadata": {"name": "nightly"},
-            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job"}]}}}}}});
-        let specs = pod_specs(&cronjob);
+        let cronjob = OwnedTree::new(&json!({"kind": "CronJob", "metadata": {"name": "nightly"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job"}]}}}}}}));
+        let specs = pod_specs(cronjob.root());
         assert_eq!(specs.len(), 1);
         assert_eq!(specs[0].pointer.as_str(), "/spec/jobTemplate/spec/template/spec");
         assert_eq!(specs[0].workload_name, Some("nightly"));
 
-        let list = json!({"kind": "List", "items": [
+        let list = OwnedTree::new(&json!({"kind": "List", "items": [
             {"kind": "Service", "spec": {}},
-            {"kind": "Pod", "spec": {"containers": []}}]});
-        let specs = pod_specs(&list);
+            {"kind": "Pod", "spec": {"containers": []}}]}));
+        let specs = pod_specs(list.root());
         assert_eq!(specs.len(), 1);
         assert_eq!(specs[0].pointer.as_str(), "/items/1/spec");
 
-        assert!(pod_specs(&json!({"kind": "Deployment", "spec": {}})).is_empty());
+        assert!(pod_specs(crate::OwnedTree::new(&json!({"kind": "Deployment", "spec": {}})).root()).is_empty());
     }
 
     #[test]
     fn deployment_replacements_are_replicated_workloads() {
         let template = json!({"spec": {"containers": [{"name": "web"}]}});
         for kind in ["DeploymentConfig", "Rollout"] {
-            let document = json!({"kind": kind, "metadata": {"name": "web"}, "spec": {"template": template}});
-            let specs = pod_specs(&document);
+            let document =
+                OwnedTree::new(&json!({"kind": kind, "metadata": {"name": "web"}, "spec": {"template": template}}));
+            let specs = pod_specs(document.root());
             assert_eq!(specs.len(), 1, "{kind}");
             assert_eq!(specs[0].pointer.as_str(), "/spec/template/spec");
             assert!(is_replicated(kind), "{kind}");
@@ -477,19 +487,21 @@ mod tests {
 
     #[test]
     fn container_settings_override_pod_settings() {
-        let pod = json!({"kind": "Pod", "spec": {"securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
-            "containers": [{"name": "a", "securityContext": {"runAsNonRoot": false}}, {"name": "b"}]}});
-        let specs = pod_specs(&pod);
+        let pod = OwnedTree::new(
+            &json!({"kind": "Pod", "spec": {"securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
+            "containers": [{"name": "a", "securityContext": {"runAsNonRoot": false}}, {"name": "b"}]}}),
+        );
+        let specs = pod_specs(pod.root());
         let containers = specs[0].containers(&[ContainerList::Containers]);
         let own = security_setting(&specs[0], &containers[0], "runAsNonRoot").unwrap();
         assert_eq!(
             (own.value, own.pointer.as_str(), own.from_pod),
-            (&json!(false), "/spec/containers/0/securityContext/runAsNonRoot", false)
+            (crate::OwnedTree::new(&json!(false)).root(), "/spec/containers/0/securityContext/runAsNonRoot", false)
         );
         let inherited = security_setting(&specs[0], &containers[1], "runAsNonRoot").unwrap();
         assert_eq!(
             (inherited.value, inherited.pointer.as_str(), inherited.from_pod),
-            (&json!(true), "/spec/securityContext/runAsNonRoot", true)
+            (crate::OwnedTree::new(&json!(true)).root(), "/spec/securityContext/runAsNonRoot", true)
         );
         assert!(security_setting(&specs[0], &containers[1], "privileged").is_none());
         assert!(container_security_setting(&containers[1], "runAsNonRoot").is_none());
@@ -500,14 +512,16 @@ mod tests {
 
     #[test]
     fn objects_flatten_lists_and_describe_themselves() {
-        let list = json!({"kind": "ConfigMapList", "items": [{"kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}}, 3]});
-        let found = objects(&list);
+        let list = OwnedTree::new(
+            &json!({"kind": "ConfigMapList", "items": [{"kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}}, 3]}),
+        );
+        let found = objects(list.root());
         assert_eq!(found.len(), 1);
         assert_eq!(
             (found[0].describe(), found[0].namespace, found[0].pointer.as_str()),
             ("ConfigMap \"a\"".to_owned(), Some("ns"), "/items/0")
         );
-        assert!(objects(&json!({"apiVersion": "v1"})).is_empty());
+        assert!(objects(crate::OwnedTree::new(&json!({"apiVersion": "v1"})).root()).is_empty());
     }
 
     #[test]
@@ -523,24 +537,27 @@ mod tests {
     #[test]
     fn selectors_match_labels_and_expressions() {
         let labels = [("app", "web"), ("tier", "front")];
-        assert!(selector_matches(&json!({"matchLabels": {"app": "web"}}), &labels));
-        assert!(!selector_matches(&json!({"matchLabels": {"app": "api"}}), &labels));
-        assert!(selector_matches(&json!({}), &labels));
-        assert!(!selector_matches(&json!(null), &labels));
-        let expressions = json!({"matchExpressions": [
+        assert!(selector_matches(crate::OwnedTree::new(&json!({"matchLabels": {"app": "web"}})).root(), &labels));
+        assert!(!selector_matches(crate::OwnedTree::new(&json!({"matchLabels": {"app": "api"}})).root(), &labels));
+        assert!(selector_matches(crate::OwnedTree::new(&json!({})).root(), &labels));
+        assert!(!selector_matches(crate::OwnedTree::new(&json!(null)).root(), &labels));
+        let expressions = OwnedTree::new(&json!({"matchExpressions": [
             {"key": "tier", "operator": "In", "values": ["front", "edge"]},
             {"key": "canary", "operator": "DoesNotExist"},
-            {"key": "app", "operator": "NotIn", "values": ["db"]}]});
-        assert!(selector_matches(&expressions, &labels));
-        assert!(!selector_matches(&json!({"matchExpressions": [{"key": "app", "operator": "Gt"}]}), &labels));
+            {"key": "app", "operator": "NotIn", "values": ["db"]}]}));
+        assert!(selector_matches(expressions.root(), &labels));
+        assert!(!selector_matches(
+            crate::OwnedTree::new(&json!({"matchExpressions": [{"key": "app", "operator": "Gt"}]})).root(),
+            &labels
+        ));
     }
 
     #[test]
     fn lists_containers_with_pointers() {
-        let pod = json!({"kind": "Pod", "spec": {
+        let pod = OwnedTree::new(&json!({"kind": "Pod", "spec": {
             "initContainers": [{"name": "migrate"}],
-            "containers": [{"name": "web"}, {}]}});
-        let specs = pod_specs(&pod);
+            "containers": [{"name": "web"}, {}]}}));
+        let specs = pod_specs(pod.root());
         let containers = specs[0].containers(&[ContainerList::Containers, ContainerList::InitContainers]);
         let summary: Vec<(String, String)> =
             containers.iter().map(|c| (c.name.clone(), c.pointer.to_string())).collect();

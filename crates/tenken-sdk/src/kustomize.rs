@@ -10,11 +10,10 @@
 //! Paths are the `/`-separated paths plugins see ([`Document::path`]),
 //! compared lexically after `.` and `..` are applied.
 
+use crate::Node;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-use serde_json::Value;
 
 use crate::Document;
 use crate::kubernetes::PATCH_KIND;
@@ -64,7 +63,7 @@ pub struct Kustomizations<'a> {
     /// patch file), the kustomizations listing it.
     listing: HashMap<String, Vec<usize>>,
     /// The patch documents of the project, by normalized path.
-    patch_documents: HashMap<String, Vec<&'a Document>>,
+    patch_documents: HashMap<String, Vec<&'a Document<'a>>>,
     /// The kustomizations building each file asked about, computed once.
     building: RefCell<HashMap<String, Rc<[usize]>>>,
 }
@@ -83,10 +82,10 @@ impl<'a> Kustomizations<'a> {
                 }
             }
         }
-        let mut patch_documents: HashMap<String, Vec<&'a Document>> = HashMap::new();
+        let mut patch_documents: HashMap<String, Vec<&'a Document<'a>>> = HashMap::new();
         if !all.is_empty() {
             for document in documents.iter().filter(|document| document.kind == PATCH_KIND) {
-                patch_documents.entry(normalize(&document.path)).or_default().push(document);
+                patch_documents.entry(normalize(document.path)).or_default().push(document);
             }
         }
         Self { all, listing, patch_documents, building: RefCell::default() }
@@ -148,11 +147,11 @@ impl<'a> Kustomizations<'a> {
         self.patches_for(file)
             .into_iter()
             .flat_map(|patch| self.patch_documents.get(patch).into_iter().flatten())
-            .flat_map(|document| crate::kubernetes::objects(&document.tree))
+            .flat_map(|document| crate::kubernetes::objects(document.tree))
             .filter(|object| object.kind == kind && object.name == Some(name))
             .filter_map(|object| crate::kubernetes::PodSpec::of(&object))
             .flat_map(|pod| pod.containers(crate::kubernetes::ContainerList::ALL))
-            .any(|patched| patched.name == container && patched.value.get("image").is_some_and(Value::is_string))
+            .any(|patched| patched.name == container && patched.value.get("image").is_some_and(Node::is_string))
     }
 }
 
@@ -169,28 +168,27 @@ pub fn relative_path(file: &str, target: &str) -> String {
     parts.join("/")
 }
 
-fn read(document: &Document) -> Kustomization<'_> {
-    let tree = &document.tree;
-    let directory = parent(&normalize(&document.path)).to_owned();
+fn read<'a>(document: &Document<'a>) -> Kustomization<'a> {
+    let tree = document.tree;
+    let directory = parent(&normalize(document.path)).to_owned();
     let resolve = |relative: &str| normalize(&join(&directory, relative));
-    let entries = |key: &str| tree.get(key).and_then(Value::as_array).into_iter().flatten();
+    let entries = |key: &str| tree.get(key).and_then(Node::as_array).into_iter().flatten();
     let includes = ["resources", "bases", "components"]
         .into_iter()
         .flat_map(entries)
-        .filter_map(Value::as_str)
+        .filter_map(Node::as_str)
         // Remote bases (`github.com/...?ref=`, `https://`) are not in the project.
         .filter(|reference| !reference.contains("://") && !reference.contains('?'))
         .map(resolve)
         .collect();
     let by_path = entries("patches").chain(entries("patchesJson6902")).filter_map(|entry| entry.get("path")?.as_str());
-    let strategic_merge =
-        entries("patchesStrategicMerge").filter_map(Value::as_str).filter(|text| !text.contains('\n'));
+    let strategic_merge = entries("patchesStrategicMerge").filter_map(Node::as_str).filter(|text| !text.contains('\n'));
     let patches = by_path.chain(strategic_merge).map(resolve).collect();
     let images = entries("images")
         .filter_map(|entry| {
-            let field = |key: &str| entry.get(key).and_then(Value::as_str).filter(|value| !value.is_empty());
+            let field = |key: &str| entry.get(key).and_then(Node::as_str).filter(|value| !value.is_empty());
             Some(ImageOverride {
-                kustomization: &document.path,
+                kustomization: document.path,
                 name: field("name")?,
                 new_name: field("newName"),
                 new_tag: field("newTag"),
@@ -198,7 +196,7 @@ fn read(document: &Document) -> Kustomization<'_> {
             })
         })
         .collect();
-    Kustomization { path: &document.path, includes, patches, images }
+    Kustomization { path: document.path, includes, patches, images }
 }
 
 fn parent(path: &str) -> &str {
@@ -234,8 +232,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn document(path: &str, kind: &str, tree: Value) -> Document {
-        Document { path: path.into(), kind: kind.into(), format: "yaml".into(), index: 0, tree }
+    fn document(path: &str, kind: &str, tree: serde_json::Value) -> crate::OwnedDocument {
+        crate::OwnedDocument::new(path, kind, "yaml", &tree)
+    }
+
+    fn views(documents: &[crate::OwnedDocument]) -> Vec<Document<'_>> {
+        documents.iter().map(crate::OwnedDocument::view).collect()
     }
 
     #[test]
@@ -266,7 +268,8 @@ mod tests {
                 json!({"images": [{"name": "unrelated", "digest": "sha256:1"}]}),
             ),
         ];
-        let kustomizations = Kustomizations::from_documents(&documents);
+        let views = views(&documents);
+        let kustomizations = Kustomizations::from_documents(&views);
         let image = kustomizations.image_override("config/manager/manager.yaml", "controller").unwrap();
         assert_eq!((image.kustomization, image.new_tag), ("overlays/prod/kustomization.yaml", Some("v1.2.0")));
         assert!(kustomizations.image_override("config/manager/manager.yaml", "unrelated").is_none());
@@ -294,7 +297,8 @@ mod tests {
                 json!({"resources": ["../a"], "images": [{"name": "x", "newTag": "1"}]}),
             ),
         ];
-        let kustomizations = Kustomizations::from_documents(&documents);
+        let views = views(&documents);
+        let kustomizations = Kustomizations::from_documents(&views);
         assert_eq!(kustomizations.image_override("a/x.yaml", "x").unwrap().new_tag, Some("1"));
     }
 }

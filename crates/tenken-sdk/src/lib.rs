@@ -2,9 +2,11 @@
 //!
 //! A plugin implements [`Policy`] for a unit struct and exports it with
 //! [`export_policy!`]. The SDK owns the contract plumbing: it validates
-//! settings, parses each document tree once, and collects findings, so the
-//! plugin's code is only the practice itself. That code is plain Rust over
-//! `serde_json::Value`, so it unit-tests natively with `cargo test`.
+//! settings, reads each document tree where the host put it, and collects
+//! findings, so the plugin's code is only the practice itself. That code is
+//! plain Rust over [`Node`], a borrowed view of the document's compact tree
+//! whose API follows `serde_json::Value`'s, so it unit-tests natively with
+//! `cargo test` on trees written with `serde_json::json!`.
 //!
 //! ```ignore
 //! struct MyPolicy;
@@ -35,6 +37,7 @@ pub mod terraform;
 pub mod walk;
 
 pub use pointer::Pointer;
+pub use tenken_tree::{Array, Node, Number, Object, Shape};
 
 /// Bindings generated from the contract in `wit/`. Plugins rarely need them
 /// directly; the useful types are re-exported at the crate root.
@@ -51,8 +54,8 @@ pub mod bindings {
 
 pub use bindings::tenken::plugin::types::{Category, PluginInfo, Rule, Scope, Severity};
 
-use bindings::tenken::plugin::types::CheckRequest;
-pub use bindings::tenken::plugin::types::Finding;
+use bindings::tenken::plugin::types::Document as ContractDocument;
+pub use bindings::tenken::plugin::types::{Finding, TreeEncoding};
 use serde::de::DeserializeOwned;
 
 impl Rule {
@@ -97,22 +100,22 @@ impl Rule {
     }
 }
 
-/// One parsed document, as a plugin sees it.
-#[derive(Debug, Clone)]
-pub struct Document {
+/// One parsed document, as a plugin sees it: borrowed from the call.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
     /// File path relative to where tenken runs, `/`-separated.
-    pub path: String,
+    pub path: &'a str,
     /// The classified kind, e.g. `kubernetes`.
-    pub kind: String,
+    pub kind: &'a str,
     /// The source format, e.g. `yaml`.
-    pub format: String,
+    pub format: &'a str,
     /// Position of the document within its file, from 0.
     pub index: u32,
-    /// The document tree.
-    pub tree: serde_json::Value,
+    /// The document tree, read in place.
+    pub tree: Node<'a>,
 }
 
-impl Document {
+impl Document<'_> {
     /// Whether the document only patches an object defined elsewhere
     /// ([`kubernetes::PATCH_KIND`]): what it does not say is said in the
     /// object it patches, so nothing can be reported missing from it.
@@ -173,6 +176,7 @@ impl PluginInfo {
             scope: Scope::File,
             rules: Vec::new(),
             settings_schema: None,
+            tree_encoding: TreeEncoding::Compact,
         }
     }
 
@@ -225,13 +229,13 @@ pub trait Policy {
     }
 
     /// Checks one document. File-scoped plugins implement this.
-    fn check(_document: &Document, _settings: &Self::Settings, _findings: &mut Findings) {}
+    fn check(_document: &Document<'_>, _settings: &Self::Settings, _findings: &mut Findings) {}
 
     /// Checks the documents of one call together. The default checks each
     /// on its own with [`Policy::check`]; project-scoped plugins override it
     /// to relate documents to each other, reporting with
     /// [`Findings::in_document`].
-    fn check_all(documents: &[Document], settings: &Self::Settings, findings: &mut Findings) {
+    fn check_all(documents: &[Document<'_>], settings: &Self::Settings, findings: &mut Findings) {
         for (index, document) in documents.iter().enumerate() {
             findings.current_document = index as u32;
             Self::check(document, settings, findings);
@@ -306,31 +310,34 @@ pub fn configure<P: Policy>(settings: &str) -> Result<P::Settings, String> {
     Ok(parsed)
 }
 
-/// Runs a whole `check` call: settings, documents, findings.
-pub fn run_check<P: Policy>(request: CheckRequest) -> Result<Vec<Finding>, String> {
-    let settings = configure::<P>(&request.settings)?;
-    let mut documents = Vec::with_capacity(request.documents.len());
-    for document in request.documents {
-        let tree = serde_json::from_str(&document.tree)
-            .map_err(|err| format!("document {} #{} is not valid JSON: {err}", document.path, document.index))?;
-        documents.push(Document {
-            path: document.path,
-            kind: document.kind,
-            format: document.format,
+/// Runs a whole `check` call: settings, documents, findings. Each tree is
+/// read where the host's bytes lie; nothing is decoded up front.
+pub fn run_check<P: Policy>(settings: &str, documents: &[ContractDocument]) -> Result<Vec<Finding>, String> {
+    let settings = configure::<P>(settings)?;
+    let mut views = Vec::with_capacity(documents.len());
+    for document in documents {
+        let tree = tenken_tree::read(&document.tree)
+            .map_err(|err| format!("document {} #{} is not a compact tree: {err}", document.path, document.index))?;
+        views.push(Document {
+            path: &document.path,
+            kind: &document.kind,
+            format: &document.format,
             index: document.index,
             tree,
         });
     }
     let mut findings = Findings::default();
-    P::check_all(&documents, &settings, &mut findings);
+    P::check_all(&views, &settings, &mut findings);
     Ok(findings.into_inner())
 }
 
 /// Runs a plugin natively over one tree, with default settings, for unit
-/// tests of plugin logic without building wasm.
+/// tests of plugin logic without building wasm. The tree is encoded as the
+/// host encodes documents, so the plugin reads it as it would in tenken.
 pub fn check_tree<P: Policy>(kind: &str, tree: serde_json::Value) -> Vec<(String, String, String)> {
-    let document =
-        Document { path: "test".to_owned(), kind: kind.to_owned(), format: "test".to_owned(), index: 0, tree };
+    let encoded = tenken_tree::encode(&tree);
+    let tree = tenken_tree::read(&encoded).expect("a tree just encoded reads back");
+    let document = Document { path: "test", kind, format: "test", index: 0, tree };
     let mut findings = Findings::default();
     let settings = default_settings::<P>().expect("every settings field has a default");
     P::check_all(std::slice::from_ref(&document), &settings, &mut findings);
@@ -352,13 +359,69 @@ pub fn check_documents<P: Policy>(
     documents: Vec<(String, serde_json::Value)>,
     settings: &P::Settings,
 ) -> Vec<Finding> {
-    let documents: Vec<Document> = documents
-        .into_iter()
-        .map(|(path, tree)| Document { path, kind: kind.to_owned(), format: "test".to_owned(), index: 0, tree })
+    let encoded: Vec<(String, Vec<u8>)> =
+        documents.into_iter().map(|(path, tree)| (path, tenken_tree::encode(&tree))).collect();
+    let documents: Vec<Document<'_>> = encoded
+        .iter()
+        .map(|(path, tree)| Document {
+            path,
+            kind,
+            format: "test",
+            index: 0,
+            tree: tenken_tree::read(tree).expect("a tree just encoded reads back"),
+        })
         .collect();
     let mut findings = Findings::default();
     P::check_all(&documents, settings, &mut findings);
     findings.into_inner()
+}
+
+/// A tree encoded as the host encodes documents, owned: for unit tests of
+/// SDK helpers and plugin functions that take a [`Node`].
+///
+/// ```
+/// let tree = tenken_sdk::OwnedTree::new(&serde_json::json!({"kind": "Pod"}));
+/// assert_eq!(tree.root().get("kind").and_then(tenken_sdk::Node::as_str), Some("Pod"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct OwnedTree(Vec<u8>);
+
+impl OwnedTree {
+    /// Encodes `value`.
+    pub fn new(value: &serde_json::Value) -> Self {
+        Self(tenken_tree::encode(value))
+    }
+
+    /// The root node.
+    pub fn root(&self) -> Node<'_> {
+        tenken_tree::read(&self.0).expect("a tree just encoded reads back")
+    }
+}
+
+/// A document that owns its encoded tree: for unit tests that build
+/// [`Document`]s by hand.
+#[derive(Debug, Clone)]
+pub struct OwnedDocument {
+    /// File path, `/`-separated.
+    pub path: String,
+    /// The classified kind.
+    pub kind: String,
+    /// The source format.
+    pub format: String,
+    /// The encoded tree.
+    pub tree: OwnedTree,
+}
+
+impl OwnedDocument {
+    /// A document of `kind` at `path` holding `tree`.
+    pub fn new(path: &str, kind: &str, format: &str, tree: &serde_json::Value) -> Self {
+        Self { path: path.to_owned(), kind: kind.to_owned(), format: format.to_owned(), tree: OwnedTree::new(tree) }
+    }
+
+    /// The document as plugins see it.
+    pub fn view(&self) -> Document<'_> {
+        Document { path: &self.path, kind: &self.kind, format: &self.format, index: 0, tree: self.tree.root() }
+    }
 }
 
 /// Exports a [`Policy`] implementation as the plugin's `policy` interface.
@@ -384,9 +447,10 @@ macro_rules! export_policy {
             }
 
             fn check(
-                request: $crate::bindings::tenken::plugin::types::CheckRequest,
+                settings: String,
+                documents: Vec<$crate::bindings::tenken::plugin::types::Document>,
             ) -> Result<Vec<$crate::bindings::tenken::plugin::types::Finding>, String> {
-                $crate::run_check::<$policy>(request)
+                $crate::run_check::<$policy>(&settings, &documents)
             }
         }
 

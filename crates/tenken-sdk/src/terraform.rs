@@ -4,7 +4,8 @@
 //! (`terraform show -json`) give `planned_values` with each resource's
 //! `values`. Both come out as the same [`Resource`].
 
-use serde_json::Value;
+use crate::Node;
+use crate::Shape;
 
 use crate::{Document, Pointer};
 
@@ -18,7 +19,7 @@ pub struct Resource<'a> {
     /// Pointer to the resource's arguments.
     pub pointer: Pointer,
     /// The arguments.
-    pub body: &'a Value,
+    pub body: Node<'a>,
 }
 
 impl<'a> Resource<'a> {
@@ -28,20 +29,20 @@ impl<'a> Resource<'a> {
     }
 
     /// An argument.
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
+    pub fn get(&self, name: &str) -> Option<Node<'a>> {
         self.body.get(name)
     }
 
     /// The blocks named `name`: nested blocks are lists of objects in the
     /// JSON shape, but a plan or hand-written JSON may give one object.
-    pub fn blocks(&self, name: &str) -> Vec<(Pointer, &'a Value)> {
+    pub fn blocks(&self, name: &str) -> Vec<(Pointer, Node<'a>)> {
         blocks(self.body, &self.pointer, name)
     }
 
     /// Whether `value` refers to this resource: a reference such as
     /// `${aws_s3_bucket.logs.id}`, or, for a plain string, equality with
     /// this resource's `identifying` argument (e.g. the bucket name).
-    pub fn is_referenced_by(&self, value: &Value, identifying: &str) -> bool {
+    pub fn is_referenced_by(&self, value: Node<'_>, identifying: &str) -> bool {
         let Some(text) = value.as_str() else { return false };
         let reference = format!("{}.{}", self.kind, self.name);
         let referenced = text.match_indices(&reference).any(|(at, _)| {
@@ -50,50 +51,51 @@ impl<'a> Resource<'a> {
             !before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
                 && !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
         });
-        referenced || self.get(identifying).and_then(Value::as_str).is_some_and(|own| own == text)
+        referenced || self.get(identifying).and_then(Node::as_str).is_some_and(|own| own == text)
     }
 }
 
 /// The nested blocks `name` of `body`, with their pointers.
-pub fn blocks<'a>(body: &'a Value, pointer: &Pointer, name: &str) -> Vec<(Pointer, &'a Value)> {
-    match body.get(name) {
-        Some(Value::Array(items)) => {
+pub fn blocks<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Vec<(Pointer, Node<'a>)> {
+    let Some(block) = body.get(name) else { return Vec::new() };
+    match block.shape() {
+        Shape::Array(items) => {
             items.iter().enumerate().map(|(index, item)| (pointer.key(name).index(index), item)).collect()
         }
-        Some(object @ Value::Object(_)) => vec![(pointer.key(name), object)],
+        Shape::Object(_) => vec![(pointer.key(name), block)],
         _ => Vec::new(),
     }
 }
 
 /// Every managed resource of a document, of any type.
-pub fn resources(document: &Document) -> Vec<Resource<'_>> {
-    match document.kind.as_str() {
-        "terraform-plan" => plan_resources(&document.tree, "managed"),
-        _ => config_resources(&document.tree, "resource"),
+pub fn resources<'a>(document: &Document<'a>) -> Vec<Resource<'a>> {
+    match document.kind {
+        "terraform-plan" => plan_resources(document.tree, "managed"),
+        _ => config_resources(document.tree, "resource"),
     }
 }
 
 /// Every data source of a configuration (`data "type" "name"`).
-pub fn data_sources(document: &Document) -> Vec<Resource<'_>> {
-    match document.kind.as_str() {
-        "terraform-plan" => plan_resources(&document.tree, "data"),
-        _ => config_resources(&document.tree, "data"),
+pub fn data_sources<'a>(document: &Document<'a>) -> Vec<Resource<'a>> {
+    match document.kind {
+        "terraform-plan" => plan_resources(document.tree, "data"),
+        _ => config_resources(document.tree, "data"),
     }
 }
 
-fn config_resources<'a>(tree: &'a Value, section: &str) -> Vec<Resource<'a>> {
+fn config_resources<'a>(tree: Node<'a>, section: &str) -> Vec<Resource<'a>> {
     let mut found = Vec::new();
     // `.tf.json` may also give a list of objects at any level.
-    let sections: Vec<(Pointer, &Value)> = blocks(tree, &Pointer::root(), section);
+    let sections: Vec<(Pointer, Node<'_>)> = blocks(tree, &Pointer::root(), section);
     for (section_pointer, by_type) in sections {
         let Some(by_type) = by_type.as_object() else { continue };
         for (kind, by_name) in by_type {
             let Some(by_name) = by_name.as_object() else { continue };
             for (name, body) in by_name {
                 let pointer = section_pointer.key(kind).key(name);
-                match body {
-                    Value::Object(_) => found.push(Resource { kind, name, pointer, body }),
-                    Value::Array(bodies) => {
+                match body.shape() {
+                    Shape::Object(_) => found.push(Resource { kind, name, pointer, body }),
+                    Shape::Array(bodies) => {
                         for (index, body) in bodies.iter().enumerate() {
                             found.push(Resource { kind, name, pointer: pointer.index(index), body });
                         }
@@ -106,7 +108,7 @@ fn config_resources<'a>(tree: &'a Value, section: &str) -> Vec<Resource<'a>> {
     found
 }
 
-fn plan_resources<'a>(tree: &'a Value, mode: &str) -> Vec<Resource<'a>> {
+fn plan_resources<'a>(tree: Node<'a>, mode: &str) -> Vec<Resource<'a>> {
     let mut found = Vec::new();
     if let Some(root) = tree.pointer("/planned_values/root_module") {
         plan_module(root, Pointer::root().key("planned_values").key("root_module"), mode, &mut found);
@@ -114,22 +116,22 @@ fn plan_resources<'a>(tree: &'a Value, mode: &str) -> Vec<Resource<'a>> {
     found
 }
 
-fn plan_module<'a>(module: &'a Value, pointer: Pointer, mode: &str, found: &mut Vec<Resource<'a>>) {
-    if let Some(resources) = module.get("resources").and_then(Value::as_array) {
+fn plan_module<'a>(module: Node<'a>, pointer: Pointer, mode: &str, found: &mut Vec<Resource<'a>>) {
+    if let Some(resources) = module.get("resources").and_then(Node::as_array) {
         for (index, resource) in resources.iter().enumerate() {
             let (Some(kind), Some(name), Some(body)) = (
-                resource.get("type").and_then(Value::as_str),
-                resource.get("name").and_then(Value::as_str),
+                resource.get("type").and_then(Node::as_str),
+                resource.get("name").and_then(Node::as_str),
                 resource.get("values").filter(|values| values.is_object()),
             ) else {
                 continue;
             };
-            if resource.get("mode").and_then(Value::as_str).unwrap_or("managed") == mode {
+            if resource.get("mode").and_then(Node::as_str).unwrap_or("managed") == mode {
                 found.push(Resource { kind, name, pointer: pointer.key("resources").index(index).key("values"), body });
             }
         }
     }
-    if let Some(children) = module.get("child_modules").and_then(Value::as_array) {
+    if let Some(children) = module.get("child_modules").and_then(Node::as_array) {
         for (index, child) in children.iter().enumerate() {
             plan_module(child, pointer.key("child_modules").index(index), mode, found);
         }
@@ -137,25 +139,25 @@ fn plan_module<'a>(module: &'a Value, pointer: Pointer, mode: &str, found: &mut 
 }
 
 /// The directory of a document's path: the Terraform module it belongs to.
-pub fn module_dir(document: &Document) -> &str {
+pub fn module_dir<'a>(document: &Document<'a>) -> &'a str {
     document.path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// A boolean argument, reading `true`/`false` strings as Terraform does.
-pub fn as_bool(value: Option<&Value>) -> Option<bool> {
-    match value? {
-        Value::Bool(flag) => Some(*flag),
-        Value::String(text) if text == "true" => Some(true),
-        Value::String(text) if text == "false" => Some(false),
+pub fn as_bool(value: Option<Node<'_>>) -> Option<bool> {
+    match value?.shape() {
+        Shape::Bool(flag) => Some(flag),
+        Shape::String("true") => Some(true),
+        Shape::String("false") => Some(false),
         _ => None,
     }
 }
 
 /// A whole-number argument, reading numeric strings as Terraform does.
-pub fn as_u64(value: Option<&Value>) -> Option<u64> {
-    match value? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.parse().ok(),
+pub fn as_u64(value: Option<Node<'_>>) -> Option<u64> {
+    match value?.shape() {
+        Shape::Number(number) => number.as_u64(),
+        Shape::String(text) => text.parse().ok(),
         _ => None,
     }
 }
@@ -165,8 +167,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn document(kind: &str, tree: Value) -> Document {
-        Document { path: "infra/main.tf".into(), kind: kind.into(), format: "hcl".into(), index: 0, tree }
+    fn document(kind: &str, tree: serde_json::Value) -> crate::OwnedDocument {
+        crate::OwnedDocument::new("infra/main.tf", kind, "hcl", &tree)
     }
 
     #[test]
@@ -176,13 +178,13 @@ mod tests {
             json!({"resource": {"aws_s3_bucket": {"logs": {"bucket": "shop-logs",
             "versioning": [{"enabled": true}]}}}}),
         );
-        let found = resources(&config);
+        let found = resources(&config.view());
         assert_eq!(
             (found[0].address(), found[0].pointer.as_str()),
             ("aws_s3_bucket.logs".to_owned(), "/resource/aws_s3_bucket/logs")
         );
         assert_eq!(found[0].blocks("versioning")[0].0.as_str(), "/resource/aws_s3_bucket/logs/versioning/0");
-        assert_eq!(module_dir(&config), "infra");
+        assert_eq!(module_dir(&config.view()), "infra");
 
         let plan = document(
             "terraform-plan",
@@ -190,7 +192,7 @@ mod tests {
             {"mode": "managed", "type": "aws_sqs_queue", "name": "jobs", "values": {"name": "jobs"}},
             {"mode": "data", "type": "aws_caller_identity", "name": "me", "values": {}}]}]}}}),
         );
-        let found = resources(&plan);
+        let found = resources(&plan.view());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].pointer.as_str(), "/planned_values/root_module/child_modules/0/resources/0/values");
     }
@@ -198,10 +200,12 @@ mod tests {
     #[test]
     fn references_match_whole_addresses() {
         let config = document("terraform", json!({"resource": {"aws_s3_bucket": {"logs": {"bucket": "shop-logs"}}}}));
-        let bucket = &resources(&config)[0];
-        assert!(bucket.is_referenced_by(&json!("${aws_s3_bucket.logs.id}"), "bucket"));
-        assert!(bucket.is_referenced_by(&json!("shop-logs"), "bucket"));
-        assert!(!bucket.is_referenced_by(&json!("${aws_s3_bucket.logs2.id}"), "bucket"));
-        assert!(!bucket.is_referenced_by(&json!("${data.aws_s3_bucket.logs.id}"), "bucket"));
+        let bucket = &resources(&config.view())[0];
+        assert!(bucket.is_referenced_by(crate::OwnedTree::new(&json!("${aws_s3_bucket.logs.id}")).root(), "bucket"));
+        assert!(bucket.is_referenced_by(crate::OwnedTree::new(&json!("shop-logs")).root(), "bucket"));
+        assert!(!bucket.is_referenced_by(crate::OwnedTree::new(&json!("${aws_s3_bucket.logs2.id}")).root(), "bucket"));
+        assert!(
+            !bucket.is_referenced_by(crate::OwnedTree::new(&json!("${data.aws_s3_bucket.logs.id}")).root(), "bucket")
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Walks every value of a document, for practices that apply to any kind
 //! of config: hard-coded secrets, disabled TLS verification.
 
-use serde_json::Value;
+use crate::Node;
+use crate::Shape;
 
 use crate::Pointer;
 
@@ -17,13 +18,13 @@ pub struct Leaf<'a> {
     /// `["spring", "datasource", "password"]`.
     pub path: Vec<&'a str>,
     /// The value: a string, number, boolean or null.
-    pub value: &'a Value,
+    pub value: Node<'a>,
 }
 
 /// Every scalar in `tree`, in document order, each with its own pointer
 /// and path. [`visit`] does the same walk without allocating for every
 /// value, which matters for plugins that read every document of every kind.
-pub fn leaves(tree: &Value) -> Vec<Leaf<'_>> {
+pub fn leaves(tree: Node<'_>) -> Vec<Leaf<'_>> {
     let mut found = Vec::new();
     visit(tree, |leaf| {
         found.push(Leaf { pointer: leaf.pointer(), key: leaf.key, path: leaf.path.to_vec(), value: leaf.value });
@@ -42,7 +43,7 @@ pub struct LeafRef<'w, 'a> {
     /// Every member name on the way, outermost first.
     pub path: &'w [&'a str],
     /// The value: a string, number, boolean or null.
-    pub value: &'a Value,
+    pub value: Node<'a>,
     steps: &'w [Step<'a>],
 }
 
@@ -64,7 +65,7 @@ impl LeafRef<'_, '_> {
 }
 
 /// Calls `visitor` with every scalar in `tree`, in document order.
-pub fn visit<'a>(tree: &'a Value, mut visitor: impl FnMut(&LeafRef<'_, 'a>)) {
+pub fn visit<'a>(tree: Node<'a>, mut visitor: impl FnMut(&LeafRef<'_, 'a>)) {
     let mut walk = Walk { path: Vec::new(), steps: Vec::new() };
     walk.descend(tree, None, &mut visitor);
 }
@@ -76,9 +77,9 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn descend(&mut self, value: &'a Value, key: Option<&'a str>, visitor: &mut impl FnMut(&LeafRef<'_, 'a>)) {
-        match value {
-            Value::Object(members) => {
+    fn descend(&mut self, value: Node<'a>, key: Option<&'a str>, visitor: &mut impl FnMut(&LeafRef<'_, 'a>)) {
+        match value.shape() {
+            Shape::Object(members) => {
                 for (name, member) in members {
                     self.path.push(name);
                     self.steps.push(Step::Member(name));
@@ -87,14 +88,14 @@ impl<'a> Walk<'a> {
                     self.path.pop();
                 }
             }
-            Value::Array(items) => {
+            Shape::Array(items) => {
                 for (index, item) in items.iter().enumerate() {
                     self.steps.push(Step::Element(index));
                     self.descend(item, key, visitor);
                     self.steps.pop();
                 }
             }
-            scalar => visitor(&LeafRef { key, path: &self.path, value: scalar, steps: &self.steps }),
+            _ => visitor(&LeafRef { key, path: &self.path, value, steps: &self.steps }),
         }
     }
 }
@@ -102,12 +103,14 @@ impl<'a> Walk<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OwnedTree;
     use serde_json::json;
 
     #[test]
     fn visits_every_scalar_with_its_key_and_path() {
-        let tree = json!({"spring": {"datasource": {"password": "x"}}, "hosts": ["a", "b"], "debug": true});
-        let leaves = leaves(&tree);
+        let tree =
+            OwnedTree::new(&json!({"spring": {"datasource": {"password": "x"}}, "hosts": ["a", "b"], "debug": true}));
+        let leaves = leaves(tree.root());
         let summary: Vec<(String, Option<&str>, String)> =
             leaves.iter().map(|leaf| (leaf.pointer.to_string(), leaf.key, leaf.path.join("."))).collect();
         assert_eq!(
@@ -123,10 +126,10 @@ mod tests {
 
     #[test]
     fn visit_lends_the_same_leaves_and_pointers() {
-        let tree = json!({"a/b": [{"c~d": 1}, [null, "x"]], "e": {"f": false}});
+        let tree = OwnedTree::new(&json!({"a/b": [{"c~d": 1}, [null, "x"]], "e": {"f": false}}));
         let mut visited = Vec::new();
-        visit(&tree, |leaf| {
-            visited.push((leaf.pointer().to_string(), leaf.key, leaf.path.join("."), leaf.value.clone()))
+        visit(tree.root(), |leaf| {
+            visited.push((leaf.pointer().to_string(), leaf.key, leaf.path.join("."), leaf.value.to_value()))
         });
         assert_eq!(
             visited,
@@ -138,7 +141,7 @@ mod tests {
             ]
         );
         let owned: Vec<(String, Option<&str>, String)> =
-            leaves(&tree).iter().map(|leaf| (leaf.pointer.to_string(), leaf.key, leaf.path.join("."))).collect();
+            leaves(tree.root()).iter().map(|leaf| (leaf.pointer.to_string(), leaf.key, leaf.path.join("."))).collect();
         let lent: Vec<(String, Option<&str>, String)> =
             visited.into_iter().map(|(pointer, key, path, _)| (pointer, key, path)).collect();
         assert_eq!(owned, lent);

@@ -42,6 +42,9 @@ export const policy = {
         },
       ],
       settingsSchema: undefined,
+      // Documents arrive as JSON text; the compact tree is read by the Rust
+      // SDK only.
+      treeEncoding: "json",
     };
   },
 
@@ -51,10 +54,11 @@ export const policy = {
     }
   },
 
-  check(request) {
+  check(settings, documents) {
     const findings = [];
-    request.documents.forEach((document, index) => {
-      for (const [object, at] of objects(JSON.parse(document.tree))) {
+    const utf8 = new TextDecoder();
+    documents.forEach((document, index) => {
+      for (const [object, at] of objects(JSON.parse(utf8.decode(document.tree)))) {
         if (object.kind !== "Deployment") continue;
         const metadata = object.metadata ?? {};
         if (!("owner" in (metadata.labels ?? {}))) {

@@ -11,12 +11,13 @@ from componentize_py_types import Err
 from wit_world import exports
 from wit_world.imports.types import (
     Category,
-    CheckRequest,
+    Document,
     Finding,
     PluginInfo,
     Rule,
     Scope,
     Severity,
+    TreeEncoding,
 )
 
 RULE = "missing-owner"
@@ -61,15 +62,18 @@ class Policy(exports.Policy):
                 )
             ],
             settings_schema=None,
+            # Documents arrive as JSON text; the compact tree is read by the
+            # Rust SDK only.
+            tree_encoding=TreeEncoding.JSON,
         )
 
     def configure(self, settings: str) -> None:
         if settings.strip() not in ("", "{}"):
             raise Err("python-owner-label takes no settings")
 
-    def check(self, request: CheckRequest) -> list[Finding]:
+    def check(self, settings: str, documents: list[Document]) -> list[Finding]:
         findings = []
-        for index, document in enumerate(request.documents):
+        for index, document in enumerate(documents):
             for obj, at in objects(json.loads(document.tree)):
                 if obj.get("kind") != "Deployment":
                     continue

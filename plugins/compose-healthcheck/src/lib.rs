@@ -18,8 +18,8 @@
 //! real readiness.
 
 use std::collections::BTreeMap;
+use tenken_sdk::Node;
 
-use serde_json::Value;
 use tenken_sdk::compose::services;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -49,9 +49,9 @@ const REFERENCES: &[&str] = &[
 ];
 
 /// Whether a service declares a health check that is not disabled.
-fn has_healthcheck(service: &Value) -> bool {
+fn has_healthcheck(service: Node<'_>) -> bool {
     match service.get("healthcheck") {
-        Some(check) => check.get("disable").and_then(Value::as_bool) != Some(true),
+        Some(check) => check.get("disable").and_then(Node::as_bool) != Some(true),
         None => false,
     }
 }
@@ -95,7 +95,7 @@ impl Policy for ComposeHealthcheck {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let services = services(&document.tree);
+        let services = services(document.tree);
         let checked: BTreeMap<&str, bool> =
             services.iter().map(|service| (service.name, has_healthcheck(service.value))).collect();
         for service in &services {

@@ -14,7 +14,8 @@
 //! privileged container that mounts `/`, so mounting it hands a compromised
 //! service root on the host.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::compose::{Service, services};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -42,10 +43,10 @@ fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
 
 /// Whether a `volumes` entry mounts the Docker socket, in the short
 /// (`/var/run/docker.sock:/var/run/docker.sock`) or long (`source:`) form.
-fn mounts_docker_socket(volume: &Value) -> bool {
-    let source = match volume {
-        Value::String(short) => short.split(':').next().unwrap_or_default(),
-        Value::Object(long) => long.get("source").and_then(Value::as_str).unwrap_or_default(),
+fn mounts_docker_socket(volume: Node<'_>) -> bool {
+    let source = match volume.shape() {
+        Shape::String(short) => short.split(':').next().unwrap_or_default(),
+        Shape::Object(long) => long.get("source").and_then(Node::as_str).unwrap_or_default(),
         _ => "",
     };
     source.ends_with("docker.sock") || source.ends_with("podman.sock") || source.ends_with("containerd.sock")
@@ -85,7 +86,7 @@ impl Policy for Isolation {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for service in services(&document.tree) {
+        for service in services(document.tree) {
             check_service(&service, findings);
         }
     }
@@ -93,11 +94,11 @@ impl Policy for Isolation {
 
 fn check_service(service: &Service<'_>, findings: &mut Findings) {
     let name = service.name;
-    if service.value.get("privileged").and_then(Value::as_bool) == Some(true) {
+    if service.value.get("privileged").and_then(Node::as_bool) == Some(true) {
         findings.report("privileged", &service.pointer.key("privileged"), format!("service `{name}` is privileged"));
     }
     for (field, what) in [("network_mode", "network"), ("pid", "process"), ("ipc", "IPC")] {
-        if service.value.get(field).and_then(Value::as_str) == Some("host") {
+        if service.value.get(field).and_then(Node::as_str) == Some("host") {
             findings.report(
                 "host-namespace",
                 &service.pointer.key(field),
@@ -105,7 +106,7 @@ fn check_service(service: &Service<'_>, findings: &mut Findings) {
             );
         }
     }
-    let Some(volumes) = service.value.get("volumes").and_then(Value::as_array) else { return };
+    let Some(volumes) = service.value.get("volumes").and_then(Node::as_array) else { return };
     for (index, volume) in volumes.iter().enumerate() {
         if mounts_docker_socket(volume) {
             findings.report(
@@ -126,8 +127,12 @@ mod tests {
 
     #[test]
     fn recognises_socket_mounts_in_both_forms() {
-        assert!(mounts_docker_socket(&json!("/var/run/docker.sock:/var/run/docker.sock:ro")));
-        assert!(mounts_docker_socket(&json!({"type": "bind", "source": "/run/docker.sock", "target": "/x"})));
-        assert!(!mounts_docker_socket(&json!("./data:/data")));
+        assert!(mounts_docker_socket(
+            tenken_sdk::OwnedTree::new(&json!("/var/run/docker.sock:/var/run/docker.sock:ro")).root()
+        ));
+        assert!(mounts_docker_socket(
+            tenken_sdk::OwnedTree::new(&json!({"type": "bind", "source": "/run/docker.sock", "target": "/x"})).root()
+        ));
+        assert!(!mounts_docker_socket(tenken_sdk::OwnedTree::new(&json!("./data:/data")).root()));
     }
 }

@@ -14,7 +14,7 @@
 //! change; digests make them tamper-evident.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::compose::services;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
@@ -78,11 +78,11 @@ impl Policy for PinnedImages {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for service in services(&document.tree) {
+        for service in services(document.tree) {
             if service.value.get("build").is_some() {
                 continue;
             }
-            let Some(image) = service.value.get("image").and_then(Value::as_str) else { continue };
+            let Some(image) = service.value.get("image").and_then(Node::as_str) else { continue };
             if is_templated(image) {
                 continue;
             }

@@ -52,7 +52,7 @@ services:
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for service in services(&document.tree) {
+        for service in services(document.tree) {
             let limited = service.value.pointer("/deploy/resources/limits/memory").is_some()
                 || service.value.get("mem_limit").is_some();
             if !limited {

@@ -14,7 +14,7 @@
 //! compose up` again. On a single host that is often the whole outage. A
 //! restart policy turns most of those into a blip.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::compose::services;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -55,11 +55,11 @@ services:
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for service in services(&document.tree) {
+        for service in services(document.tree) {
             let has_policy =
                 service.value.get("restart").is_some() || service.value.pointer("/deploy/restart_policy").is_some();
             let on_request =
-                service.value.get("profiles").and_then(Value::as_array).is_some_and(|profiles| !profiles.is_empty());
+                service.value.get("profiles").and_then(Node::as_array).is_some_and(|profiles| !profiles.is_empty());
             if !has_policy && !on_request {
                 findings.report(
                     "missing-restart-policy",

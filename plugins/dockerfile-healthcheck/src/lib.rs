@@ -17,7 +17,7 @@
 //! it and uses probes instead; see k8s-probes.)
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::dockerfile::{Stage, stages};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -71,7 +71,7 @@ fn effective_healthcheck(stages: &[Stage<'_>], index: usize) -> Option<(Pointer,
         let stage = &stages[current];
         let last = stage.instructions().into_iter().rev().find(|instruction| instruction.keyword == "HEALTHCHECK");
         if let Some(instruction) = last {
-            let disabled = instruction.value.get("none").and_then(Value::as_bool) == Some(true);
+            let disabled = instruction.value.get("none").and_then(Node::as_bool) == Some(true);
             return Some((instruction.pointer, disabled));
         }
         current = stage.parent(stages)?;
@@ -114,7 +114,7 @@ impl Policy for Healthcheck {
         if !settings.require_healthcheck {
             return;
         }
-        let stages = stages(&document.tree);
+        let stages = stages(document.tree);
         let Some(last) = stages.last() else { return };
         match effective_healthcheck(&stages, last.index) {
             Some((pointer, true)) => {

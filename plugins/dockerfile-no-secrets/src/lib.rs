@@ -14,7 +14,7 @@
 //! secrets belong in `RUN --mount=type=secret`, runtime secrets in the
 //! orchestrator's secret store.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::dockerfile::{Instruction, stages};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_key_file, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
@@ -109,12 +109,12 @@ impl Policy for NoSecrets {
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         // ARGs before the first FROM.
-        if let Some(global) = document.tree.get("args").and_then(Value::as_array) {
+        if let Some(global) = document.tree.get("args").and_then(Node::as_array) {
             for (index, arg) in global.iter().enumerate() {
                 check_pairs("ARG", arg, &Pointer::root().key("args").index(index), findings);
             }
         }
-        for stage in stages(&document.tree) {
+        for stage in stages(document.tree) {
             for instruction in stage.instructions() {
                 match instruction.keyword {
                     "ENV" | "ARG" => {
@@ -128,8 +128,8 @@ impl Policy for NoSecrets {
     }
 }
 
-fn check_pairs(keyword: &str, instruction: &Value, pointer: &Pointer, findings: &mut Findings) {
-    let Some(pairs) = instruction.get("pairs").and_then(Value::as_object) else { return };
+fn check_pairs(keyword: &str, instruction: Node<'_>, pointer: &Pointer, findings: &mut Findings) {
+    let Some(pairs) = instruction.get("pairs").and_then(Node::as_object) else { return };
     for (name, value) in pairs {
         if !names_a_secret(name) {
             continue;
@@ -156,7 +156,7 @@ fn check_sources(instruction: &Instruction<'_>, findings: &mut Findings) {
     if instruction.value.pointer("/flags/from").is_some() {
         return;
     }
-    let Some(sources) = instruction.value.get("sources").and_then(Value::as_array) else { return };
+    let Some(sources) = instruction.value.get("sources").and_then(Node::as_array) else { return };
     for (index, source) in sources.iter().enumerate() {
         let Some(source) = source.as_str() else { continue };
         if is_secret_file(source) {

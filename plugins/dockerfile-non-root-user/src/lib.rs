@@ -14,7 +14,7 @@
 //! The user is inherited through `FROM <earlier-stage>`, so a final stage
 //! that builds on a stage with `USER app` passes.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -67,10 +67,11 @@ impl Policy for NonRootUser {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let Some(stages) = document.tree.get("stages").and_then(Value::as_array) else { return };
+        let Some(stages) = document.tree.get("stages").and_then(Node::as_array) else { return };
+        let stages: Vec<Node<'_>> = stages.iter().collect();
         let Some(last) = stages.len().checked_sub(1) else { return };
         let stages_pointer = Pointer::root().key("stages");
-        match effective_user(stages, last) {
+        match effective_user(&stages, last) {
             // The host has already expanded ARG and ENV values it could
             // resolve statically; a `$VAR` left over has no static value and
             // is given the benefit of the doubt.
@@ -83,8 +84,8 @@ impl Policy for NonRootUser {
                 );
             }
             Some(_) => {}
-            None if base_image_runs_as_non_root(&stages[last]) => {}
-            None if steps_down_in_its_entrypoint(&document.tree, last) => {}
+            None if base_image_runs_as_non_root(stages[last]) => {}
+            None if steps_down_in_its_entrypoint(document.tree, last) => {}
             None => {
                 findings.report(
                     "runs-as-root",
@@ -116,23 +117,24 @@ struct EffectiveUser {
 
 /// The last USER of stage `index`, or, if it has none and builds `FROM` an
 /// earlier stage, that stage's user.
-fn effective_user(stages: &[Value], index: usize) -> Option<EffectiveUser> {
+fn effective_user(stages: &[Node<'_>], index: usize) -> Option<EffectiveUser> {
     let mut current = index;
     // Each step moves to an earlier stage, so this ends.
     loop {
-        let stage = &stages[current];
-        let instructions = stage.get("instructions").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let stage = stages[current];
+        let instructions: Vec<Node<'_>> =
+            stage.get("instructions").and_then(Node::as_array).into_iter().flatten().collect();
         let last_user = instructions.iter().enumerate().rev().find_map(|(position, instruction)| {
-            let is_user = instruction.get("instruction").and_then(Value::as_str) == Some("USER");
-            let name = instruction.get("user").and_then(Value::as_str)?;
+            let is_user = instruction.get("instruction").and_then(Node::as_str) == Some("USER");
+            let name = instruction.get("user").and_then(Node::as_str)?;
             is_user.then(|| EffectiveUser { name: name.to_owned(), stage: current, instruction: position })
         });
         if last_user.is_some() {
             return last_user;
         }
-        let image = stage.pointer("/from/image").and_then(Value::as_str)?;
+        let image = stage.pointer("/from/image").and_then(Node::as_str)?;
         current = stages[..current].iter().rposition(|earlier| {
-            earlier.get("name").and_then(Value::as_str).is_some_and(|name| name.eq_ignore_ascii_case(image))
+            earlier.get("name").and_then(Node::as_str).is_some_and(|name| name.eq_ignore_ascii_case(image))
         })?;
     }
 }
@@ -146,7 +148,7 @@ const STEP_DOWN_TOOLS: &[&str] = &["gosu", "su-exec"];
 /// database and server images, whose entrypoint fixes permissions as root
 /// and then runs the server as its own user. The process that serves runs
 /// unprivileged, so there is no USER to ask for.
-fn steps_down_in_its_entrypoint(tree: &Value, last: usize) -> bool {
+fn steps_down_in_its_entrypoint(tree: Node<'_>, last: usize) -> bool {
     let stages = tenken_sdk::dockerfile::stages(tree);
     let mut chain = vec![last];
     while let Some(parent) = chain.last().and_then(|&index| stages[index].parent(&stages)) {
@@ -172,8 +174,8 @@ fn is_root(user: &str) -> bool {
 
 /// Images that are built to run unprivileged by default (distroless and
 /// Chainguard `nonroot` variants).
-fn base_image_runs_as_non_root(stage: &Value) -> bool {
-    let image = stage.pointer("/from/image").and_then(Value::as_str).unwrap_or_default();
+fn base_image_runs_as_non_root(stage: Node<'_>) -> bool {
+    let image = stage.pointer("/from/image").and_then(Node::as_str).unwrap_or_default();
     let without_digest = image.split('@').next().unwrap_or(image);
     let tag = without_digest.rsplit_once(':').map(|(_, tag)| tag).unwrap_or_default();
     tag == "nonroot" || tag.ends_with("-nonroot") || tag.starts_with("nonroot-")
@@ -184,6 +186,7 @@ tenken_sdk::export_policy!(NonRootUser);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_tree;
 

@@ -22,7 +22,8 @@
 //! differ, and the fix for a vulnerable base is a new base tag, which
 //! reviewers can see.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::dockerfile::{Instruction, stages};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -159,7 +160,7 @@ impl Policy for PackageHygiene {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let stages = stages(&document.tree);
+        let stages = stages(document.tree);
         // Per stage, whether apt is configured by then to skip recommended
         // packages: a stage inherits its parent stage's configuration.
         let mut skips_recommends: Vec<bool> = Vec::with_capacity(stages.len());
@@ -176,9 +177,9 @@ impl Policy for PackageHygiene {
 }
 
 fn uses_cache_mount(instruction: &Instruction<'_>) -> bool {
-    let mounts = match instruction.value.pointer("/flags/mount") {
-        Some(Value::String(mount)) => vec![mount.as_str()],
-        Some(Value::Array(mounts)) => mounts.iter().filter_map(Value::as_str).collect(),
+    let mounts = match instruction.value.pointer("/flags/mount").map(Node::shape) {
+        Some(Shape::String(mount)) => vec![mount],
+        Some(Shape::Array(mounts)) => mounts.iter().filter_map(Node::as_str).collect(),
         _ => Vec::new(),
     };
     mounts.iter().any(|mount| mount.contains("type=cache"))

@@ -81,7 +81,7 @@ impl Policy for PinnedBaseImage {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        let stages = stages(&document.tree);
+        let stages = stages(document.tree);
         for stage in &stages {
             let Some(image) = stage.image else { continue };
             if stage.is_scratch() || stage.parent(&stages).is_some() || is_templated(image) {

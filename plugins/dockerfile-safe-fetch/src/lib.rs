@@ -14,6 +14,7 @@
 //! --checksum`) turns a silent substitution into a failed build. Disabling
 //! TLS verification removes even the server's identity check.
 
+use tenken_sdk::Node;
 use tenken_sdk::dockerfile::{Instruction, stages};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -141,7 +142,7 @@ impl Policy for SafeFetch {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for stage in stages(&document.tree) {
+        for stage in stages(document.tree) {
             for instruction in stage.instructions() {
                 match instruction.keyword {
                     "RUN" => check_run(&instruction, findings),
@@ -167,7 +168,7 @@ fn check_add(instruction: &Instruction<'_>, findings: &mut Findings) {
     if instruction.value.pointer("/flags/checksum").is_some() {
         return;
     }
-    let Some(sources) = instruction.value.get("sources").and_then(serde_json::Value::as_array) else { return };
+    let Some(sources) = instruction.value.get("sources").and_then(Node::as_array) else { return };
     for (index, source) in sources.iter().enumerate() {
         let Some(source) = source.as_str() else { continue };
         if source.starts_with("http://") || source.starts_with("https://") {

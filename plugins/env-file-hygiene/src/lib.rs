@@ -84,7 +84,7 @@ DEBUG=false
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        if is_dev_file(&document.path) {
+        if is_dev_file(document.path) {
             return;
         }
         let Some(variables) = document.tree.as_object() else { return };
@@ -129,13 +129,13 @@ mod tests {
 
     #[test]
     fn flags_debug_and_development_mode() {
-        let document = Document {
-            path: ".env.production".into(),
-            kind: "env".into(),
-            format: "env".into(),
-            index: 0,
-            tree: json!({"DEBUG": "true", "NODE_ENV": "development", "LOG_LEVEL": "debug", "APP_DEBUG": "false"}),
-        };
+        let owned = tenken_sdk::OwnedDocument::new(
+            ".env.production",
+            "env",
+            "env",
+            &json!({"DEBUG": "true", "NODE_ENV": "development", "LOG_LEVEL": "debug", "APP_DEBUG": "false"}),
+        );
+        let document = owned.view();
         let mut findings = Findings::default();
         EnvFileHygiene::check(&document, &NoSettings::default(), &mut findings);
         let rules: Vec<String> = findings.into_inner().into_iter().map(|f| f.rule).collect();

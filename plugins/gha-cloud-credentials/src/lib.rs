@@ -20,7 +20,7 @@
 //! workflows may assume which role. A literal secret in a workflow file is
 //! simply public to everyone who can read the repository.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::github::{ActionRef, jobs};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
@@ -103,7 +103,7 @@ Then delete the stored key and revoke it in the cloud.",
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let tree = &document.tree;
+        let tree = document.tree;
         check_env(tree.get("env"), &Pointer::root().key("env"), findings);
         for job in jobs(tree) {
             check_env(job.value.get("env"), &job.pointer.key("env"), findings);
@@ -119,8 +119,8 @@ Then delete the stored key and revoke it in the cloud.",
     }
 }
 
-fn check_env(env: Option<&Value>, pointer: &Pointer, findings: &mut Findings) {
-    let Some(env) = env.and_then(Value::as_object) else { return };
+fn check_env(env: Option<Node<'_>>, pointer: &Pointer, findings: &mut Findings) {
+    let Some(env) = env.and_then(Node::as_object) else { return };
     for (name, value) in env {
         let Some(value) = value.as_str() else { continue };
         let at = pointer.key(name);
@@ -140,8 +140,8 @@ fn check_env(env: Option<&Value>, pointer: &Pointer, findings: &mut Findings) {
     }
 }
 
-fn check_inputs(uses: Option<&str>, with: Option<&Value>, pointer: &Pointer, findings: &mut Findings) {
-    let Some(with) = with.and_then(Value::as_object) else { return };
+fn check_inputs(uses: Option<&str>, with: Option<Node<'_>>, pointer: &Pointer, findings: &mut Findings) {
+    let Some(with) = with.and_then(Node::as_object) else { return };
     let action = match uses.map(ActionRef::parse) {
         Some(ActionRef::Repository { action, .. }) => Some(action),
         _ => None,

@@ -13,7 +13,7 @@
 //! more only to the job that needs it keeps each job's blast radius to its
 //! job.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::github::jobs;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -67,7 +67,7 @@ impl Policy for Permissions {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let tree = &document.tree;
+        let tree = document.tree;
         let jobs = jobs(tree);
         let top = tree.get("permissions");
         check_write_all(top, &Pointer::root().key("permissions"), "the workflow", findings);
@@ -98,8 +98,8 @@ impl Policy for Permissions {
     }
 }
 
-fn check_write_all(permissions: Option<&Value>, pointer: &Pointer, whose: &str, findings: &mut Findings) {
-    if permissions.and_then(Value::as_str) == Some("write-all") {
+fn check_write_all(permissions: Option<Node<'_>>, pointer: &Pointer, whose: &str, findings: &mut Findings) {
+    if permissions.and_then(Node::as_str) == Some("write-all") {
         findings.report("write-all-permissions", pointer, format!("{whose} grants its token write-all"));
     }
 }

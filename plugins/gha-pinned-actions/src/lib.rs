@@ -83,7 +83,7 @@ impl Policy for PinnedActions {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for job in jobs(&document.tree) {
+        for job in jobs(document.tree) {
             if let Some(uses) = job.uses() {
                 check_uses(uses, &job.pointer.key("uses"), settings, findings);
             }
@@ -91,7 +91,7 @@ impl Policy for PinnedActions {
                 check_step(&step, settings, findings);
             }
         }
-        for step in action_steps(&document.tree) {
+        for step in action_steps(document.tree) {
             check_step(&step, settings, findings);
         }
     }

@@ -13,6 +13,7 @@
 //! can open an issue, comment or push a branch to a fork can do this. An
 //! environment variable is data to the shell, never code.
 
+use tenken_sdk::Node;
 use tenken_sdk::github::{Step, action_steps, jobs};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -101,13 +102,13 @@ impl Policy for ScriptInjection {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let constrained = constrained_contexts(&document.tree);
-        for job in jobs(&document.tree) {
+        let constrained = constrained_contexts(document.tree);
+        for job in jobs(document.tree) {
             for step in job.steps() {
                 check_step(&step, &constrained, findings);
             }
         }
-        for step in action_steps(&document.tree) {
+        for step in action_steps(document.tree) {
             check_step(&step, &constrained, findings);
         }
     }
@@ -117,10 +118,10 @@ impl Policy for ScriptInjection {
 /// its author wrote. A `workflow_run` trigger whose `branches` filter lists
 /// branch names without wildcards runs only when `head_branch` is one of
 /// them, so expanding it injects nothing.
-fn constrained_contexts(workflow: &serde_json::Value) -> Vec<&'static str> {
+fn constrained_contexts(workflow: Node<'_>) -> Vec<&'static str> {
     let Some(trigger) = workflow.get("on").and_then(|on| on.get("workflow_run")) else { return Vec::new() };
-    let Some(branches) = trigger.get("branches").and_then(serde_json::Value::as_array) else { return Vec::new() };
-    let literal = |branch: &serde_json::Value| {
+    let Some(branches) = trigger.get("branches").and_then(Node::as_array) else { return Vec::new() };
+    let literal = |branch: Node<'_>| {
         branch.as_str().is_some_and(|name| {
             !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
         })
@@ -140,7 +141,7 @@ fn check_step(step: &Step<'_>, constrained: &[&str], findings: &mut Findings) {
         (None, Some(uses)) if uses.starts_with("actions/github-script@") => step
             .value
             .pointer("/with/script")
-            .and_then(serde_json::Value::as_str)
+            .and_then(Node::as_str)
             .map(|script| (step.pointer.key("with").key("script"), script)),
         _ => None,
     };

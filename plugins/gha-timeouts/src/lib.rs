@@ -80,7 +80,7 @@ impl Policy for Timeouts {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for job in jobs(&document.tree) {
+        for job in jobs(document.tree) {
             if job.uses().is_some() {
                 continue;
             }

@@ -14,7 +14,7 @@
 //! secrets, read-only token) and hand artifacts to the privileged one, or
 //! to check out only the base branch.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::github::{ActionRef, jobs, triggers};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -91,9 +91,9 @@ If the privileged workflow must look at the PR, check out only the base branch, 
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         let privileged: Vec<&str> =
-            triggers(&document.tree).into_iter().filter(|trigger| PRIVILEGED_TRIGGERS.contains(trigger)).collect();
+            triggers(document.tree).into_iter().filter(|trigger| PRIVILEGED_TRIGGERS.contains(trigger)).collect();
         let Some(trigger) = privileged.first() else { return };
-        for job in jobs(&document.tree) {
+        for job in jobs(document.tree) {
             let steps = job.steps();
             for (position, step) in steps.iter().enumerate() {
                 if !step.uses().is_some_and(is_checkout) {
@@ -101,7 +101,7 @@ If the privileged workflow must look at the PR, check out only the base branch, 
                 }
                 let with = step.value.get("with");
                 let untrusted = ["ref", "repository"].iter().find_map(|field| {
-                    let value = with.and_then(|with| with.get(field)).and_then(Value::as_str)?;
+                    let value = with.and_then(|with| with.get(field)).and_then(Node::as_str)?;
                     is_untrusted_ref(value).then_some(*field)
                 });
                 let Some(field) = untrusted else { continue };
@@ -131,6 +131,7 @@ tenken_sdk::export_policy!(UntrustedCheckout);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_tree;
 

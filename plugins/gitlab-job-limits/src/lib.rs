@@ -19,7 +19,7 @@
 //! queues grow, feedback slows, and the results nobody will read still cost
 //! runner minutes.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::gitlab::{Job, jobs};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -30,7 +30,7 @@ pub struct JobLimits;
 const MUST_FINISH: &[&str] = &["deploy", "release", "publish", "production", "prod", "rollout", "migrate"];
 
 fn must_finish(job: &Job<'_>) -> bool {
-    let stage = job.value.get("stage").and_then(Value::as_str).unwrap_or_default();
+    let stage = job.value.get("stage").and_then(Node::as_str).unwrap_or_default();
     let environment = job.value.get("environment").is_some();
     let words = format!("{} {}", job.name, stage).to_ascii_lowercase();
     environment || MUST_FINISH.iter().any(|word| words.contains(word))
@@ -84,8 +84,8 @@ impl Policy for JobLimits {
         let default = document.tree.get("default");
         let default_timeout = default.and_then(|default| default.get("timeout")).is_some();
         let default_interruptible =
-            default.and_then(|default| default.get("interruptible")).and_then(Value::as_bool) == Some(true);
-        for job in jobs(&document.tree).iter().filter(|job| !job.hidden && job.value.get("trigger").is_none()) {
+            default.and_then(|default| default.get("interruptible")).and_then(Node::as_bool) == Some(true);
+        for job in jobs(document.tree).iter().filter(|job| !job.hidden && job.value.get("trigger").is_none()) {
             // `extends` may bring either setting from a template; only judge
             // jobs that say everything themselves.
             if job.value.get("extends").is_some() {
@@ -98,8 +98,7 @@ impl Policy for JobLimits {
                     format!("job `{}` has no timeout, so a hang holds a runner for the project's limit", job.name),
                 );
             }
-            let interruptible =
-                job.value.get("interruptible").and_then(Value::as_bool).unwrap_or(default_interruptible);
+            let interruptible = job.value.get("interruptible").and_then(Node::as_bool).unwrap_or(default_interruptible);
             if !interruptible && !must_finish(job) && job.value.get("interruptible").is_none() {
                 findings.report(
                     "not-interruptible",

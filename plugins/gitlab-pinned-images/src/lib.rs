@@ -13,7 +13,8 @@
 //! upgrades a reviewed change, and digests make them tamper-evident.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::gitlab::jobs;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
@@ -81,7 +82,7 @@ impl Policy for PinnedImages {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        let tree = &document.tree;
+        let tree = document.tree;
         check_holder(tree, &Pointer::root(), "the pipeline", settings, findings);
         if let Some(default) = tree.get("default") {
             check_holder(default, &Pointer::root().key("default"), "`default`", settings, findings);
@@ -93,11 +94,11 @@ impl Policy for PinnedImages {
 }
 
 /// Checks the `image` and `services` of a job, `default`, or the top level.
-fn check_holder(holder: &Value, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+fn check_holder(holder: Node<'_>, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
     if let Some(image) = holder.get("image") {
         check_image(image, &pointer.key("image"), whose, settings, findings);
     }
-    if let Some(services) = holder.get("services").and_then(Value::as_array) {
+    if let Some(services) = holder.get("services").and_then(Node::as_array) {
         for (index, service) in services.iter().enumerate() {
             check_image(service, &pointer.key("services").index(index), whose, settings, findings);
         }
@@ -105,10 +106,10 @@ fn check_holder(holder: &Value, pointer: &Pointer, whose: &str, settings: &Setti
 }
 
 /// An image in its short (`node:22`) or long (`{name: node:22}`) form.
-fn check_image(image: &Value, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
-    let (name, at) = match image {
-        Value::String(name) => (name.as_str(), pointer.clone()),
-        Value::Object(long) => match long.get("name").and_then(Value::as_str) {
+fn check_image(image: Node<'_>, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+    let (name, at) = match image.shape() {
+        Shape::String(name) => (name, pointer.clone()),
+        Shape::Object(long) => match long.get("name").and_then(Node::as_str) {
             Some(name) => (name, pointer.key("name")),
             None => return,
         },

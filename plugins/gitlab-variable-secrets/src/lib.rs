@@ -13,7 +13,8 @@
 //! Project or group CI/CD variables, marked masked and protected, keep the
 //! value out of the repository and out of logs.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::gitlab::jobs;
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
@@ -61,7 +62,7 @@ Then rotate the exposed value: it stays in the repository's history.",
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let tree = &document.tree;
+        let tree = document.tree;
         check_variables(tree.get("variables"), &Pointer::root().key("variables"), "the pipeline", findings);
         for job in jobs(tree) {
             let whose = format!("job `{}`", job.name);
@@ -72,12 +73,12 @@ Then rotate the exposed value: it stays in the repository's history.",
 
 /// Variables in the short (`NAME: value`) or long (`NAME: {value: ...}`)
 /// form.
-fn check_variables(variables: Option<&Value>, pointer: &Pointer, whose: &str, findings: &mut Findings) {
-    let Some(variables) = variables.and_then(Value::as_object) else { return };
+fn check_variables(variables: Option<Node<'_>>, pointer: &Pointer, whose: &str, findings: &mut Findings) {
+    let Some(variables) = variables.and_then(Node::as_object) else { return };
     for (name, definition) in variables {
-        let (value, at) = match definition {
-            Value::String(value) => (value.as_str(), pointer.key(name)),
-            Value::Object(long) => match long.get("value").and_then(Value::as_str) {
+        let (value, at) = match definition.shape() {
+            Shape::String(value) => (value, pointer.key(name)),
+            Shape::Object(long) => match long.get("value").and_then(Node::as_str) {
                 Some(value) => (value, pointer.key(name).key("value")),
                 None => continue,
             },

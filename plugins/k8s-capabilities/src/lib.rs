@@ -18,7 +18,7 @@
 //! checked: Linux capabilities do not apply there.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
 };
@@ -117,7 +117,7 @@ impl Policy for Capabilities {
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         let allowed: Vec<String> = settings.allowed_capabilities.iter().map(|name| normalized(name)).collect();
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             if pod.is_windows() {
                 continue;
             }
@@ -132,8 +132,8 @@ impl Policy for Capabilities {
     }
 }
 
-fn list<'a>(capabilities: Option<&'a Value>, field: &str) -> &'a [Value] {
-    capabilities.and_then(|caps| caps.get(field)).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+fn list<'a>(capabilities: Option<Node<'a>>, field: &str) -> Vec<Node<'a>> {
+    capabilities.and_then(|caps| caps.get(field)).and_then(Node::as_array).into_iter().flatten().collect()
 }
 
 fn check_dropped(container: &Container<'_>, findings: &mut Findings) {
@@ -145,7 +145,7 @@ fn check_dropped(container: &Container<'_>, findings: &mut Findings) {
     }
     let capabilities = container_security_setting(container, "capabilities");
     let drop = list(capabilities.as_ref().map(|setting| setting.value), "drop");
-    if drop.iter().filter_map(Value::as_str).any(|name| normalized(name) == "ALL") {
+    if drop.iter().filter_map(|name| name.as_str()).any(|name| normalized(name) == "ALL") {
         return;
     }
     let pointer = match &capabilities {
@@ -183,6 +183,7 @@ tenken_sdk::export_policy!(Capabilities);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

@@ -17,7 +17,7 @@
 //! disruption at all is the opposite failure: drains hang until someone
 //! deletes pods by hand, blocking upgrades and security patches.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -54,7 +54,7 @@ fn replicas(workload: &Object<'_>) -> Option<u64> {
 
 /// Whether a budget value allows no disruption whatever the workload:
 /// maxUnavailable `0` or `"0%"`, minAvailable `"100%"`.
-fn always_blocks(field: &str, value: &Value) -> bool {
+fn always_blocks(field: &str, value: Node<'_>) -> bool {
     let percent =
         value.as_str().and_then(|text| text.strip_suffix('%')).and_then(|number| number.trim().parse::<u64>().ok());
     match field {
@@ -107,19 +107,19 @@ impl Policy for DisruptionBudget {
         let all: Vec<(usize, Object<'_>)> = documents
             .iter()
             .enumerate()
-            .flat_map(|(index, document)| objects(&document.tree).into_iter().map(move |object| (index, object)))
+            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
             .collect();
         let budgets: Vec<&(usize, Object<'_>)> =
             all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget").collect();
         // Budgets and autoscalers belong to the workloads of their own
         // directory tree (see `same_tree`).
-        let related = |a: usize, b: usize| same_tree(&documents[a].path, &documents[b].path);
+        let related = |a: usize, b: usize| same_tree(documents[a].path, documents[b].path);
         let autoscaled = |index: usize, workload: &Object<'_>| {
             all.iter().any(|(scaler_index, scaler)| {
                 AUTOSCALER_KINDS.contains(&scaler.kind)
                     && same_namespace(scaler.namespace, workload.namespace)
                     && related(*scaler_index, index)
-                    && scaler.value.pointer("/spec/scaleTargetRef/name").and_then(Value::as_str) == workload.name
+                    && scaler.value.pointer("/spec/scaleTargetRef/name").and_then(Node::as_str) == workload.name
             })
         };
 
@@ -136,7 +136,7 @@ impl Policy for DisruptionBudget {
             let (index, budget) = entry;
             for field in ["maxUnavailable", "minAvailable"] {
                 let (value, pointer) = budget.get(&["spec", field]);
-                if let Some(value) = value.filter(|value| always_blocks(field, value)) {
+                if let Some(value) = value.filter(|&value| always_blocks(field, value)) {
                     findings.in_document(*index).report(
                         "budget-blocks-eviction",
                         &pointer,
@@ -149,7 +149,7 @@ impl Policy for DisruptionBudget {
             // selects. Unknown replica counts (autoscaled, templated) are
             // not judged.
             let (value, pointer) = budget.get(&["spec", "minAvailable"]);
-            let Some(minimum) = value.and_then(Value::as_u64) else { continue };
+            let Some(minimum) = value.and_then(Node::as_u64) else { continue };
             let selected: Vec<&(usize, Object<'_>)> =
                 workloads.iter().copied().filter(|workload| selects(entry, workload)).collect();
             let counts: Option<Vec<u64>> = selected
@@ -197,6 +197,7 @@ tenken_sdk::export_policy!(DisruptionBudget);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_documents;
 
@@ -227,11 +228,11 @@ mod tests {
 
     #[test]
     fn budgets_that_block_every_eviction() {
-        assert!(always_blocks("maxUnavailable", &json!(0)));
-        assert!(always_blocks("maxUnavailable", &json!("0%")));
-        assert!(!always_blocks("maxUnavailable", &json!("25%")));
-        assert!(always_blocks("minAvailable", &json!("100%")));
-        assert!(!always_blocks("minAvailable", &json!(3)));
+        assert!(always_blocks("maxUnavailable", tenken_sdk::OwnedTree::new(&json!(0)).root()));
+        assert!(always_blocks("maxUnavailable", tenken_sdk::OwnedTree::new(&json!("0%")).root()));
+        assert!(!always_blocks("maxUnavailable", tenken_sdk::OwnedTree::new(&json!("25%")).root()));
+        assert!(always_blocks("minAvailable", tenken_sdk::OwnedTree::new(&json!("100%")).root()));
+        assert!(!always_blocks("minAvailable", tenken_sdk::OwnedTree::new(&json!(3)).root()));
         let budget = json!({"kind": "PodDisruptionBudget", "metadata": {"name": "web"},
             "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "web"}}}});
         assert_eq!(

@@ -18,7 +18,7 @@
 //! `*_URL`, `*_NAME`, `*_ID`, `*_LENGTH`, ...) are not checked, nor are
 //! values that are references (`$(OTHER_VAR)`), booleans or empty.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
@@ -65,7 +65,7 @@ Then rotate the exposed value: it is in the repository's history.",
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             for container in pod.containers(&lists) {
                 check_container(&container, findings);
             }
@@ -74,11 +74,11 @@ Then rotate the exposed value: it is in the repository's history.",
 }
 
 fn check_container(container: &Container<'_>, findings: &mut Findings) {
-    let Some(env) = container.value.get("env").and_then(Value::as_array) else { return };
+    let Some(env) = container.value.get("env").and_then(Node::as_array) else { return };
     for (index, variable) in env.iter().enumerate() {
-        let Some(name) = variable.get("name").and_then(Value::as_str) else { continue };
+        let Some(name) = variable.get("name").and_then(Node::as_str) else { continue };
         // Numbers are never secrets worth the name; only strings are checked.
-        let Some(value) = variable.get("value").and_then(Value::as_str) else { continue };
+        let Some(value) = variable.get("value").and_then(Node::as_str) else { continue };
         if names_a_secret(name) && looks_like_a_secret(value) {
             findings.report(
                 "secret-in-env",

@@ -18,7 +18,7 @@
 //!
 //! Jobs, CronJobs and pods that are not restarted are not checked.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Container, ContainerList, PodSpec, pod_specs};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -48,13 +48,13 @@ const REFERENCES: &[&str] = &[
 ];
 
 /// How long a `preStop` hook waits, when that can be read from it.
-fn pre_stop_seconds(pre_stop: &Value) -> Option<u64> {
-    if let Some(seconds) = pre_stop.pointer("/sleep/seconds").and_then(Value::as_u64) {
+fn pre_stop_seconds(pre_stop: Node<'_>) -> Option<u64> {
+    if let Some(seconds) = pre_stop.pointer("/sleep/seconds").and_then(Node::as_u64) {
         return Some(seconds);
     }
     let command = pre_stop.pointer("/exec/command")?.as_array()?;
     let words: Vec<&str> =
-        command.iter().filter_map(Value::as_str).flat_map(|part| part.split([' ', ';', '&', '|'])).collect();
+        command.iter().filter_map(Node::as_str).flat_map(|part| part.split([' ', ';', '&', '|'])).collect();
     words.windows(2).filter(|pair| pair[0] == "sleep" || pair[0].ends_with("/sleep")).find_map(|pair| {
         let number = pair[1].strip_suffix('s').unwrap_or(pair[1]);
         number.parse::<f64>().ok().filter(|seconds| seconds.is_finite() && *seconds >= 0.0).map(|s| s.ceil() as u64)
@@ -100,12 +100,12 @@ impl Policy for GracefulShutdown {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             if pod.runs_to_completion() {
                 continue;
             }
             let grace_field = pod.spec.get("terminationGracePeriodSeconds");
-            let grace = grace_field.and_then(Value::as_u64);
+            let grace = grace_field.and_then(Node::as_u64);
             if grace == Some(0) {
                 findings.report(
                     "zero-grace-period",
@@ -157,13 +157,29 @@ mod tests {
 
     #[test]
     fn reads_pre_stop_durations() {
-        assert_eq!(pre_stop_seconds(&json!({"sleep": {"seconds": 12}})), Some(12));
-        assert_eq!(pre_stop_seconds(&json!({"exec": {"command": ["sleep", "15"]}})), Some(15));
+        assert_eq!(pre_stop_seconds(tenken_sdk::OwnedTree::new(&json!({"sleep": {"seconds": 12}})).root()), Some(12));
         assert_eq!(
-            pre_stop_seconds(&json!({"exec": {"command": ["/bin/sh", "-c", "sleep 5s && nginx -s quit"]}})),
+            pre_stop_seconds(tenken_sdk::OwnedTree::new(&json!({"exec": {"command": ["sleep", "15"]}})).root()),
+            Some(15)
+        );
+        assert_eq!(
+            pre_stop_seconds(
+                tenken_sdk::OwnedTree::new(
+                    &json!({"exec": {"command": ["/bin/sh", "-c", "sleep 5s && nginx -s quit"]}})
+                )
+                .root()
+            ),
             Some(5)
         );
-        assert_eq!(pre_stop_seconds(&json!({"exec": {"command": ["/usr/bin/sleep", "2.5"]}})), Some(3));
-        assert_eq!(pre_stop_seconds(&json!({"httpGet": {"path": "/drain", "port": 8080}})), None);
+        assert_eq!(
+            pre_stop_seconds(
+                tenken_sdk::OwnedTree::new(&json!({"exec": {"command": ["/usr/bin/sleep", "2.5"]}})).root()
+            ),
+            Some(3)
+        );
+        assert_eq!(
+            pre_stop_seconds(tenken_sdk::OwnedTree::new(&json!({"httpGet": {"path": "/drain", "port": 8080}})).root()),
+            None
+        );
     }
 }

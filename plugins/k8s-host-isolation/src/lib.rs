@@ -20,7 +20,7 @@
 //! listed in `allowed-host-paths`.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, pod_specs};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -124,7 +124,7 @@ impl Policy for HostIsolation {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             check_namespaces(&pod, findings);
             check_host_paths(&pod, settings, findings);
             check_host_ports(&pod, findings);
@@ -134,21 +134,21 @@ impl Policy for HostIsolation {
 
 fn check_namespaces(pod: &PodSpec<'_>, findings: &mut Findings) {
     for (field, rule, what) in HOST_NAMESPACES {
-        if pod.spec.get(*field).and_then(Value::as_bool) == Some(true) {
+        if pod.spec.get(*field).and_then(Node::as_bool) == Some(true) {
             findings.report(rule, &pod.pointer.key(field), format!("{} shares {what}", pod.workload()));
         }
     }
 }
 
 fn check_host_paths(pod: &PodSpec<'_>, settings: &Settings, findings: &mut Findings) {
-    let Some(volumes) = pod.spec.get("volumes").and_then(Value::as_array) else { return };
+    let Some(volumes) = pod.spec.get("volumes").and_then(Node::as_array) else { return };
     for (index, volume) in volumes.iter().enumerate() {
         let Some(host_path) = volume.get("hostPath") else { continue };
-        let path = host_path.get("path").and_then(Value::as_str).unwrap_or_default();
+        let path = host_path.get("path").and_then(Node::as_str).unwrap_or_default();
         if is_allowed(path, &settings.allowed_host_paths) {
             continue;
         }
-        let name = volume.get("name").and_then(Value::as_str).unwrap_or("?");
+        let name = volume.get("name").and_then(Node::as_str).unwrap_or("?");
         findings.report(
             "host-path-volume",
             &pod.pointer.key("volumes").index(index).key("hostPath"),
@@ -170,9 +170,9 @@ fn is_allowed(path: &str, allowed: &[String]) -> bool {
 fn check_host_ports(pod: &PodSpec<'_>, findings: &mut Findings) {
     let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
     for container in pod.containers(&lists) {
-        let Some(ports) = container.value.get("ports").and_then(Value::as_array) else { continue };
+        let Some(ports) = container.value.get("ports").and_then(Node::as_array) else { continue };
         for (index, port) in ports.iter().enumerate() {
-            let host_port = port.get("hostPort").and_then(Value::as_u64).unwrap_or(0);
+            let host_port = port.get("hostPort").and_then(Node::as_u64).unwrap_or(0);
             if host_port != 0 {
                 findings.report(
                     "host-port",
@@ -189,6 +189,7 @@ tenken_sdk::export_policy!(HostIsolation);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

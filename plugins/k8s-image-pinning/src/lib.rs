@@ -20,7 +20,7 @@
 //! anyone with push access, a digest cannot.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::image::{ImageRef, Pinning, is_templated};
 use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects};
 use tenken_sdk::kustomize::{self, Kustomizations};
@@ -104,10 +104,10 @@ impl Policy for ImagePinning {
         let kustomizations = Kustomizations::from_documents(documents);
         for (index, document) in documents.iter().enumerate() {
             findings.in_document(index);
-            for object in objects(&document.tree) {
+            for object in objects(document.tree) {
                 let Some(pod) = PodSpec::of(&object) else { continue };
                 for container in pod.containers(ContainerList::ALL) {
-                    let built = Built { kustomizations: &kustomizations, file: &document.path, object: &object };
+                    let built = Built { kustomizations: &kustomizations, file: document.path, object: &object };
                     check_container(&container, &built, settings, findings);
                 }
             }
@@ -156,7 +156,7 @@ struct Rendered<'a> {
 }
 
 fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Settings, findings: &mut Findings) {
-    let Some(written) = container.value.get("image").and_then(Value::as_str) else { return };
+    let Some(written) = container.value.get("image").and_then(Node::as_str) else { return };
     let written = written.trim();
     if written.is_empty() || is_templated(written) {
         return;
@@ -198,7 +198,7 @@ fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Sett
             false
         }
     };
-    let policy = container.value.get("imagePullPolicy").and_then(Value::as_str);
+    let policy = container.value.get("imagePullPolicy").and_then(Node::as_str);
     if mutable && let Some(policy @ ("IfNotPresent" | "Never")) = policy {
         findings.report(
             "stale-pull-policy",
@@ -221,8 +221,8 @@ mod tests {
         let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "app:1.2"}]}});
         assert!(check_tree::<ImagePinning>("kubernetes", pod.clone()).is_empty());
         let settings = tenken_sdk::configure::<ImagePinning>(r#"{"require-digest": true}"#).unwrap();
-        let document =
-            Document { path: "p".into(), kind: "kubernetes".into(), format: "yaml".into(), index: 0, tree: pod };
+        let owned = tenken_sdk::OwnedDocument::new("p", "kubernetes", "yaml", &pod);
+        let document = owned.view();
         let mut findings = Findings::default();
         ImagePinning::check_all(std::slice::from_ref(&document), &settings, &mut findings);
         assert_eq!(findings.summary()[0].0, "missing-digest");

@@ -16,7 +16,6 @@
 //! container. Setting it to `false` closes that door at no cost for almost
 //! every workload.
 
-use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
 };
@@ -82,7 +81,7 @@ impl Policy for NoPrivileged {
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             for container in pod.containers(&lists) {
                 check_container(&container, document.is_partial(), findings);
             }
@@ -94,13 +93,13 @@ impl Policy for NoPrivileged {
 /// object's business.
 fn check_container(container: &Container<'_>, partial: bool, findings: &mut Findings) {
     let privileged = container_security_setting(container, "privileged");
-    if let Some(setting) = privileged.filter(|setting| setting.value == &Value::Bool(true)) {
+    if let Some(setting) = privileged.filter(|setting| setting.value.as_bool() == Some(true)) {
         findings.report("privileged-container", &setting.pointer, format!("{} is privileged", container.describe()));
         // A privileged container can always escalate; one finding says it.
         return;
     }
     match container_security_setting(container, "allowPrivilegeEscalation") {
-        Some(setting) if setting.value == &Value::Bool(false) => {}
+        Some(setting) if setting.value.as_bool() == Some(false) => {}
         Some(setting) => findings.report(
             "privilege-escalation-allowed",
             &setting.pointer,
@@ -120,6 +119,7 @@ tenken_sdk::export_policy!(NoPrivileged);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

@@ -17,7 +17,6 @@
 //! Windows pods (`spec.os.name: windows`) are not checked: these fields do
 //! not apply there.
 
-use serde_json::Value;
 use tenken_sdk::kubernetes::{
     Container, ContainerList, PodSpec, pod_specs, security_context_pointer, security_setting,
 };
@@ -75,7 +74,7 @@ impl Policy for NonRoot {
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             if pod.is_windows() {
                 continue;
             }
@@ -106,8 +105,8 @@ fn check_container(pod: &PodSpec<'_>, container: &Container<'_>, partial: bool, 
         }
     }
     match non_root {
-        Some(setting) if setting.value == &Value::Bool(true) => {}
-        Some(setting) if setting.value == &Value::Bool(false) => {
+        Some(setting) if setting.value.as_bool() == Some(true) => {}
+        Some(setting) if setting.value.as_bool() == Some(false) => {
             let message = format!(
                 "{} has runAsNonRoot: false{} and no non-root runAsUser, so it may run as root",
                 container.describe(),
@@ -132,6 +131,7 @@ tenken_sdk::export_policy!(NonRoot);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

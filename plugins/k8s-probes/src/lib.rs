@@ -23,10 +23,8 @@
 //! long-running and are checked.
 
 use serde::Deserialize;
-use serde_json::Value;
-use tenken_sdk::kubernetes::{
-    Container, ContainerList, Object, PodSpec, objects, same_namespace, same_tree, selector_matches,
-};
+use tenken_sdk::Node;
+use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -114,12 +112,12 @@ impl Policy for Probes {
         let services: Vec<(usize, Object<'_>)> = documents
             .iter()
             .enumerate()
-            .flat_map(|(index, document)| objects(&document.tree).into_iter().map(move |object| (index, object)))
+            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
             .filter(|(_, object)| object.kind == "Service")
             .collect();
         for (index, document) in documents.iter().enumerate() {
             findings.in_document(index);
-            for object in objects(&document.tree) {
+            for object in objects(document.tree) {
                 let Some(pod) = PodSpec::of(&object) else { continue };
                 if pod.runs_to_completion() {
                     continue;
@@ -127,18 +125,18 @@ impl Policy for Probes {
                 let labels = object.pod_labels();
                 let selected = services.iter().any(|(service_index, service)| {
                     same_namespace(service.namespace, object.namespace)
-                        && same_tree(&documents[*service_index].path, &document.path)
+                        && same_tree(documents[*service_index].path, document.path)
                         && service_selects(service, &labels)
                 });
                 let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
                 let declares_ports = containers.iter().any(|container| {
-                    container.value.get("ports").and_then(Value::as_array).is_some_and(|ports| !ports.is_empty())
+                    container.value.get("ports").and_then(Node::as_array).is_some_and(|ports| !ports.is_empty())
                 });
                 // A StatefulSet names the Service that governs its pods.
                 let governed = object
                     .value
                     .pointer("/spec/serviceName")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                     .is_some_and(|name| !name.is_empty());
                 let receives_traffic = selected || declares_ports || governed;
                 for container in containers.iter().filter(|container| container.is_long_running()) {
@@ -155,13 +153,13 @@ impl Policy for Probes {
 fn service_selects(service: &Object<'_>, labels: &[(&str, &str)]) -> bool {
     match service.value.pointer("/spec/selector") {
         Some(selector) if selector.as_object().is_some_and(|map| !map.is_empty()) => {
-            selector_matches(&serde_json::json!({ "matchLabels": selector }), labels)
+            tenken_sdk::kubernetes::labels_match(selector, labels)
         }
         _ => false,
     }
 }
 
-fn probe<'a>(container: &Container<'a>, field: &str) -> Option<&'a Value> {
+fn probe<'a>(container: &Container<'a>, field: &str) -> Option<Node<'a>> {
     container.value.get(field).filter(|probe| probe.is_object())
 }
 
@@ -204,7 +202,7 @@ fn check_container(container: &Container<'_>, receives_traffic: bool, settings: 
 }
 
 /// What a probe checks: its handler, without timing fields.
-fn handler(probe: &Value) -> Option<(&str, &Value)> {
+fn handler(probe: Node<'_>) -> Option<(&str, Node<'_>)> {
     HANDLERS.iter().find_map(|name| probe.get(*name).map(|value| (*name, value)))
 }
 
@@ -213,6 +211,7 @@ tenken_sdk::export_policy!(Probes);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

@@ -15,7 +15,6 @@
 //!
 //! Ephemeral (debug) containers are not checked: they exist to poke around.
 
-use serde_json::Value;
 use tenken_sdk::kubernetes::{ContainerList, container_security_setting, pod_specs, security_context_pointer};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -68,10 +67,10 @@ impl Policy for ReadOnlyRootFs {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
                 match container_security_setting(&container, "readOnlyRootFilesystem") {
-                    Some(setting) if setting.value == &Value::Bool(true) => {}
+                    Some(setting) if setting.value.as_bool() == Some(true) => {}
                     Some(setting) => findings.report(
                         "writable-root-filesystem",
                         &setting.pointer,

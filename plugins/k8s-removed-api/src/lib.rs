@@ -71,7 +71,7 @@ Pod Security Policies have no successor version: use Pod Security Admission labe
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for object in objects(&document.tree) {
+        for object in objects(document.tree) {
             let Some(version) = object.api_version() else { continue };
             let Some(removed) = removed_api(version, object.kind) else { continue };
             let instead = match removed.use_instead {

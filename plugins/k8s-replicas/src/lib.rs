@@ -20,7 +20,7 @@
 //! `replicas: 0` is a deliberate scale-down and is not reported.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -85,9 +85,9 @@ fn autoscaler(document: usize, object: Object<'_>) -> Option<Autoscaler<'_>> {
         _ => return None,
     };
     let target = object.value.pointer("/spec/scaleTargetRef")?;
-    let target_kind = target.get("kind").and_then(Value::as_str).or(kind_default)?;
-    let target_name = target.get("name").and_then(Value::as_str)?;
-    let min = object.value.get("spec").and_then(|spec| spec.get(min_field)).and_then(Value::as_u64);
+    let target_kind = target.get("kind").and_then(Node::as_str).or(kind_default)?;
+    let target_name = target.get("name").and_then(Node::as_str)?;
+    let min = object.value.get("spec").and_then(|spec| spec.get(min_field)).and_then(Node::as_u64);
     Some(Autoscaler { document, object, target_kind, target_name, min: min.unwrap_or(min_default), min_field })
 }
 
@@ -141,11 +141,11 @@ impl Policy for Replicas {
         let autoscalers: Vec<Autoscaler<'_>> = documents
             .iter()
             .enumerate()
-            .flat_map(|(index, document)| objects(&document.tree).into_iter().map(move |object| (index, object)))
+            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
             .filter_map(|(index, object)| autoscaler(index, object))
             .collect();
         for (index, document) in documents.iter().enumerate() {
-            for workload in objects(&document.tree) {
+            for workload in objects(document.tree) {
                 if !is_replicated(workload.kind) {
                     continue;
                 }
@@ -153,7 +153,7 @@ impl Policy for Replicas {
                     scaler.target_kind == workload.kind
                         && Some(scaler.target_name) == workload.name
                         && same_namespace(scaler.object.namespace, workload.namespace)
-                        && same_tree(&documents[scaler.document].path, &document.path)
+                        && same_tree(documents[scaler.document].path, document.path)
                 });
                 if scaled_by.is_some() {
                     continue;
@@ -206,6 +206,7 @@ tenken_sdk::export_policy!(Replicas);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_documents;
 

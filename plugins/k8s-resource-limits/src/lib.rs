@@ -21,7 +21,6 @@
 //! place the pod by it.
 
 use serde::Deserialize;
-use serde_json::Value;
 use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -128,7 +127,7 @@ impl Policy for ResourceLimits {
         if settings.require_cpu_limit {
             requirements.push(CPU_LIMIT);
         }
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             // Ephemeral containers cannot declare resources at all.
             for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
                 for requirement in &requirements {
@@ -146,7 +145,7 @@ fn declares(container: &Container<'_>, section: &str, resource: &str) -> bool {
         .get("resources")
         .and_then(|resources| resources.get(section))
         .and_then(|values| values.get(resource))
-        .is_some_and(|value| !value.is_null() && value != &Value::String(String::new()))
+        .is_some_and(|value| !value.is_null() && value.as_str() != Some(""))
 }
 
 fn check_requirement(container: &Container<'_>, requirement: &Requirement, findings: &mut Findings) {

@@ -14,7 +14,7 @@
 //! nothing running. Recreate is right for singletons that cannot run two
 //! copies (a volume that only mounts once), not for replicated services.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Object, objects};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -56,7 +56,7 @@ fn can_recreate(kind: &str) -> bool {
 }
 
 /// Whether `maxUnavailable` lets every replica go at once.
-fn takes_everything(value: &Value, replicas: Option<u64>) -> bool {
+fn takes_everything(value: Node<'_>, replicas: Option<u64>) -> bool {
     if let Some(percent) = value.as_str().and_then(|text| text.trim().strip_suffix('%')) {
         return percent.trim().parse::<u64>().is_ok_and(|percent| percent >= 100);
     }
@@ -113,11 +113,11 @@ impl Policy for RolloutSafety {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for workload in objects(&document.tree) {
+        for workload in objects(document.tree) {
             let Some(path) = rolling_update_path(workload.kind) else { continue };
             let count = replicas(&workload);
             let (max_unavailable, pointer) = workload.get(&[path[0], path[1], path[2], "maxUnavailable"]);
-            if let Some(value) = max_unavailable.filter(|value| takes_everything(value, count)) {
+            if let Some(value) = max_unavailable.filter(|&value| takes_everything(value, count)) {
                 findings.report(
                     "max-unavailable-all",
                     &pointer,
@@ -129,7 +129,7 @@ impl Policy for RolloutSafety {
             }
             let (strategy, pointer) = workload.get(&["spec", "strategy", "type"]);
             let replicated = count.is_some_and(|count| count > 1);
-            if can_recreate(workload.kind) && strategy.and_then(Value::as_str) == Some("Recreate") && replicated {
+            if can_recreate(workload.kind) && strategy.and_then(Node::as_str) == Some("Recreate") && replicated {
                 findings.report(
                     "recreate-strategy",
                     &pointer,
@@ -153,11 +153,11 @@ mod tests {
 
     #[test]
     fn recognises_strategies_that_take_everything() {
-        assert!(takes_everything(&json!("100%"), Some(3)));
-        assert!(!takes_everything(&json!("25%"), Some(3)));
-        assert!(takes_everything(&json!(3), Some(3)));
-        assert!(!takes_everything(&json!(1), Some(3)));
-        assert!(!takes_everything(&json!(1), Some(1)));
-        assert!(!takes_everything(&json!(5), None));
+        assert!(takes_everything(tenken_sdk::OwnedTree::new(&json!("100%")).root(), Some(3)));
+        assert!(!takes_everything(tenken_sdk::OwnedTree::new(&json!("25%")).root(), Some(3)));
+        assert!(takes_everything(tenken_sdk::OwnedTree::new(&json!(3)).root(), Some(3)));
+        assert!(!takes_everything(tenken_sdk::OwnedTree::new(&json!(1)).root(), Some(3)));
+        assert!(!takes_everything(tenken_sdk::OwnedTree::new(&json!(1)).root(), Some(1)));
+        assert!(!takes_everything(tenken_sdk::OwnedTree::new(&json!(5)).root(), None));
     }
 }

@@ -26,7 +26,7 @@
 //! `Unconfined` is reported everywhere.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, SecuritySetting, pod_specs, security_setting};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -103,7 +103,7 @@ impl Policy for Seccomp {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        for pod in pod_specs(&document.tree) {
+        for pod in pod_specs(document.tree) {
             if !pod.is_windows() {
                 let defaulted = document.is_partial() || settings.runtime_default_enforced || runs_on_autopilot(&pod);
                 check_pod(&pod, defaulted, findings);
@@ -115,31 +115,31 @@ impl Policy for Seccomp {
 /// Whether a profile confines: `RuntimeDefault` or `Localhost`, not
 /// `Unconfined` or a profile without a usable type.
 fn confines(setting: &SecuritySetting<'_>) -> bool {
-    matches!(setting.value.get("type").and_then(Value::as_str), Some("RuntimeDefault" | "Localhost"))
+    matches!(setting.value.get("type").and_then(Node::as_str), Some("RuntimeDefault" | "Localhost"))
 }
 
 /// Whether the pod selects a built-in GKE Autopilot compute class, by node
 /// selector or by a required node affinity whose values are all such
 /// classes.
 fn runs_on_autopilot(pod: &PodSpec<'_>) -> bool {
-    let autopilot = |value: &Value| value.as_str().is_some_and(|class| AUTOPILOT_CLASSES.contains(&class));
+    let autopilot = |value: Node<'_>| value.as_str().is_some_and(|class| AUTOPILOT_CLASSES.contains(&class));
     if pod.spec.pointer("/nodeSelector").and_then(|selector| selector.get(COMPUTE_CLASS_LABEL)).is_some_and(autopilot) {
         return true;
     }
     let terms = pod
         .spec
         .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
-        .and_then(Value::as_array);
+        .and_then(Node::as_array);
     // Terms are ORed: every term must confine the pod to Autopilot classes.
     terms.is_some_and(|terms| {
         !terms.is_empty()
             && terms.iter().all(|term| {
-                term.get("matchExpressions").and_then(Value::as_array).into_iter().flatten().any(|expression| {
-                    expression.get("key").and_then(Value::as_str) == Some(COMPUTE_CLASS_LABEL)
-                        && expression.get("operator").and_then(Value::as_str) == Some("In")
+                term.get("matchExpressions").and_then(Node::as_array).into_iter().flatten().any(|expression| {
+                    expression.get("key").and_then(Node::as_str) == Some(COMPUTE_CLASS_LABEL)
+                        && expression.get("operator").and_then(Node::as_str) == Some("In")
                         && expression
                             .get("values")
-                            .and_then(Value::as_array)
+                            .and_then(Node::as_array)
                             .is_some_and(|values| !values.is_empty() && values.iter().all(autopilot))
                 })
             })
@@ -169,7 +169,7 @@ fn check_pod(pod: &PodSpec<'_>, defaulted: bool, findings: &mut Findings) {
         }
     }
     if let Some(profile) = pod_profile {
-        if !matches!(profile.get("type").and_then(Value::as_str), Some("RuntimeDefault" | "Localhost")) {
+        if !matches!(profile.get("type").and_then(Node::as_str), Some("RuntimeDefault" | "Localhost")) {
             findings.report(
                 "seccomp-unconfined",
                 &pod.pointer.key("securityContext").key("seccompProfile").key("type"),
@@ -205,6 +205,7 @@ tenken_sdk::export_policy!(Seccomp);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

@@ -25,7 +25,7 @@
 //! account is often given more than intended). A token that is not mounted
 //! cannot be stolen.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{PodSpec, objects, placeholder_default, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -50,14 +50,13 @@ impl Account<'_> {
 /// The service accounts that the subjects of a RoleBinding or
 /// ClusterRoleBinding name.
 fn bound_accounts<'a>(binding: &tenken_sdk::kubernetes::Object<'a>, path: &'a str) -> Vec<Account<'a>> {
-    let subjects = binding.value.get("subjects").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let subjects = binding.value.get("subjects").and_then(Node::as_array).into_iter().flatten();
     subjects
-        .iter()
-        .filter(|subject| subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
+        .filter(|subject| subject.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
         .filter_map(|subject| {
             let name = placeholder_default(subject.get("name")?.as_str()?);
             // A RoleBinding's subject without a namespace is in the binding's own.
-            let namespace = subject.get("namespace").and_then(Value::as_str).or(binding.namespace);
+            let namespace = subject.get("namespace").and_then(Node::as_str).or(binding.namespace);
             Some(Account { namespace: namespace.map(placeholder_default), name, path })
         })
         .collect()
@@ -111,8 +110,8 @@ spec:
         let mut opted_out = Vec::new();
         let mut bound = Vec::new();
         for document in documents {
-            for object in objects(&document.tree) {
-                let automount = object.value.get("automountServiceAccountToken").and_then(Value::as_bool);
+            for object in objects(document.tree) {
+                let automount = object.value.get("automountServiceAccountToken").and_then(Node::as_bool);
                 if object.kind == "ServiceAccount"
                     && automount == Some(false)
                     && let Some(name) = object.name
@@ -120,28 +119,28 @@ spec:
                     opted_out.push(Account {
                         namespace: object.namespace.map(placeholder_default),
                         name: placeholder_default(name),
-                        path: &document.path,
+                        path: document.path,
                     });
                 }
                 if matches!(object.kind, "RoleBinding" | "ClusterRoleBinding") {
-                    bound.extend(bound_accounts(&object, &document.path));
+                    bound.extend(bound_accounts(&object, document.path));
                 }
             }
         }
         for (index, document) in documents.iter().enumerate() {
-            for object in objects(&document.tree) {
+            for object in objects(document.tree) {
                 let Some(pod) = PodSpec::of(&object) else { continue };
-                if pod.spec.get("automountServiceAccountToken").is_some_and(Value::is_boolean) {
+                if pod.spec.get("automountServiceAccountToken").is_some_and(Node::is_boolean) {
                     continue;
                 }
                 let written = ["serviceAccountName", "serviceAccount"]
                     .iter()
-                    .find_map(|field| pod.spec.get(field).and_then(Value::as_str))
+                    .find_map(|field| pod.spec.get(field).and_then(Node::as_str))
                     .unwrap_or("default");
                 let (account, namespace) = (placeholder_default(written), object.namespace.map(placeholder_default));
                 let covered = opted_out.iter().any(|out| out.is(account, namespace));
                 let calls_the_api =
-                    bound.iter().any(|grant| grant.is(account, namespace) && same_tree(grant.path, &document.path));
+                    bound.iter().any(|grant| grant.is(account, namespace) && same_tree(grant.path, document.path));
                 if !covered && !calls_the_api {
                     findings.in_document(index).report(
                         "token-automounted",
@@ -163,6 +162,7 @@ tenken_sdk::export_policy!(ServiceAccountToken);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_documents;
 

@@ -13,7 +13,8 @@
 //! count. A constraint that selects other pods (a copy-pasted label, a
 //! renamed app) looks like protection in review and gives none.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::kubernetes::{PodSpec, is_replicated, objects, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -45,10 +46,10 @@ const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity",
 ];
 
-fn non_empty(value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::Array(items)) => !items.is_empty(),
-        Some(Value::Object(map)) => !map.is_empty(),
+fn non_empty(value: Option<Node<'_>>) -> bool {
+    match value.map(Node::shape) {
+        Some(Shape::Array(items)) => !items.is_empty(),
+        Some(Shape::Object(map)) => !map.is_empty(),
         _ => false,
     }
 }
@@ -92,13 +93,13 @@ impl Policy for TopologySpread {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for workload in objects(&document.tree) {
+        for workload in objects(document.tree) {
             if !is_replicated(workload.kind) {
                 continue;
             }
             // Replica counts managed elsewhere (an autoscaler) are left to
             // k8s-replicas; spreading is asked of explicit multi-replica sets.
-            let replicas = workload.get(&["spec", "replicas"]).0.and_then(Value::as_u64).unwrap_or(1);
+            let replicas = workload.get(&["spec", "replicas"]).0.and_then(Node::as_u64).unwrap_or(1);
             let Some(pod) = PodSpec::of(&workload) else { continue };
             if replicas < 2 {
                 continue;
@@ -118,7 +119,7 @@ impl Policy for TopologySpread {
                 continue;
             }
             let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
-            let Some(constraints) = constraints.and_then(Value::as_array) else { continue };
+            let Some(constraints) = constraints.and_then(Node::as_array) else { continue };
             for (index, constraint) in constraints.iter().enumerate() {
                 let Some(selector) = constraint.get("labelSelector") else { continue };
                 if !selector_matches(selector, &labels) {
@@ -138,6 +139,7 @@ tenken_sdk::export_policy!(TopologySpread);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_pointers;
 

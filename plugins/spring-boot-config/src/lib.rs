@@ -26,7 +26,8 @@
 //! at all: the classic cascading failure. `debug: true` logs conditions
 //! reports and request details in production and slows everything.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::walk::leaves;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -37,37 +38,38 @@ const DEV_PROFILES: &[&str] = &["dev", "development", "local", "test"];
 
 /// The settings of one document as dotted keys (`a.b.c`), with pointers.
 /// YAML nests; `.properties` files already use dotted keys; both mix.
-fn flatten(tree: &Value) -> Vec<(String, Pointer, &Value)> {
+fn flatten(tree: Node<'_>) -> Vec<(String, Pointer, Node<'_>)> {
     leaves(tree).into_iter().map(|leaf| (leaf.path.join(".").to_ascii_lowercase(), leaf.pointer, leaf.value)).collect()
 }
 
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.trim().to_ascii_lowercase(),
-        other => other.to_string(),
+fn value_text(value: Node<'_>) -> String {
+    match value.shape() {
+        Shape::String(text) => text.trim().to_ascii_lowercase(),
+        _ => value.to_string(),
     }
 }
 
 /// The profile a document applies to: from the file name
 /// (`application-prod.yml`) or `spring.config.activate.on-profile`.
-fn profiles(document: &Document, settings: &[(String, Pointer, &Value)]) -> Vec<String> {
-    let name = document.path.rsplit('/').next().unwrap_or(&document.path);
+fn profiles(document: &Document, settings: &[(String, Pointer, Node<'_>)]) -> Vec<String> {
+    let name = document.path.rsplit('/').next().unwrap_or(document.path);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let mut found: Vec<String> =
         stem.split_once('-').map(|(_, profile)| profile.to_ascii_lowercase()).into_iter().collect();
     for (key, _, value) in settings {
         if key == "spring.config.activate.on-profile" || key == "spring.profiles" {
-            found.extend(value_text(value).split(',').map(|profile| profile.trim().trim_start_matches('!').to_owned()));
+            found
+                .extend(value_text(*value).split(',').map(|profile| profile.trim().trim_start_matches('!').to_owned()));
         }
     }
     found
 }
 
-fn has_prefix(settings: &[(String, Pointer, &Value)], prefix: &str) -> bool {
+fn has_prefix(settings: &[(String, Pointer, Node<'_>)], prefix: &str) -> bool {
     settings.iter().any(|(key, _, _)| key == prefix || key.starts_with(&format!("{prefix}.")))
 }
 
-fn find<'a>(settings: &'a [(String, Pointer, &'a Value)], key: &str) -> Option<&'a (String, Pointer, &'a Value)> {
+fn find<'a>(settings: &'a [(String, Pointer, Node<'a>)], key: &str) -> Option<&'a (String, Pointer, Node<'a>)> {
     settings.iter().find(|(name, _, _)| name == key)
 }
 
@@ -130,7 +132,7 @@ impl Policy for SpringBootConfig {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let settings = flatten(&document.tree);
+        let settings = flatten(document.tree);
         check_actuator(&settings, findings);
         check_timeouts(&settings, findings);
         let profiles = profiles(document, &settings);
@@ -138,7 +140,7 @@ impl Policy for SpringBootConfig {
         if !development {
             for flag in ["debug", "trace"] {
                 if let Some((_, pointer, value)) = find(&settings, flag)
-                    && value_text(value) == "true"
+                    && value_text(*value) == "true"
                 {
                     findings.report(
                         "debug-outside-development",
@@ -151,18 +153,18 @@ impl Policy for SpringBootConfig {
     }
 }
 
-fn check_actuator(settings: &[(String, Pointer, &Value)], findings: &mut Findings) {
-    let include: Vec<&(String, Pointer, &Value)> =
+fn check_actuator(settings: &[(String, Pointer, Node<'_>)], findings: &mut Findings) {
+    let include: Vec<&(String, Pointer, Node<'_>)> =
         settings.iter().filter(|(key, _, _)| key == "management.endpoints.web.exposure.include").collect();
     if !include.is_empty() {
         let endpoints: Vec<String> = include
             .iter()
             .flat_map(|(_, _, value)| {
-                value_text(value).split(',').map(|endpoint| endpoint.trim().to_owned()).collect::<Vec<_>>()
+                value_text(*value).split(',').map(|endpoint| endpoint.trim().to_owned()).collect::<Vec<_>>()
             })
             .collect();
         if let Some((_, pointer, _)) =
-            include.iter().find(|(_, _, value)| value_text(value).split(',').any(|e| e.trim() == "*"))
+            include.iter().find(|(_, _, value)| value_text(*value).split(',').any(|e| e.trim() == "*"))
         {
             findings.report(
                 "actuator-exposes-everything",
@@ -178,13 +180,13 @@ fn check_actuator(settings: &[(String, Pointer, &Value)], findings: &mut Finding
         }
     }
     if let Some((_, pointer, value)) = find(settings, "management.endpoint.health.probes.enabled")
-        && value_text(value) == "false"
+        && value_text(*value) == "false"
     {
         findings.report("health-not-exposed", pointer, "the liveness and readiness health groups are switched off");
     }
 }
 
-fn check_timeouts(settings: &[(String, Pointer, &Value)], findings: &mut Findings) {
+fn check_timeouts(settings: &[(String, Pointer, Node<'_>)], findings: &mut Findings) {
     let mut require = |section: &str, timeouts: &[&str], what: &str| {
         let Some((_, pointer, _)) = settings.iter().find(|(key, _, _)| key.starts_with(&format!("{section}."))) else {
             return;
@@ -216,11 +218,12 @@ tenken_sdk::export_policy!(SpringBootConfig);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn check(path: &str, tree: Value) -> Vec<String> {
-        let document =
-            Document { path: path.into(), kind: "spring-config".into(), format: "yaml".into(), index: 0, tree };
+        let owned = tenken_sdk::OwnedDocument::new(path, "spring-config", "yaml", &tree);
+        let document = owned.view();
         let mut findings = Findings::default();
         SpringBootConfig::check(&document, &NoSettings::default(), &mut findings);
         findings.into_inner().into_iter().map(|f| f.rule).collect()

@@ -24,7 +24,7 @@
 //! by anyone who can copy a snapshot.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, as_u64, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -80,7 +80,7 @@ fn is_production(resource: &Resource<'_>, settings: &Settings) -> bool {
     if settings.require_multi_az {
         return true;
     }
-    let Some(tags) = resource.get("tags").and_then(Value::as_object) else { return false };
+    let Some(tags) = resource.get("tags").and_then(Node::as_object) else { return false };
     settings.production_tags.iter().any(|wanted| {
         let (key, value) = wanted.split_once('=').unwrap_or((wanted, ""));
         tags.iter().any(|(tag, tagged)| {

@@ -21,7 +21,7 @@
 //! logged in CloudTrail. Many compliance regimes require it, and it costs
 //! almost nothing to enable at creation, but requires a migration later.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -118,7 +118,7 @@ For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region
                             let encrypted = as_bool(block.get("encrypted")) == Some(true)
                                 || block
                                     .get("encrypted")
-                                    .and_then(Value::as_str)
+                                    .and_then(Node::as_str)
                                     .is_some_and(|text| text.contains("${"));
                             if !encrypted {
                                 findings.report(

@@ -16,7 +16,8 @@
 //! show the intrusion, and IAM itself to stay in. Least privilege bounds
 //! the damage to what the workload actually needed.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::terraform::{Resource, data_sources, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -34,10 +35,10 @@ enum Grant {
     AllOfIam,
 }
 
-fn strings(value: Option<&Value>) -> Vec<&str> {
-    match value {
-        Some(Value::String(text)) => vec![text.as_str()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+fn strings(value: Option<Node<'_>>) -> Vec<&str> {
+    match value.map(Node::shape) {
+        Some(Shape::String(text)) => vec![text],
+        Some(Shape::Array(items)) => items.iter().filter_map(Node::as_str).collect(),
         _ => Vec::new(),
     }
 }
@@ -58,17 +59,17 @@ fn grant(effect: Option<&str>, actions: &[&str], resources: &[&str]) -> Option<G
 }
 
 /// The grants of a policy document in IAM's JSON form.
-fn document_grants(policy: &Value) -> Vec<Grant> {
+fn document_grants(policy: Node<'_>) -> Vec<Grant> {
     let statements = match policy.get("Statement") {
-        Some(Value::Array(statements)) => statements.iter().collect(),
-        Some(statement @ Value::Object(_)) => vec![statement],
-        _ => Vec::new(),
+        Some(statement) if statement.is_object() => vec![statement],
+        Some(statements) => statements.as_array().into_iter().flatten().collect(),
+        None => Vec::new(),
     };
     statements
         .into_iter()
         .filter_map(|statement| {
             grant(
-                statement.get("Effect").and_then(Value::as_str),
+                statement.get("Effect").and_then(Node::as_str),
                 &strings(statement.get("Action")),
                 &strings(statement.get("Resource")),
             )
@@ -141,7 +142,7 @@ IAM Access Analyzer can generate a policy from the calls a role actually made.";
         for data in data_sources(document).iter().filter(|data| data.kind == "aws_iam_policy_document") {
             for (pointer, statement) in data.blocks("statement") {
                 let found = grant(
-                    statement.get("effect").and_then(Value::as_str),
+                    statement.get("effect").and_then(Node::as_str),
                     &strings(statement.get("actions")),
                     &strings(statement.get("resources")),
                 );
@@ -156,14 +157,30 @@ IAM Access Analyzer can generate a policy from the calls a role actually made.";
 /// A `policy` argument: JSON text (from `jsonencode` or a heredoc), or the
 /// object a plan gives. References (`data...json`) are checked at their
 /// data source.
-fn check_policy_argument(resource: &Resource<'_>, policy: Option<&Value>, pointer: &Pointer, findings: &mut Findings) {
+fn check_policy_argument(
+    resource: &Resource<'_>,
+    policy: Option<Node<'_>>,
+    pointer: &Pointer,
+    findings: &mut Findings,
+) {
+    // A policy written inline as JSON text (`jsonencode` is an expression
+    // and reads as one) is encoded as a tree of its own to be judged.
+    let inline;
     let parsed = match policy {
-        Some(Value::String(text)) if text.trim_start().starts_with('{') => serde_json::from_str::<Value>(text).ok(),
-        Some(object @ Value::Object(_)) => Some(object.clone()),
-        _ => None,
+        Some(object) if object.is_object() => object,
+        Some(text) => match text.as_str().filter(|text| text.trim_start().starts_with('{')) {
+            Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) => {
+                    inline = tenken_sdk::OwnedTree::new(&value);
+                    inline.root()
+                }
+                Err(_) => return,
+            },
+            None => return,
+        },
+        None => return,
     };
-    let Some(parsed) = parsed else { return };
-    for found in document_grants(&parsed) {
+    for found in document_grants(parsed) {
         report(findings, pointer, &resource.address(), &found);
     }
 }

@@ -16,7 +16,8 @@
 //! subnets, reachable only from the security groups of their clients.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::terraform::{Resource, as_u64, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -79,7 +80,7 @@ fn service(port: u16) -> &'static str {
 /// One ingress rule, whatever form it was written in.
 struct Ingress<'a> {
     pointer: Pointer,
-    rule: &'a Value,
+    rule: Node<'a>,
     protocol_field: &'static str,
     cidr_fields: &'static [&'static str],
 }
@@ -92,7 +93,7 @@ fn ingress_rules<'a>(resource: &Resource<'a>) -> Vec<Ingress<'a>> {
             .into_iter()
             .map(|(pointer, rule)| Ingress { pointer, rule, protocol_field: "protocol", cidr_fields: BLOCK_CIDRS })
             .collect(),
-        "aws_security_group_rule" if resource.get("type").and_then(Value::as_str) == Some("ingress") => {
+        "aws_security_group_rule" if resource.get("type").and_then(Node::as_str) == Some("ingress") => {
             vec![Ingress {
                 pointer: resource.pointer.clone(),
                 rule: resource.body,
@@ -111,10 +112,10 @@ fn ingress_rules<'a>(resource: &Resource<'a>) -> Vec<Ingress<'a>> {
 }
 
 /// The ports a rule opens: `None` for every port (protocol `-1`/`all`).
-fn port_range(rule: &Value, protocol_field: &str) -> Option<(u64, u64)> {
-    let protocol = rule.get(protocol_field).map(|value| match value {
-        Value::String(text) => text.to_ascii_lowercase(),
-        other => other.to_string(),
+fn port_range(rule: Node<'_>, protocol_field: &str) -> Option<(u64, u64)> {
+    let protocol = rule.get(protocol_field).map(|value| match value.shape() {
+        Shape::String(text) => text.to_ascii_lowercase(),
+        _ => value.to_string(),
     });
     if matches!(protocol.as_deref(), Some("-1" | "all")) {
         return None;
@@ -178,13 +179,13 @@ fn check_ingress(resource: &Resource<'_>, ingress: &Ingress<'_>, settings: &Sett
     let exposed: Vec<(Pointer, &str)> = ingress
         .cidr_fields
         .iter()
-        .flat_map(|field| match ingress.rule.get(*field) {
-            Some(Value::Array(cidrs)) => cidrs
+        .flat_map(|field| match ingress.rule.get(*field).map(Node::shape) {
+            Some(Shape::Array(cidrs)) => cidrs
                 .iter()
                 .enumerate()
                 .filter_map(|(index, cidr)| Some((ingress.pointer.key(field).index(index), cidr.as_str()?)))
                 .collect::<Vec<_>>(),
-            Some(Value::String(cidr)) => vec![(ingress.pointer.key(field), cidr.as_str())],
+            Some(Shape::String(cidr)) => vec![(ingress.pointer.key(field), cidr)],
             _ => Vec::new(),
         })
         .filter(|(_, cidr)| settings.public_cidrs.iter().any(|public| public == cidr))

@@ -14,9 +14,9 @@
 //! key off these tags.
 
 use std::collections::BTreeMap;
+use tenken_sdk::Node;
 
 use serde::Deserialize;
-use serde_json::Value;
 use tenken_sdk::terraform::{Resource, blocks, module_dir, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -80,10 +80,10 @@ const TAGGABLE: &[&str] = &[
 /// Tag keys an AWS provider block applies to every resource.
 fn default_tags(document: &Document) -> Vec<String> {
     let mut keys = Vec::new();
-    for (_, provider) in blocks(&document.tree, &Pointer::root(), "provider") {
+    for (_, provider) in blocks(document.tree, &Pointer::root(), "provider") {
         for (_, aws) in blocks(provider, &Pointer::root(), "aws") {
             for (_, defaults) in blocks(aws, &Pointer::root(), "default_tags") {
-                if let Some(tags) = defaults.get("tags").and_then(Value::as_object) {
+                if let Some(tags) = defaults.get("tags").and_then(Node::as_object) {
                     keys.extend(tags.keys().map(|key| key.to_ascii_lowercase()));
                 }
             }
@@ -164,12 +164,12 @@ fn check_resource(resource: &Resource<'_>, inherited: &[String], settings: &Sett
         return;
     }
     let mut own: Vec<String> = tags
-        .and_then(Value::as_object)
+        .and_then(Node::as_object)
         .map(|tags| tags.keys().map(|key| key.to_ascii_lowercase()).collect())
         .unwrap_or_default();
     // Autoscaling groups also take one `tag { key = ... }` block per tag.
-    let blocks = resource.get("tag").and_then(Value::as_array).into_iter().flatten();
-    own.extend(blocks.filter_map(|block| block.get("key").and_then(Value::as_str)).map(str::to_ascii_lowercase));
+    let blocks = resource.get("tag").and_then(Node::as_array).into_iter().flatten();
+    own.extend(blocks.filter_map(|block| block.get("key").and_then(Node::as_str)).map(str::to_ascii_lowercase));
     let missing: Vec<&str> = settings
         .required_tags
         .iter()
@@ -193,6 +193,7 @@ tenken_sdk::export_policy!(OwnershipTags);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_documents;
 

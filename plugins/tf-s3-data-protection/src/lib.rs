@@ -26,7 +26,7 @@
 //! since 2023; stating the encryption makes the choice (and any KMS key
 //! and its access policy) visible and reviewable.
 
-use serde_json::Value;
+use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, module_dir, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -66,8 +66,8 @@ resource \"aws_s3_bucket_server_side_encryption_configuration\" \"logs\" {
 ```";
 
 /// Whether a value is computed (`${var.x}`, `${local.y}`), so unknown here.
-fn is_expression(value: Option<&Value>) -> bool {
-    value.and_then(Value::as_str).is_some_and(|text| text.contains("${"))
+fn is_expression(value: Option<Node<'_>>) -> bool {
+    value.and_then(Node::as_str).is_some_and(|text| text.contains("${"))
 }
 
 /// A resource with the document it came from.
@@ -128,7 +128,7 @@ impl Policy for S3DataProtection {
 
 fn check_module(module: &[Located<'_>], findings: &mut Findings) {
     let account_block = module.iter().any(|located| located.resource.kind == "aws_s3_account_public_access_block");
-    let configures = |bucket: &Resource<'_>, kind: &str, condition: &dyn Fn(&Value) -> bool| {
+    let configures = |bucket: &Resource<'_>, kind: &str, condition: &dyn Fn(Node<'_>) -> bool| {
         module.iter().any(|other| {
             other.resource.kind == kind
                 && other.resource.get("bucket").is_some_and(|target| bucket.is_referenced_by(target, "bucket"))
@@ -162,14 +162,14 @@ fn check_module(module: &[Located<'_>], findings: &mut Findings) {
             || configures(bucket, "aws_s3_bucket_versioning", &|resource| {
                 resource
                     .get("versioning_configuration")
-                    .map(|configuration| match configuration {
-                        Value::Array(items) => items.iter().collect(),
-                        other => vec![other],
+                    .map(|configuration| match configuration.as_array() {
+                        Some(items) => items.iter().collect(),
+                        None => vec![configuration],
                     })
                     .unwrap_or_default()
                     .iter()
                     .any(|configuration| {
-                        configuration.get("status").and_then(Value::as_str) == Some("Enabled")
+                        configuration.get("status").and_then(Node::as_str) == Some("Enabled")
                             || is_expression(configuration.get("status"))
                     })
             });
@@ -198,6 +198,7 @@ tenken_sdk::export_policy!(S3DataProtection);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
     use tenken_sdk::check_documents;
 

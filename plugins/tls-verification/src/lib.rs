@@ -20,7 +20,8 @@
 //! to get past a self-signed certificate in a test environment and then
 //! ships to production. Trust the right CA instead.
 
-use serde_json::Value;
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
 use tenken_sdk::walk::visit;
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -53,46 +54,60 @@ const ENV_SWITCHES: &[(&str, &str)] = &[
     ("CURL_SSL_NO_VERIFY", "1"),
 ];
 
-/// A key folded for comparison: lower case, without separators.
-fn folded(key: &str) -> String {
-    key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
+/// Whether `key`, folded (lower case, without separators), is `name`.
+/// Compares as it goes: this runs for every key of every document, and
+/// folding into a new string each time was most of the plugin's cost.
+fn folds_to(key: &str, name: &str) -> bool {
+    let mut folded = key.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase());
+    name.bytes().all(|wanted| folded.next() == Some(wanted)) && folded.next().is_none()
 }
 
-fn truthy(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(flag) => Some(*flag),
-        Value::String(text) => match text.trim().to_ascii_lowercase().as_str() {
+/// Whether `haystack` contains `needle` (lower case ASCII), ignoring case,
+/// without lower-casing a copy of it.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn truthy(value: Node<'_>) -> Option<bool> {
+    match value.shape() {
+        Shape::Bool(flag) => Some(flag),
+        Shape::String(text) => match text.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Some(true),
             "false" | "no" | "off" | "0" => Some(false),
             _ => None,
         },
-        Value::Number(number) => number.as_u64().map(|n| n != 0),
+        Shape::Number(number) => number.as_u64().map(|n| n != 0),
         _ => None,
     }
 }
 
 /// Why a key/value pair disables verification, if it does.
-fn disables(key: &str, value: &Value) -> Option<String> {
-    let name = folded(key);
+fn disables(key: &str, value: Node<'_>) -> Option<String> {
     // `insecure` alone is too vague outside TLS sections; only the explicit names count.
-    if SKIP_WHEN_TRUE.iter().any(|skip| name == *skip && *skip != "insecure") && truthy(value) == Some(true) {
+    if SKIP_WHEN_TRUE.iter().any(|skip| *skip != "insecure" && folds_to(key, skip)) && truthy(value) == Some(true) {
         return Some(format!("`{key}: true` skips certificate verification"));
     }
-    if VERIFY_WHEN_TRUE.contains(&name.as_str()) && truthy(value) == Some(false) {
+    if VERIFY_WHEN_TRUE.iter().any(|verify| folds_to(key, verify)) && truthy(value) == Some(false) {
         return Some(format!("`{key}: false` turns certificate verification off"));
     }
-    if name == "sslmode" && value.as_str().is_some_and(|mode| matches!(mode.trim(), "disable" | "allow")) {
+    if folds_to(key, "sslmode") && value.as_str().is_some_and(|mode| matches!(mode.trim(), "disable" | "allow")) {
         return Some(format!(
             "sslmode={} connects to PostgreSQL without verified TLS",
             value.as_str().unwrap_or_default().trim()
         ));
     }
-    if let Some(text) = value.as_str() {
-        let lower = text.to_ascii_lowercase();
-        if ["sslmode=disable", "sslmode=allow"].iter().any(|mode| lower.contains(mode)) {
+    // Every connection-string setting below has an `=`; most values have
+    // none, and are passed over with one scan.
+    if let Some(text) = value.as_str().filter(|text| text.contains('=')) {
+        if ["sslmode=disable", "sslmode=allow"].iter().any(|mode| contains_ignoring_case(text, mode)) {
             return Some("the connection string sets sslmode to skip verified TLS".to_owned());
         }
-        if lower.contains("tls=skip-verify") || lower.contains("ssl=false&") || lower.ends_with("ssl=false") {
+        let ends_with_ssl_false =
+            text.len() >= 9 && text.as_bytes()[text.len() - 9..].eq_ignore_ascii_case(b"ssl=false");
+        if contains_ignoring_case(text, "tls=skip-verify")
+            || contains_ignoring_case(text, "ssl=false&")
+            || ends_with_ssl_false
+        {
             return Some("the connection string skips TLS verification".to_owned());
         }
     }
@@ -106,11 +121,11 @@ fn disables(key: &str, value: &Value) -> Option<String> {
     None
 }
 
-fn value_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
+fn value_text(value: Node<'_>) -> Option<String> {
+    match value.shape() {
+        Shape::String(text) => Some(text.to_owned()),
+        Shape::Number(number) => Some(number.to_string()),
+        Shape::Bool(flag) => Some(flag.to_string()),
         _ => None,
     }
 }
@@ -152,11 +167,11 @@ For PostgreSQL use `sslmode=verify-full` with `sslrootcert`; for Node.js set `NO
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        visit(&document.tree, |leaf| {
+        visit(document.tree, |leaf| {
             let Some(key) = leaf.key else { return };
             // Kubernetes env entries are {name, value}: judge the pair.
             let key = match key {
-                "value" => name_of_env_entry(&document.tree, &leaf.pointer()).unwrap_or(key),
+                "value" => name_of_env_entry(document.tree, &leaf.pointer()).unwrap_or(key),
                 _ => key,
             };
             if let Some(why) = disables(key, leaf.value) {
@@ -167,7 +182,7 @@ For PostgreSQL use `sslmode=verify-full` with `sslrootcert`; for Node.js set `NO
 }
 
 /// The `name` next to a `value` in a `{name, value}` list entry.
-fn name_of_env_entry<'a>(tree: &'a Value, pointer: &tenken_sdk::Pointer) -> Option<&'a str> {
+fn name_of_env_entry<'a>(tree: Node<'a>, pointer: &tenken_sdk::Pointer) -> Option<&'a str> {
     let parent = pointer.as_str().rsplit_once('/')?.0;
     tree.pointer(parent)?.get("name")?.as_str()
 }
@@ -182,17 +197,20 @@ mod tests {
 
     #[test]
     fn recognises_the_spellings() {
-        assert!(disables("insecure_skip_verify", &json!(true)).is_some());
-        assert!(disables("insecureSkipVerify", &json!("true")).is_some());
-        assert!(disables("verify_ssl", &json!(false)).is_some());
-        assert!(disables("rejectUnauthorized", &json!(false)).is_some());
-        assert!(disables("sslmode", &json!("disable")).is_some());
-        assert!(disables("url", &json!("postgres://db:5432/app?sslmode=disable")).is_some());
-        assert!(disables("NODE_TLS_REJECT_UNAUTHORIZED", &json!("0")).is_some());
-        assert!(disables("verify_ssl", &json!(true)).is_none());
-        assert!(disables("insecure_skip_verify", &json!(false)).is_none());
-        assert!(disables("sslmode", &json!("verify-full")).is_none());
-        assert!(disables("insecure", &json!(true)).is_none());
+        assert!(disables("insecure_skip_verify", tenken_sdk::OwnedTree::new(&json!(true)).root()).is_some());
+        assert!(disables("insecureSkipVerify", tenken_sdk::OwnedTree::new(&json!("true")).root()).is_some());
+        assert!(disables("verify_ssl", tenken_sdk::OwnedTree::new(&json!(false)).root()).is_some());
+        assert!(disables("rejectUnauthorized", tenken_sdk::OwnedTree::new(&json!(false)).root()).is_some());
+        assert!(disables("sslmode", tenken_sdk::OwnedTree::new(&json!("disable")).root()).is_some());
+        assert!(
+            disables("url", tenken_sdk::OwnedTree::new(&json!("postgres://db:5432/app?sslmode=disable")).root())
+                .is_some()
+        );
+        assert!(disables("NODE_TLS_REJECT_UNAUTHORIZED", tenken_sdk::OwnedTree::new(&json!("0")).root()).is_some());
+        assert!(disables("verify_ssl", tenken_sdk::OwnedTree::new(&json!(true)).root()).is_none());
+        assert!(disables("insecure_skip_verify", tenken_sdk::OwnedTree::new(&json!(false)).root()).is_none());
+        assert!(disables("sslmode", tenken_sdk::OwnedTree::new(&json!("verify-full")).root()).is_none());
+        assert!(disables("insecure", tenken_sdk::OwnedTree::new(&json!(true)).root()).is_none());
     }
 
     #[test]

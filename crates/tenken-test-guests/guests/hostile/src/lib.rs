@@ -11,7 +11,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 use tenken_sdk::bindings::exports::tenken::plugin::policy::Guest;
-use tenken_sdk::bindings::tenken::plugin::types::{CheckRequest, Finding};
+use tenken_sdk::bindings::tenken::plugin::types::{Document, Finding, TreeEncoding};
 use tenken_sdk::{Category, PluginInfo, Rule, Scope, Severity};
 
 struct Hostile;
@@ -57,6 +57,9 @@ impl Guest for Hostile {
                 sensitive: false,
             }],
             settings_schema: None,
+            // JSON text, as plugins in other languages ask for it, so the
+            // host's JSON path is what the sandbox tests exercise.
+            tree_encoding: TreeEncoding::Json,
         }
     }
 
@@ -64,25 +67,26 @@ impl Guest for Hostile {
         settings(&text).map(|_| ())
     }
 
-    fn check(request: CheckRequest) -> Result<Vec<Finding>, String> {
-        let settings = settings(&request.settings)?;
+    fn check(settings: String, documents: Vec<Document>) -> Result<Vec<Finding>, String> {
+        let settings = self::settings(&settings)?;
         // One finding per document, as a well-behaved plugin reports: a call
         // may carry the documents of several files.
-        let per_document = |message: &dyn Fn(&tenken_sdk::bindings::tenken::plugin::types::Document) -> String| {
-            let findings = request.documents.iter().enumerate();
+        let text = |document: &Document| String::from_utf8_lossy(&document.tree).into_owned();
+        let per_document = |message: &dyn Fn(&Document) -> String| {
+            let findings = documents.iter().enumerate();
             findings.map(|(index, document)| Finding { document: index as u32, ..finding(message(document)) }).collect()
         };
         match settings.mode.as_str() {
             "say" => return Ok(per_document(&|_| settings.message.clone())),
             "echo" => {
                 return Ok(per_document(&|document| {
-                    format!("{} #{} is {} with tree {}", document.path, document.index, document.kind, document.tree)
+                    format!("{} #{} is {} with tree {}", document.path, document.index, document.kind, text(document))
                 }));
             }
             // Crashes when any document contains `message`, else says
             // "checked" for each: a plugin that fails on one file only.
             "panic-on-message" => {
-                if request.documents.iter().any(|document| document.tree.contains(&settings.message)) {
+                if documents.iter().any(|document| text(document).contains(&settings.message)) {
                     panic!("deliberate panic on a document containing the message");
                 }
                 return Ok(per_document(&|_| "checked".to_owned()));

@@ -4,7 +4,7 @@
 //! it at load time, say why, and check with the other plugins.
 
 use tenken_sdk::bindings::exports::tenken::plugin::policy::Guest;
-use tenken_sdk::bindings::tenken::plugin::types::{CheckRequest, Finding};
+use tenken_sdk::bindings::tenken::plugin::types::{Document, Finding, TreeEncoding};
 use tenken_sdk::{Category, PluginInfo, Rule, Scope, Severity};
 
 struct OversizedInfo;
@@ -29,6 +29,7 @@ impl Guest for OversizedInfo {
                 sensitive: false,
             }],
             settings_schema: None,
+            tree_encoding: TreeEncoding::Compact,
         }
     }
 
@@ -36,8 +37,8 @@ impl Guest for OversizedInfo {
         Ok(())
     }
 
-    fn check(request: CheckRequest) -> Result<Vec<Finding>, String> {
-        let documents = 0..request.documents.len() as u32;
+    fn check(_settings: String, documents: Vec<Document>) -> Result<Vec<Finding>, String> {
+        let documents = 0..documents.len() as u32;
         Ok(documents
             .map(|document| Finding {
                 rule: "everywhere".to_owned(),

@@ -28,10 +28,11 @@ impl Policy for ProjectEcho {
                 sensitive: false,
             }],
             settings_schema: None,
+            tree_encoding: tenken_sdk::TreeEncoding::Compact,
         }
     }
 
-    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+    fn check_all(documents: &[Document<'_>], _settings: &NoSettings, findings: &mut Findings) {
         let paths: Vec<String> =
             documents.iter().map(|document| format!("{}#{}", document.path, document.index)).collect();
         for index in 0..documents.len() {
