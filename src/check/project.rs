@@ -196,11 +196,15 @@ pub(crate) fn text_hash(text: &str) -> u64 {
 
 /// Splits a project's documents, given as (path, tree bytes) in path order,
 /// into calls of at most `budget` bytes, along directory lines: all of a
-/// directory's documents go into one call if they fit, else the files
-/// directly in it form one call and each subdirectory is split the same
-/// way. A small repository is one call; a monorepo becomes one call per
-/// service, not an out-of-memory trap. A single file over the budget is
-/// still one call, since a document cannot be split.
+/// directory's documents go into one call if they fit; else its files and
+/// subdirectories that fit are packed, whole and in order, into calls up to
+/// the budget, and each that does not is split the same way. A small
+/// repository is one call; a monorepo becomes a few calls of whole
+/// services, not an out-of-memory trap, and not one fresh instance per
+/// service either (with a call per service, each project plugin took one
+/// instance per service of the generated corpus; packing siblings made the
+/// 10k check a tenth faster). A single file over the budget is still one
+/// call, since a document cannot be split.
 fn project_calls(documents: &[(&str, usize)], budget: usize) -> Vec<Vec<usize>> {
     let mut calls = Vec::new();
     split_directory(documents, (0..documents.len()).collect(), 0, budget, &mut calls);
@@ -232,13 +236,28 @@ fn split_directory(
         let key = if components.len() > depth + 1 { components[depth] } else { "" };
         groups.entry(key).or_default().push(member);
     }
+    let mut packed: Vec<usize> = Vec::new();
+    let mut packed_bytes = 0;
     for (key, group) in groups {
-        if key.is_empty() {
-            split_files(documents, group, budget, calls);
-        } else {
-            split_directory(documents, group, depth + 1, budget, calls);
+        let group_bytes: usize = group.iter().map(|&member| documents[member].1).sum();
+        if group_bytes > budget {
+            calls.extend((!packed.is_empty()).then(|| std::mem::take(&mut packed)));
+            packed_bytes = 0;
+            if key.is_empty() {
+                split_files(documents, group, budget, calls);
+            } else {
+                split_directory(documents, group, depth + 1, budget, calls);
+            }
+            continue;
         }
+        if packed_bytes + group_bytes > budget {
+            calls.push(std::mem::take(&mut packed));
+            packed_bytes = 0;
+        }
+        packed.extend(group);
+        packed_bytes += group_bytes;
     }
+    calls.extend((!packed.is_empty()).then_some(packed));
 }
 
 /// The files directly in one directory: together if they fit, else in
@@ -287,6 +306,26 @@ mod tests {
                     "repo/services/a/k8s/pdb.yaml"
                 ],
                 vec!["repo/services/b/k8s/deploy.yaml"],
+            ]
+        );
+    }
+
+    #[test]
+    fn sibling_directories_that_fit_share_a_call() {
+        let documents = [
+            ("repo/services/a/deploy.yaml", 30),
+            ("repo/services/b/deploy.yaml", 30),
+            ("repo/services/c/deploy.yaml", 30),
+            ("repo/services/d/big.yaml", 90),
+            ("repo/services/e/deploy.yaml", 10),
+        ];
+        assert_eq!(
+            calls(&documents, 70),
+            vec![
+                vec!["repo/services/a/deploy.yaml", "repo/services/b/deploy.yaml"],
+                vec!["repo/services/c/deploy.yaml"],
+                vec!["repo/services/d/big.yaml"],
+                vec!["repo/services/e/deploy.yaml"],
             ]
         );
     }

@@ -333,14 +333,62 @@ pub fn placeholder_default(text: &str) -> &str {
 /// many samples or services, an autoscaler that happens to target the same
 /// name in another application's directory says nothing about this one.
 pub fn same_tree(a: &str, b: &str) -> bool {
-    fn directory(path: &str) -> &str {
-        path.rsplit_once('/').map_or("", |(directory, _)| directory)
-    }
-    let (a, b) = (directory(a), directory(b));
+    let (a, b) = (directory_of(a), directory_of(b));
     let inside = |inner: &str, outer: &str| {
         outer.is_empty() || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
     };
     a == b || inside(a, b) || inside(b, a)
+}
+
+/// Items filed by the directory of the file they come from, to find the
+/// ones [`same_tree`] relates to a path without comparing every pair: a
+/// project call over a monorepo holds thousands of workloads and budgets,
+/// and pairwise matching ran past the plugins' deadline.
+#[derive(Debug)]
+pub struct TreeIndex<'a, T> {
+    by_directory: std::collections::BTreeMap<&'a str, Vec<T>>,
+}
+
+impl<'a, T> TreeIndex<'a, T> {
+    /// Files each item under the directory of its file's path.
+    pub fn new(items: impl IntoIterator<Item = (&'a str, T)>) -> Self {
+        let mut by_directory: std::collections::BTreeMap<&'a str, Vec<T>> = std::collections::BTreeMap::new();
+        for (path, item) in items {
+            by_directory.entry(directory_of(path)).or_default().push(item);
+        }
+        Self { by_directory }
+    }
+
+    /// The items whose files sit in one directory tree with `path` (see
+    /// [`same_tree`]): in its directory, above it, or below it. Items of
+    /// one directory come in the order they were filed.
+    pub fn related<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s T> + 's {
+        let directory = directory_of(path);
+        // The directory itself and every directory above it, root first.
+        let ancestors = std::iter::once("")
+            .chain(directory.match_indices('/').map(move |(at, _)| &directory[..at]))
+            .chain((!directory.is_empty()).then_some(directory))
+            .filter_map(|ancestor| self.by_directory.get(ancestor));
+        // Every directory below it: the keys from `directory/` on that
+        // start with it. From the root, every key but the root's own.
+        let (start, prefix) = match directory {
+            "" => (std::ops::Bound::Excluded(String::new()), String::new()),
+            _ => {
+                let prefix = format!("{directory}/");
+                (std::ops::Bound::Included(prefix.clone()), prefix)
+            }
+        };
+        let below = self
+            .by_directory
+            .range::<str, _>((start.as_ref().map(String::as_str), std::ops::Bound::Unbounded))
+            .take_while(move |(key, _)| key.starts_with(&prefix))
+            .map(|(_, items)| items);
+        ancestors.chain(below).flatten()
+    }
+}
+
+fn directory_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(directory, _)| directory)
 }
 
 /// Whether every label of `wanted`, a plain label map as a Service's
@@ -569,5 +617,19 @@ mod tests {
                 ("migrate".to_owned(), "/spec/initContainers/0".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn a_tree_index_finds_what_same_tree_relates() {
+        let paths =
+            ["a.yaml", "svc/a.yaml", "svc/x/b.yaml", "svc-2/c.yaml", "svc/x/y/d.yaml", "other/e.yaml", "svc.d/f.yaml"];
+        let index = TreeIndex::new(paths.iter().map(|path| (*path, *path)));
+        for probe in ["svc/x/z.yaml", "svc/p.yaml", "top.yaml", "svc-2/q.yaml", "other/deep/r.yaml", "svc.d/s.yaml"] {
+            let mut found: Vec<&str> = index.related(probe).copied().collect();
+            found.sort_unstable();
+            let mut wanted: Vec<&str> = paths.iter().copied().filter(|path| same_tree(probe, path)).collect();
+            wanted.sort_unstable();
+            assert_eq!(found, wanted, "{probe}");
+        }
     }
 }

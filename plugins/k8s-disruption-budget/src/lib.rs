@@ -17,8 +17,10 @@
 //! disruption at all is the opposite failure: drains hang until someone
 //! deletes pods by hand, blocking upgrades and security patches.
 
+use std::collections::HashMap;
 use tenken_sdk::Node;
-use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree, selector_matches};
+
+use tenken_sdk::kubernetes::{Object, TreeIndex, is_replicated, objects, same_namespace, same_tree, selector_matches};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -103,36 +105,52 @@ impl Policy for DisruptionBudget {
         ])
     }
 
-    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+    fn check_all(documents: &[Document<'_>], _settings: &NoSettings, findings: &mut Findings) {
         let all: Vec<(usize, Object<'_>)> = documents
             .iter()
             .enumerate()
             .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
             .collect();
-        let budgets: Vec<&(usize, Object<'_>)> =
-            all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget").collect();
-        // Budgets and autoscalers belong to the workloads of their own
-        // directory tree (see `same_tree`).
-        let related = |a: usize, b: usize| same_tree(documents[a].path, documents[b].path);
-        let autoscaled = |index: usize, workload: &Object<'_>| {
-            all.iter().any(|(scaler_index, scaler)| {
-                AUTOSCALER_KINDS.contains(&scaler.kind)
-                    && same_namespace(scaler.namespace, workload.namespace)
-                    && related(*scaler_index, index)
-                    && scaler.value.pointer("/spec/scaleTargetRef/name").and_then(Node::as_str) == workload.name
+        // Budgets, workloads and autoscalers belong to the workloads of
+        // their own directory tree (see `same_tree`); each is found through
+        // an index of those trees rather than by comparing every pair, which
+        // a monorepo's project call cannot afford.
+        let path = |index: usize| documents[index].path;
+        let budgets = TreeIndex::new(
+            all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget").map(|entry| (path(entry.0), entry)),
+        );
+        let workloads: Vec<Workload<'_, '_>> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, object))| is_replicated(object.kind))
+            .map(|(position, entry)| Workload {
+                position,
+                entry,
+                labels: entry.1.labels(&["spec", "template", "metadata", "labels"]),
+            })
+            .collect();
+        let workloads_by_tree = TreeIndex::new(workloads.iter().map(|workload| (path(workload.entry.0), workload)));
+        let mut scalers_by_target: HashMap<&str, Vec<&(usize, Object<'_>)>> = HashMap::new();
+        for entry in all.iter().filter(|(_, object)| AUTOSCALER_KINDS.contains(&object.kind)) {
+            if let Some(target) = entry.1.value.pointer("/spec/scaleTargetRef/name").and_then(Node::as_str) {
+                scalers_by_target.entry(target).or_default().push(entry);
+            }
+        }
+        let autoscaled = |(index, workload): &(usize, Object<'_>)| {
+            let scalers = workload.name.and_then(|name| scalers_by_target.get(name));
+            scalers.into_iter().flatten().any(|(scaler_index, scaler)| {
+                same_namespace(scaler.namespace, workload.namespace) && same_tree(path(*scaler_index), path(*index))
             })
         };
-
-        let workloads: Vec<&(usize, Object<'_>)> =
-            all.iter().filter(|(_, object)| is_replicated(object.kind)).collect();
-        let selects = |(budget_index, budget): &(usize, Object<'_>), (index, workload): &(usize, Object<'_>)| {
-            let labels = workload.labels(&["spec", "template", "metadata", "labels"]);
-            same_namespace(budget.namespace, workload.namespace)
-                && related(*budget_index, *index)
-                && budget.value.pointer("/spec/selector").is_some_and(|selector| selector_matches(selector, &labels))
+        let selects = |(_, budget): &(usize, Object<'_>), workload: &Workload<'_, '_>| {
+            same_namespace(budget.namespace, workload.entry.1.namespace)
+                && budget
+                    .value
+                    .pointer("/spec/selector")
+                    .is_some_and(|selector| selector_matches(selector, &workload.labels))
         };
 
-        for &entry in &budgets {
+        for entry in all.iter().filter(|(_, object)| object.kind == "PodDisruptionBudget") {
             let (index, budget) = entry;
             for field in ["maxUnavailable", "minAvailable"] {
                 let (value, pointer) = budget.get(&["spec", field]);
@@ -150,19 +168,17 @@ impl Policy for DisruptionBudget {
             // not judged.
             let (value, pointer) = budget.get(&["spec", "minAvailable"]);
             let Some(minimum) = value.and_then(Node::as_u64) else { continue };
-            let selected: Vec<&(usize, Object<'_>)> =
-                workloads.iter().copied().filter(|workload| selects(entry, workload)).collect();
+            let mut selected: Vec<&Workload<'_, '_>> =
+                workloads_by_tree.related(path(*index)).copied().filter(|workload| selects(entry, workload)).collect();
+            // In document order, as the message lists them.
+            selected.sort_by_key(|workload| workload.position);
             let counts: Option<Vec<u64>> = selected
                 .iter()
-                .map(
-                    |(workload_index, workload)| {
-                        if autoscaled(*workload_index, workload) { None } else { replicas(workload) }
-                    },
-                )
+                .map(|workload| if autoscaled(workload.entry) { None } else { replicas(&workload.entry.1) })
                 .collect();
             let Some(total) = counts.map(|counts| counts.iter().sum::<u64>()) else { continue };
             if !selected.is_empty() && minimum >= total {
-                let names: Vec<String> = selected.iter().map(|(_, workload)| workload.describe()).collect();
+                let names: Vec<String> = selected.iter().map(|workload| workload.entry.1.describe()).collect();
                 findings.in_document(*index).report(
                     "budget-blocks-eviction",
                     &pointer,
@@ -175,21 +191,30 @@ impl Policy for DisruptionBudget {
             }
         }
 
-        for &entry in &workloads {
-            let (index, workload) = entry;
-            let count = replicas(workload);
-            if !(count.is_some_and(|count| count > 1) || autoscaled(*index, workload)) {
+        for workload in &workloads {
+            let (index, object) = workload.entry;
+            let count = replicas(object);
+            if !(count.is_some_and(|count| count > 1) || autoscaled(workload.entry)) {
                 continue;
             }
-            if !budgets.iter().any(|budget| selects(budget, entry)) {
+            if !budgets.related(path(*index)).any(|budget| selects(budget, workload)) {
                 findings.in_document(*index).report(
                     "missing-disruption-budget",
-                    &workload.pointer.key("metadata").key("name"),
-                    format!("{} has no PodDisruptionBudget selecting its pods", workload.describe()),
+                    &object.pointer.key("metadata").key("name"),
+                    format!("{} has no PodDisruptionBudget selecting its pods", object.describe()),
                 );
             }
         }
     }
+}
+
+/// A replicated workload and the labels of its pods, read once.
+struct Workload<'o, 'a> {
+    /// Where it stands among all objects of the call.
+    position: usize,
+    /// (document, object).
+    entry: &'o (usize, Object<'a>),
+    labels: Vec<(&'a str, &'a str)>,
 }
 
 tenken_sdk::export_policy!(DisruptionBudget);

@@ -24,7 +24,7 @@
 
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects, same_namespace, same_tree};
+use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, TreeIndex, objects, same_namespace};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -108,13 +108,15 @@ impl Policy for Probes {
         ])
     }
 
-    fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
-        let services: Vec<(usize, Object<'_>)> = documents
-            .iter()
-            .enumerate()
-            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
-            .filter(|(_, object)| object.kind == "Service")
-            .collect();
+    fn check_all(documents: &[Document<'_>], settings: &Settings, findings: &mut Findings) {
+        // Services by directory tree: a monorepo's call holds thousands of
+        // workloads and Services, too many to compare pairwise.
+        let services = TreeIndex::new(
+            documents
+                .iter()
+                .flat_map(|document| objects(document.tree).into_iter().map(move |object| (document.path, object)))
+                .filter(|(_, object)| object.kind == "Service"),
+        );
         for (index, document) in documents.iter().enumerate() {
             findings.in_document(index);
             for object in objects(document.tree) {
@@ -123,10 +125,8 @@ impl Policy for Probes {
                     continue;
                 }
                 let labels = object.pod_labels();
-                let selected = services.iter().any(|(service_index, service)| {
-                    same_namespace(service.namespace, object.namespace)
-                        && same_tree(documents[*service_index].path, document.path)
-                        && service_selects(service, &labels)
+                let selected = services.related(document.path).any(|service| {
+                    same_namespace(service.namespace, object.namespace) && service_selects(service, &labels)
                 });
                 let containers = pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]);
                 let declares_ports = containers.iter().any(|container| {
