@@ -69,6 +69,82 @@ impl std::fmt::Display for ImageRef<'_> {
     }
 }
 
+/// The settings of every image-pinning plugin, under
+/// `[settings.<plugin>]` in `tenken.toml`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PinningSettings {
+    /// Require every image to be pinned by digest (`image:tag@sha256:...`), not only by tag.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+/// What is wrong with how an image is pinned: one judgement, one rule id
+/// and one message shape for every stack that names images (Dockerfiles,
+/// Kubernetes, Compose, CI), so `latest-tag` means the same everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpinned {
+    /// The `latest` tag: rule `latest-tag`.
+    LatestTag,
+    /// Neither tag nor digest, which means `latest`: rule `missing-tag`.
+    MissingTag,
+    /// A tag without a digest, where digests are required: rule
+    /// `missing-digest`.
+    MissingDigest,
+}
+
+impl Unpinned {
+    /// The rule ids, as every image-pinning plugin declares them.
+    pub const RULES: [&'static str; 3] = ["latest-tag", "missing-tag", "missing-digest"];
+
+    /// How `image` falls short, if it does; a tag is enough unless
+    /// `require_digest`.
+    pub fn judge(image: &str, require_digest: bool) -> Option<Self> {
+        Self::of(&ImageRef::parse(image), require_digest)
+    }
+
+    /// [`Unpinned::judge`] for a reference already parsed.
+    pub fn of(image: &ImageRef<'_>, require_digest: bool) -> Option<Self> {
+        match image.pinning() {
+            Pinning::Latest => Some(Unpinned::LatestTag),
+            Pinning::Untagged => Some(Unpinned::MissingTag),
+            Pinning::Tag if require_digest => Some(Unpinned::MissingDigest),
+            Pinning::Tag | Pinning::Digest => None,
+        }
+    }
+
+    /// Whether the image can change under the same reference at every
+    /// pull (`latest`, or no tag at all), not only by someone moving a tag.
+    pub fn is_floating(self) -> bool {
+        matches!(self, Unpinned::LatestTag | Unpinned::MissingTag)
+    }
+
+    /// The id of the rule it breaks.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Unpinned::LatestTag => Self::RULES[0],
+            Unpinned::MissingTag => Self::RULES[1],
+            Unpinned::MissingDigest => Self::RULES[2],
+        }
+    }
+
+    /// The finding's message: `subject` says who runs what ("service
+    /// `web` runs", "stage 2 builds FROM") and `shown` is the image as the
+    /// user should recognise it, usually in backticks.
+    pub fn message(self, subject: &str, shown: &str) -> String {
+        match self {
+            Unpinned::LatestTag => format!("{subject} {shown}"),
+            Unpinned::MissingTag => format!("{subject} {shown} without a tag, which means :latest"),
+            Unpinned::MissingDigest => format!("{subject} {shown}, pinned by tag but not by digest"),
+        }
+    }
+
+    /// Reports it at `pointer`; see [`Unpinned::message`].
+    pub fn report(self, findings: &mut crate::Findings, pointer: &crate::Pointer, subject: &str, shown: &str) {
+        findings.report(self.rule(), pointer, self.message(subject, shown));
+    }
+}
+
 /// Whether an image reference is assembled at build or deploy time
 /// (`$VAR`, `${VAR}`, `$(VAR)`, `{{ .Values.image }}`), so its final form
 /// is not known from the file. `$` and `{{` never appear in a reference.

@@ -147,6 +147,11 @@ impl ContainerList {
     pub const ALL: &'static [ContainerList] =
         &[ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
 
+    /// The lists a pod template declares up front. Ephemeral containers,
+    /// added to a running pod to debug it, can set neither resources nor
+    /// probes nor most of a security context.
+    pub const DECLARED: &'static [ContainerList] = &[ContainerList::Containers, ContainerList::InitContainers];
+
     /// The field name in the pod spec.
     pub fn field(self) -> &'static str {
         match self {
@@ -227,6 +232,20 @@ pub fn is_replicated(kind: &str) -> bool {
 /// Every pod spec in a document, including those of a `List`'s items.
 pub fn pod_specs(document: Node<'_>) -> Vec<PodSpec<'_>> {
     objects(document).into_iter().filter_map(|object| PodSpec::of(&object)).collect()
+}
+
+/// Visits every container in `lists` of every pod spec of a document, with
+/// its pod: the walk most Kubernetes practices make.
+pub fn each_container<'a>(
+    document: Node<'a>,
+    lists: &[ContainerList],
+    mut visit: impl FnMut(&PodSpec<'a>, &Container<'a>),
+) {
+    for pod in pod_specs(document) {
+        for container in pod.containers(lists) {
+            visit(&pod, &container);
+        }
+    }
 }
 
 impl<'a> PodSpec<'a> {

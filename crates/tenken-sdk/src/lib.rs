@@ -100,6 +100,50 @@ impl Rule {
     }
 }
 
+/// Rules that share a category, a fix and references, as most rules of a
+/// plugin do, so each is written as only what sets it apart:
+///
+/// ```ignore
+/// let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
+/// vec![
+///     family.rule("latest-tag", Severity::High, "Do not run :latest images", "Why it matters."),
+///     family.rule("missing-tag", Severity::High, "Name an image version", "Why it matters."),
+/// ]
+/// ```
+#[derive(Debug, Clone)]
+pub struct RuleFamily {
+    category: Category,
+    fix: String,
+    references: Vec<String>,
+}
+
+impl RuleFamily {
+    /// Rules of `category`, with no fix or references yet.
+    pub fn new(category: Category) -> Self {
+        Self { category, fix: String::new(), references: Vec::new() }
+    }
+
+    /// How to fix a finding of any rule of the family. Markdown.
+    pub fn fix(mut self, text: &str) -> Self {
+        text.clone_into(&mut self.fix);
+        self
+    }
+
+    /// Links for every rule of the family.
+    pub fn references(mut self, links: &[&str]) -> Self {
+        self.references = links.iter().map(|link| (*link).to_owned()).collect();
+        self
+    }
+
+    /// A rule of the family: its id, default severity, one-line title and
+    /// rationale.
+    pub fn rule(&self, id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
+        let mut rule = Rule::new(id, self.category, severity, title).rationale(rationale).fix(&self.fix);
+        rule.references.clone_from(&self.references);
+        rule
+    }
+}
+
 /// One parsed document, as a plugin sees it: borrowed from the call.
 #[derive(Debug, Clone, Copy)]
 pub struct Document<'a> {

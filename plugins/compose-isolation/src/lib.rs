@@ -17,7 +17,7 @@
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
 use tenken_sdk::compose::{Service, services};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct Isolation;
@@ -37,10 +37,6 @@ services:
 ```
 Tools that need the Docker API should reach a socket proxy that allows only the calls they need, not the socket itself.";
 
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 /// Whether a `volumes` entry mounts the Docker socket, in the short
 /// (`/var/run/docker.sock:/var/run/docker.sock`) or long (`source:`) form.
 fn mounts_docker_socket(volume: Node<'_>) -> bool {
@@ -56,6 +52,7 @@ impl Policy for Isolation {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Compose services stay isolated from their host",
             "Services run without privileged mode, host namespaces or the Docker socket, so a \
@@ -63,19 +60,19 @@ impl Policy for Isolation {
         )
         .kinds(["compose"])
         .rules(vec![
-            rule(
+            family.rule(
                 "privileged",
                 Severity::Critical,
                 "Do not run privileged services",
                 "A privileged container has every capability and device of the host.",
             ),
-            rule(
+            family.rule(
                 "host-namespace",
                 Severity::High,
                 "Do not share the host's network, PID or IPC namespace",
                 "Host namespaces expose the host's ports, processes and shared memory to the service.",
             ),
-            rule(
+            family.rule(
                 "docker-socket",
                 Severity::Critical,
                 "Do not mount the Docker socket",

@@ -13,23 +13,13 @@
 //! one machine and not on another. Pinned tags make upgrades a reviewed
 //! change; digests make them tamper-evident.
 
-use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::compose::services;
-use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::image::{PinningSettings, Unpinned, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct PinnedImages;
-
-/// Settings, from `[settings.compose-pinned-images]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Settings {
-    /// Require every pulled image to be pinned by digest (`image:tag@sha256:...`).
-    #[serde(default)]
-    pub require_digest: bool,
-}
 
 const FIX: &str = "Name an exact version, and a digest where integrity matters:
 ```yaml
@@ -40,14 +30,11 @@ services:
 
 const REFERENCES: &[&str] = &["https://docs.docker.com/reference/compose-file/services/#image"];
 
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for PinnedImages {
-    type Settings = Settings;
+    type Settings = PinningSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Compose services run pinned images",
             "Services pull an exact image version (and, if required, a digest), so every machine runs \
@@ -55,20 +42,20 @@ impl Policy for PinnedImages {
         )
         .kinds(["compose"])
         .rules(vec![
-            rule(
+            family.rule(
                 "latest-tag",
                 Severity::High,
                 "Do not run :latest images",
                 ":latest changes with every push: machines drift apart, and an upgrade of the database \
                      happens on the next pull, unreviewed.",
             ),
-            rule(
+            family.rule(
                 "missing-tag",
                 Severity::High,
                 "Name an image version: a tag or a digest",
                 "An image without a tag or digest means :latest.",
             ),
-            rule(
+            family.rule(
                 "missing-digest",
                 Severity::Medium,
                 "Pin images by digest (with require-digest)",
@@ -77,7 +64,7 @@ impl Policy for PinnedImages {
         ])
     }
 
-    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+    fn check(document: &Document, settings: &PinningSettings, findings: &mut Findings) {
         for service in services(document.tree) {
             if service.value.get("build").is_some() {
                 continue;
@@ -86,21 +73,9 @@ impl Policy for PinnedImages {
             if is_templated(image) {
                 continue;
             }
-            let pointer = service.pointer.key("image");
-            let name = service.name;
-            match ImageRef::parse(image).pinning() {
-                Pinning::Latest => findings.report("latest-tag", &pointer, format!("service `{name}` runs `{image}`")),
-                Pinning::Untagged => findings.report(
-                    "missing-tag",
-                    &pointer,
-                    format!("service `{name}` runs `{image}` without a tag, which means :latest"),
-                ),
-                Pinning::Tag if settings.require_digest => findings.report(
-                    "missing-digest",
-                    &pointer,
-                    format!("service `{name}` runs `{image}`, pinned by tag but not by digest"),
-                ),
-                Pinning::Tag | Pinning::Digest => {}
+            if let Some(unpinned) = Unpinned::judge(image, settings.require_digest) {
+                let subject = format!("service `{}` runs", service.name);
+                unpinned.report(findings, &service.pointer.key("image"), &subject, &format!("`{image}`"));
             }
         }
     }

@@ -15,7 +15,7 @@
 //! that builds on a stage with `USER app` passes.
 
 use tenken_sdk::Node;
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct NonRootUser;
@@ -36,14 +36,11 @@ ENTRYPOINT [\"/usr/local/bin/server\"]
 ```
 Distroless and Chainguard images ship a ready user: `USER nonroot` (uid 65532). A numeric uid such as `USER 10001` also works where the image has no passwd entry.";
 
-fn rule(id: &str, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Security, Severity::High, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for NonRootUser {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Container images run as a non-root user",
             "The final stage of every Dockerfile switches to an unprivileged USER, so a compromised \
@@ -51,14 +48,16 @@ impl Policy for NonRootUser {
         )
         .kinds(["dockerfile"])
         .rules(vec![
-            rule(
+            family.rule(
                 "runs-as-root",
+                Severity::High,
                 "Switch the final stage to a non-root USER",
                 "Without a USER instruction the image runs as root. Root in a container is uid 0 on the \
                      host kernel: one escape or writable host mount away from owning the node.",
             ),
-            rule(
+            family.rule(
                 "explicit-root-user",
+                Severity::High,
                 "Do not end the final stage as USER root",
                 "The last USER of the final stage is root (or uid 0), so the application runs with full \
                      privileges. Switching to root for a build step is fine; switch back before the stage ends.",

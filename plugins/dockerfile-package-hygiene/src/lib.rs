@@ -25,7 +25,7 @@
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
 use tenken_sdk::dockerfile::{Instruction, stages};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct PackageHygiene;
@@ -44,10 +44,6 @@ const REFERENCES: &[&str] = &[
     "https://docs.docker.com/build/building/best-practices/#apt-get",
     "https://docs.docker.com/build/cache/optimize/#use-cache-mounts",
 ];
-
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
 
 /// One simple command of a RUN script, as words.
 fn simple_commands(script: &str) -> Vec<Vec<&str>> {
@@ -117,6 +113,7 @@ impl Policy for PackageHygiene {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Package installs in image builds stay small and reproducible",
             "Image builds install only what they need, leave no package cache in the layer, and do not \
@@ -124,32 +121,32 @@ impl Policy for PackageHygiene {
         )
         .kinds(["dockerfile"])
         .rules(vec![
-            rule(
+            family.rule(
                 "apt-install-recommends",
                 Severity::Low,
                 "Use apt-get install --no-install-recommends",
                 "Recommended packages add size and CVEs to every image for software nobody asked for.",
             ),
-            rule(
+            family.rule(
                 "apt-lists-kept",
                 Severity::Low,
                 "Remove /var/lib/apt/lists in the RUN that installs",
                 "Package indexes left in the layer add tens of megabytes to every pull and are stale the \
                      day after the build.",
             ),
-            rule(
+            family.rule(
                 "apk-cache-kept",
                 Severity::Low,
                 "Use apk add --no-cache",
                 "Without --no-cache the package index stays in the layer.",
             ),
-            rule(
+            family.rule(
                 "dnf-cache-kept",
                 Severity::Low,
                 "End dnf/yum installs with clean all",
                 "dnf and yum caches left in the layer add size to every image.",
             ),
-            rule(
+            family.rule(
                 "upgrade-in-build",
                 Severity::Medium,
                 "Do not upgrade packages inside the image build",

@@ -14,22 +14,12 @@
 //! digest fixes the bytes, so a moved or overwritten tag (or a compromised
 //! registry account) cannot change what you ship.
 
-use serde::Deserialize;
 use tenken_sdk::dockerfile::stages;
-use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::image::{PinningSettings, Unpinned, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct PinnedBaseImage;
-
-/// Settings, from `[settings.dockerfile-pinned-base-image]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Settings {
-    /// Require every base image to be pinned by digest (`image:tag@sha256:...`), not only by tag.
-    #[serde(default)]
-    pub require_digest: bool,
-}
 
 const FIX: &str = "Name an exact version, and pin the digest for reproducible, tamper-evident builds:
 ```dockerfile
@@ -42,14 +32,11 @@ const REFERENCES: &[&str] = &[
     "https://docs.docker.com/reference/dockerfile/#from",
 ];
 
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for PinnedBaseImage {
-    type Settings = Settings;
+    type Settings = PinningSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Dockerfiles build on pinned base images",
             "Every stage starts from an exact base image version (and, if required, a digest), so the \
@@ -57,20 +44,20 @@ impl Policy for PinnedBaseImage {
         )
         .kinds(["dockerfile"])
         .rules(vec![
-            rule(
+            family.rule(
                 "latest-tag",
                 Severity::High,
                 "Do not build FROM a :latest image",
                 ":latest moves with every push: the same Dockerfile builds a different image each week, \
                      and breakage arrives without a change to blame.",
             ),
-            rule(
+            family.rule(
                 "missing-tag",
                 Severity::High,
                 "Name a base image version: a tag or a digest",
                 "A base image without a tag or digest means :latest, with every problem of :latest.",
             ),
-            rule(
+            family.rule(
                 "missing-digest",
                 Severity::Medium,
                 "Pin base images by digest (with require-digest)",
@@ -80,29 +67,16 @@ impl Policy for PinnedBaseImage {
         ])
     }
 
-    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+    fn check(document: &Document, settings: &PinningSettings, findings: &mut Findings) {
         let stages = stages(document.tree);
         for stage in &stages {
             let Some(image) = stage.image else { continue };
             if stage.is_scratch() || stage.parent(&stages).is_some() || is_templated(image) {
                 continue;
             }
-            let pointer = stage.from_pointer().key("image");
-            match ImageRef::parse(image).pinning() {
-                Pinning::Latest => {
-                    findings.report("latest-tag", &pointer, format!("stage {} builds FROM `{image}`", stage.index + 1));
-                }
-                Pinning::Untagged => findings.report(
-                    "missing-tag",
-                    &pointer,
-                    format!("stage {} builds FROM `{image}` without a tag, which means :latest", stage.index + 1),
-                ),
-                Pinning::Tag if settings.require_digest => findings.report(
-                    "missing-digest",
-                    &pointer,
-                    format!("stage {} builds FROM `{image}`, pinned by tag but not by digest", stage.index + 1),
-                ),
-                Pinning::Tag | Pinning::Digest => {}
+            if let Some(unpinned) = Unpinned::judge(image, settings.require_digest) {
+                let subject = format!("stage {} builds FROM", stage.index + 1);
+                unpinned.report(findings, &stage.from_pointer().key("image"), &subject, &format!("`{image}`"));
             }
         }
     }

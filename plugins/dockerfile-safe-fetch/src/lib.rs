@@ -16,7 +16,7 @@
 
 use tenken_sdk::Node;
 use tenken_sdk::dockerfile::{Instruction, stages};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct SafeFetch;
@@ -42,10 +42,6 @@ const REFERENCES: &[&str] = &[
 const INTERPRETERS: &[&str] =
     &["sh", "bash", "zsh", "dash", "ash", "ksh", "python", "python3", "perl", "ruby", "node", "php"];
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
-
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
 
 /// The program a pipeline segment runs, skipping `sudo`, `env` and their
 /// options and variable assignments.
@@ -110,6 +106,7 @@ impl Policy for SafeFetch {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Image builds fetch code over verified channels",
             "Downloads in a build are verified before they run: no unverified ADD from URLs, no \
@@ -117,21 +114,21 @@ impl Policy for SafeFetch {
         )
         .kinds(["dockerfile"])
         .rules(vec![
-            rule(
+            family.rule(
                 "pipe-to-shell",
                 Severity::High,
                 "Do not pipe downloads into a shell or interpreter",
                 "curl | sh runs whatever the server returns, as root in the build, with no review and no \
                      integrity check.",
             ),
-            rule(
+            family.rule(
                 "add-from-url",
                 Severity::Medium,
                 "Do not ADD from a URL without --checksum",
                 "ADD <url> accepts whatever the URL serves today; a changed or compromised file goes into \
                      the image silently.",
             ),
-            rule(
+            family.rule(
                 "tls-verification-disabled",
                 Severity::High,
                 "Do not download with TLS verification switched off",

@@ -12,24 +12,14 @@
 //! something built with a different compiler. Pinned images make toolchain
 //! upgrades a reviewed change, and digests make them tamper-evident.
 
-use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
 use tenken_sdk::gitlab::jobs;
-use tenken_sdk::image::{ImageRef, Pinning, is_templated};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
+use tenken_sdk::image::{PinningSettings, Unpinned, is_templated};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct PinnedImages;
-
-/// Settings, from `[settings.gitlab-pinned-images]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Settings {
-    /// Require every job and service image to be pinned by digest.
-    #[serde(default)]
-    pub require_digest: bool,
-}
 
 const FIX: &str = "Pin the job's toolchain image:
 ```yaml
@@ -41,17 +31,13 @@ test:
       alias: db
 ```";
 
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title)
-        .rationale(rationale)
-        .fix(FIX)
-        .references(&["https://docs.gitlab.com/ci/yaml/#image", "https://docs.gitlab.com/ci/services/"])
-}
-
 impl Policy for PinnedImages {
-    type Settings = Settings;
+    type Settings = PinningSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability)
+            .fix(FIX)
+            .references(&["https://docs.gitlab.com/ci/yaml/#image", "https://docs.gitlab.com/ci/services/"]);
         tenken_sdk::plugin_info!(
             "GitLab CI runs pinned images",
             "Job and service images name an exact version, so a pipeline's toolchain changes only when \
@@ -59,20 +45,20 @@ impl Policy for PinnedImages {
         )
         .kinds(["gitlab-ci"])
         .rules(vec![
-            rule(
+            family.rule(
                 "latest-tag",
                 Severity::Medium,
                 "Do not run CI jobs in :latest images",
                 "The toolchain changes under the pipeline with every push to :latest: builds break, or ship \
                      built with something nobody chose.",
             ),
-            rule(
+            family.rule(
                 "missing-tag",
                 Severity::Medium,
                 "Name a CI image version: a tag or a digest",
                 "An image without a tag or digest means :latest.",
             ),
-            rule(
+            family.rule(
                 "missing-digest",
                 Severity::Low,
                 "Pin CI images by digest (with require-digest)",
@@ -81,7 +67,7 @@ impl Policy for PinnedImages {
         ])
     }
 
-    fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+    fn check(document: &Document, settings: &PinningSettings, findings: &mut Findings) {
         let tree = document.tree;
         check_holder(tree, &Pointer::root(), "the pipeline", settings, findings);
         if let Some(default) = tree.get("default") {
@@ -94,7 +80,7 @@ impl Policy for PinnedImages {
 }
 
 /// Checks the `image` and `services` of a job, `default`, or the top level.
-fn check_holder(holder: Node<'_>, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+fn check_holder(holder: Node<'_>, pointer: &Pointer, whose: &str, settings: &PinningSettings, findings: &mut Findings) {
     if let Some(image) = holder.get("image") {
         check_image(image, &pointer.key("image"), whose, settings, findings);
     }
@@ -106,7 +92,7 @@ fn check_holder(holder: Node<'_>, pointer: &Pointer, whose: &str, settings: &Set
 }
 
 /// An image in its short (`node:22`) or long (`{name: node:22}`) form.
-fn check_image(image: Node<'_>, pointer: &Pointer, whose: &str, settings: &Settings, findings: &mut Findings) {
+fn check_image(image: Node<'_>, pointer: &Pointer, whose: &str, settings: &PinningSettings, findings: &mut Findings) {
     let (name, at) = match image.shape() {
         Shape::String(name) => (name, pointer.clone()),
         Shape::Object(long) => match long.get("name").and_then(Node::as_str) {
@@ -118,15 +104,8 @@ fn check_image(image: Node<'_>, pointer: &Pointer, whose: &str, settings: &Setti
     if is_templated(name) {
         return;
     }
-    match ImageRef::parse(name).pinning() {
-        Pinning::Latest => findings.report("latest-tag", &at, format!("{whose} runs in `{name}`")),
-        Pinning::Untagged => {
-            findings.report("missing-tag", &at, format!("{whose} runs in `{name}` without a tag, which means :latest"))
-        }
-        Pinning::Tag if settings.require_digest => {
-            findings.report("missing-digest", &at, format!("{whose} runs in `{name}`, pinned by tag but not by digest"))
-        }
-        Pinning::Tag | Pinning::Digest => {}
+    if let Some(unpinned) = Unpinned::judge(name, settings.require_digest) {
+        unpinned.report(findings, &at, &format!("{whose} runs in"), &format!("`{name}`"));
     }
 }
 

@@ -20,7 +20,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{
-    Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
+    Container, ContainerList, container_security_setting, each_container, security_context_pointer,
 };
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
@@ -117,18 +117,16 @@ impl Policy for Capabilities {
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         let allowed: Vec<String> = settings.allowed_capabilities.iter().map(|name| normalized(name)).collect();
-        for pod in pod_specs(document.tree) {
+        each_container(document.tree, ContainerList::DECLARED, |pod, container| {
             if pod.is_windows() {
-                continue;
+                return;
             }
-            for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
-                // What a patch does not drop, the object it patches may.
-                if !document.is_partial() {
-                    check_dropped(&container, findings);
-                }
-                check_added(&container, &allowed, findings);
+            // What a patch does not drop, the object it patches may.
+            if !document.is_partial() {
+                check_dropped(container, findings);
             }
-        }
+            check_added(container, &allowed, findings);
+        });
     }
 }
 

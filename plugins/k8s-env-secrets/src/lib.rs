@@ -19,7 +19,7 @@
 //! values that are references (`$(OTHER_VAR)`), booleans or empty.
 
 use tenken_sdk::Node;
-use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
+use tenken_sdk::kubernetes::{Container, ContainerList, each_container};
 use tenken_sdk::secrets::{looks_like_a_secret, names_a_secret};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -64,12 +64,7 @@ Then rotate the exposed value: it is in the repository's history.",
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(document.tree) {
-            for container in pod.containers(&lists) {
-                check_container(&container, findings);
-            }
-        }
+        each_container(document.tree, ContainerList::ALL, |_, container| check_container(container, findings));
     }
 }
 

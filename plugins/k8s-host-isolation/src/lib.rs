@@ -22,7 +22,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{ContainerList, PodSpec, pod_specs};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct HostIsolation;
@@ -57,10 +57,6 @@ spec:
 ```
 For a node agent that truly needs one, keep it, suppress the finding with the reason, and run the agent in its own namespace with a restricted service account.";
 
-fn rule(id: &str, title: &str, severity: Severity, rationale: &str) -> Rule {
-    Rule::new(id, Category::Security, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 /// The pod-level flags that share a host namespace: (field, rule, what).
 const HOST_NAMESPACES: &[(&str, &str, &str)] = &[
     ("hostNetwork", "host-network", "the node's network namespace"),
@@ -72,6 +68,7 @@ impl Policy for HostIsolation {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Kubernetes pods stay isolated from their node",
             "Pods do not join the node's network, process or IPC namespaces, mount its filesystem, or \
@@ -79,37 +76,37 @@ impl Policy for HostIsolation {
         )
         .kinds(tenken_sdk::kubernetes::kinds_with_patches())
         .rules(vec![
-            rule(
+            family.rule(
                 "host-network",
-                "Do not use the node's network namespace (hostNetwork)",
                 Severity::High,
+                "Do not use the node's network namespace (hostNetwork)",
                 "A pod on the host network sees and can spoof all traffic on the node and reaches \
                      services bound to the node's localhost; network policies no longer apply to it.",
             ),
-            rule(
+            family.rule(
                 "host-pid",
-                "Do not share the node's process namespace (hostPID)",
                 Severity::High,
+                "Do not share the node's process namespace (hostPID)",
                 "A pod in the host PID namespace sees every process on the node, can read their \
                      environment and signal or trace them.",
             ),
-            rule(
+            family.rule(
                 "host-ipc",
-                "Do not share the node's IPC namespace (hostIPC)",
                 Severity::High,
+                "Do not share the node's IPC namespace (hostIPC)",
                 "A pod in the host IPC namespace can read and write other processes' shared memory.",
             ),
-            rule(
+            family.rule(
                 "host-path-volume",
-                "Do not mount node paths (hostPath volumes)",
                 Severity::High,
+                "Do not mount node paths (hostPath volumes)",
                 "A hostPath volume exposes the node's filesystem; mounting the root, /etc or a \
                      container runtime socket hands over the node.",
             ),
-            rule(
+            family.rule(
                 "host-port",
-                "Do not bind node ports (hostPort)",
                 Severity::Medium,
+                "Do not bind node ports (hostPort)",
                 "A hostPort binds the node's port directly: it bypasses network policy and Services, and \
                      allows one such pod per node, which silently blocks scheduling and rollouts.",
             ),

@@ -19,24 +19,14 @@
 //! intent, and digests fix the bytes: a tag can be moved or overwritten by
 //! anyone with push access, a digest cannot.
 
-use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::image::{ImageRef, Pinning, is_templated};
+use tenken_sdk::image::{ImageRef, PinningSettings, Unpinned, is_templated};
 use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects};
 use tenken_sdk::kustomize::{self, Kustomizations};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct ImagePinning;
-
-/// Settings, from `[settings.k8s-image-pinning]` in `tenken.toml`.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Settings {
-    /// Require every image to be pinned by digest (`image:tag@sha256:...`), not only by tag.
-    #[serde(default)]
-    pub require_digest: bool,
-}
 
 const FIX: &str = "Name an exact version, and pin the digest where supply-chain integrity matters:
 ```yaml
@@ -52,14 +42,11 @@ const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/configuration/overview/#container-images",
 ];
 
-fn rule(id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for ImagePinning {
-    type Settings = Settings;
+    type Settings = PinningSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Kubernetes containers run pinned images",
             "Containers name an exact image version (and, if required, a digest), so every replica and \
@@ -69,28 +56,28 @@ impl Policy for ImagePinning {
         // Project-wide, to see the kustomizations that replace a base's images.
         .project_scoped()
         .rules(vec![
-            rule(
+            family.rule(
                 "latest-tag",
                 Severity::High,
                 "Do not use the :latest tag",
                 ":latest moves with every push: replicas drift apart, rollbacks redeploy the broken image, \
                      and nobody can say what ran during an incident.",
             ),
-            rule(
+            family.rule(
                 "missing-tag",
                 Severity::High,
                 "Name an image version: a tag or a digest",
                 "An image without a tag or digest means :latest, with every problem of :latest, and hides \
                      it from reviewers.",
             ),
-            rule(
+            family.rule(
                 "missing-digest",
                 Severity::Medium,
                 "Pin images by digest (with require-digest)",
                 "Tags are mutable: anyone with push access can move one. Only a digest guarantees the bytes \
                      that were scanned and reviewed are the bytes that run.",
             ),
-            rule(
+            family.rule(
                 "stale-pull-policy",
                 Severity::Medium,
                 "Do not combine a mutable tag with imagePullPolicy IfNotPresent or Never",
@@ -100,7 +87,7 @@ impl Policy for ImagePinning {
         ])
     }
 
-    fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
+    fn check_all(documents: &[Document], settings: &PinningSettings, findings: &mut Findings) {
         let kustomizations = Kustomizations::from_documents(documents);
         for (index, document) in documents.iter().enumerate() {
             findings.in_document(index);
@@ -155,7 +142,7 @@ struct Rendered<'a> {
     set_by: Option<&'a str>,
 }
 
-fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Settings, findings: &mut Findings) {
+fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &PinningSettings, findings: &mut Findings) {
     let Some(written) = container.value.get("image").and_then(Node::as_str) else { return };
     let written = written.trim();
     if written.is_empty() || is_templated(written) {
@@ -172,32 +159,12 @@ fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Sett
             rendered.image
         ),
     };
-    let pointer = container.pointer.key("image");
-    let mutable = match rendered.image.pinning() {
-        Pinning::Digest => false,
-        Pinning::Latest => {
-            findings.report("latest-tag", &pointer, format!("{} runs {shown}", container.describe()));
-            true
-        }
-        Pinning::Untagged => {
-            findings.report(
-                "missing-tag",
-                &pointer,
-                format!("{} runs {shown} without a tag, which means :latest", container.describe()),
-            );
-            true
-        }
-        Pinning::Tag => {
-            if settings.require_digest {
-                findings.report(
-                    "missing-digest",
-                    &pointer,
-                    format!("{} runs {shown}, pinned by tag but not by digest", container.describe()),
-                );
-            }
-            false
-        }
-    };
+    let unpinned = Unpinned::of(&rendered.image, settings.require_digest);
+    if let Some(unpinned) = unpinned {
+        let subject = format!("{} runs", container.describe());
+        unpinned.report(findings, &container.pointer.key("image"), &subject, &shown);
+    }
+    let mutable = unpinned.is_some_and(Unpinned::is_floating);
     let policy = container.value.get("imagePullPolicy").and_then(Node::as_str);
     if mutable && let Some(policy @ ("IfNotPresent" | "Never")) = policy {
         findings.report(

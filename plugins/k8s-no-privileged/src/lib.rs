@@ -17,7 +17,7 @@
 //! every workload.
 
 use tenken_sdk::kubernetes::{
-    Container, ContainerList, container_security_setting, pod_specs, security_context_pointer,
+    Container, ContainerList, container_security_setting, each_container, security_context_pointer,
 };
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -80,12 +80,9 @@ impl Policy for NoPrivileged {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(document.tree) {
-            for container in pod.containers(&lists) {
-                check_container(&container, document.is_partial(), findings);
-            }
-        }
+        each_container(document.tree, ContainerList::ALL, |_, container| {
+            check_container(container, document.is_partial(), findings);
+        });
     }
 }
 

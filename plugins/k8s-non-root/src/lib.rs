@@ -18,9 +18,9 @@
 //! not apply there.
 
 use tenken_sdk::kubernetes::{
-    Container, ContainerList, PodSpec, pod_specs, security_context_pointer, security_setting,
+    Container, ContainerList, PodSpec, each_container, security_context_pointer, security_setting,
 };
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct NonRoot;
@@ -42,14 +42,11 @@ spec:
 ```
 If the image itself runs as root, add a non-root `USER` to its Dockerfile.";
 
-fn rule(id: &str, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Security, Severity::High, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for NonRoot {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Kubernetes containers run as a non-root user",
             "Containers run as a non-root user, so that an application compromise is not root on the \
@@ -57,14 +54,16 @@ impl Policy for NonRoot {
         )
         .kinds(tenken_sdk::kubernetes::kinds_with_patches())
         .rules(vec![
-            rule(
+            family.rule(
                 "runs-as-root",
+                Severity::High,
                 "Do not run containers as root (runAsUser: 0 or runAsNonRoot: false)",
                 "The manifest explicitly runs the container as UID 0, or switches off the kubelet's \
                      non-root check: an application compromise becomes root on the node's kernel.",
             ),
-            rule(
+            family.rule(
                 "non-root-not-enforced",
+                Severity::High,
                 "Set runAsNonRoot: true or a non-zero runAsUser",
                 "Nothing in the pod or container says the process runs as non-root, so it runs as whatever \
                      the image says, which for most images is root.",
@@ -73,15 +72,11 @@ impl Policy for NonRoot {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        let lists = [ContainerList::Containers, ContainerList::InitContainers, ContainerList::EphemeralContainers];
-        for pod in pod_specs(document.tree) {
-            if pod.is_windows() {
-                continue;
+        each_container(document.tree, ContainerList::ALL, |pod, container| {
+            if !pod.is_windows() {
+                check_container(pod, container, document.is_partial(), findings);
             }
-            for container in pod.containers(&lists) {
-                check_container(&pod, &container, document.is_partial(), findings);
-            }
-        }
+        });
     }
 }
 

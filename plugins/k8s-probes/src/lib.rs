@@ -25,7 +25,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, TreeIndex, objects, same_namespace};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct Probes;
@@ -67,14 +67,11 @@ A slow-starting service should add a `startupProbe` rather than a long `initialD
 /// The fields that define what a probe checks, as opposed to how often.
 const HANDLERS: &[&str] = &["httpGet", "tcpSocket", "exec", "grpc"];
 
-fn rule(id: &str, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, Severity::Medium, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 impl Policy for Probes {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Long-running Kubernetes containers have readiness and liveness probes",
             "Services only receive traffic when ready and wedged processes get restarted, without a \
@@ -84,8 +81,9 @@ impl Policy for Probes {
         // Project-wide, to see the Services that send pods traffic.
         .project_scoped()
         .rules(vec![
-            rule(
+            family.rule(
                 "missing-readiness-probe",
+                Severity::Medium,
                 "Give every long-running container of a pod that receives traffic a readiness probe",
                 "Without a readiness probe, traffic reaches a pod before it can serve and while it is \
                      overloaded or shutting down, so rollouts and load spikes turn into user-facing errors. \
@@ -93,14 +91,16 @@ impl Policy for Probes {
                      it, or it belongs to a StatefulSet; a queue worker that does none of these needs no \
                      readiness probe.",
             ),
-            rule(
+            family.rule(
                 "missing-liveness-probe",
+                Severity::Medium,
                 "Give every long-running container a liveness probe",
                 "Without a liveness probe, a deadlocked or wedged process keeps its pod Running and \
                      serving nothing until a human notices.",
             ),
-            rule(
+            family.rule(
                 "liveness-same-as-readiness",
+                Severity::Medium,
                 "Do not use the readiness check as the liveness check",
                 "When liveness and readiness run the same check, a slow shared dependency fails both: \
                      the kubelet restarts every replica at once and a slowdown becomes an outage.",

@@ -15,7 +15,7 @@
 //!
 //! Ephemeral (debug) containers are not checked: they exist to poke around.
 
-use tenken_sdk::kubernetes::{ContainerList, container_security_setting, pod_specs, security_context_pointer};
+use tenken_sdk::kubernetes::{ContainerList, container_security_setting, each_container, security_context_pointer};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -67,24 +67,22 @@ impl Policy for ReadOnlyRootFs {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for pod in pod_specs(document.tree) {
-            for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
-                match container_security_setting(&container, "readOnlyRootFilesystem") {
-                    Some(setting) if setting.value.as_bool() == Some(true) => {}
-                    Some(setting) => findings.report(
-                        "writable-root-filesystem",
-                        &setting.pointer,
-                        format!("{} has readOnlyRootFilesystem: {}", container.describe(), setting.value),
-                    ),
-                    None if document.is_partial() => {}
-                    None => findings.report(
-                        "writable-root-filesystem",
-                        &security_context_pointer(&container),
-                        format!("{} does not set readOnlyRootFilesystem: true", container.describe()),
-                    ),
-                }
+        each_container(document.tree, ContainerList::DECLARED, |_, container| {
+            match container_security_setting(container, "readOnlyRootFilesystem") {
+                Some(setting) if setting.value.as_bool() == Some(true) => {}
+                Some(setting) => findings.report(
+                    "writable-root-filesystem",
+                    &setting.pointer,
+                    format!("{} has readOnlyRootFilesystem: {}", container.describe(), setting.value),
+                ),
+                None if document.is_partial() => {}
+                None => findings.report(
+                    "writable-root-filesystem",
+                    &security_context_pointer(container),
+                    format!("{} does not set readOnlyRootFilesystem: true", container.describe()),
+                ),
             }
-        }
+        });
     }
 }
 

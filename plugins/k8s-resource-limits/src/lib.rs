@@ -21,8 +21,8 @@
 //! place the pod by it.
 
 use serde::Deserialize;
-use tenken_sdk::kubernetes::{Container, ContainerList, pod_specs};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::kubernetes::{Container, ContainerList, each_container};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct ResourceLimits;
@@ -72,14 +72,11 @@ const CPU_REQUEST: Requirement =
 const CPU_LIMIT: Requirement =
     Requirement { rule: "missing-cpu-limit", section: "limits", resource: "cpu", what: "CPU limit" };
 
-fn rule(id: &str, title: &str, severity: Severity, rationale: &str) -> Rule {
-    Rule::new(id, Category::Reliability, severity, title).rationale(rationale).fix(FIX_EXAMPLE).references(REFERENCES)
-}
-
 impl Policy for ResourceLimits {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
+        let family = RuleFamily::new(Category::Reliability).fix(FIX_EXAMPLE).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Kubernetes containers declare resource requests and limits",
             "Every container and init container of every pod-bearing workload sets CPU and memory \
@@ -88,33 +85,33 @@ impl Policy for ResourceLimits {
         )
         .kinds(["kubernetes"])
         .rules(vec![
-            rule(
+            family.rule(
                 MEMORY_LIMIT.rule,
-                "Set a memory limit on every container",
                 Severity::High,
+                "Set a memory limit on every container",
                 "Without a memory limit a leaking container grows until the node runs out of memory; \
                      the kernel's OOM killer then kills processes across the node, taking healthy pods with it.",
             ),
-            rule(
+            family.rule(
                 MEMORY_REQUEST.rule,
-                "Set a memory request on every container",
                 Severity::Medium,
+                "Set a memory request on every container",
                 "The scheduler places pods by their requests. Without a memory request the pod is placed \
                      as if it needed no memory, overcommits its node, and is among the first evicted under \
                      memory pressure. A memory limit alone is enough: Kubernetes then sets the request to it.",
             ),
-            rule(
+            family.rule(
                 CPU_REQUEST.rule,
-                "Set a CPU request on every container",
                 Severity::Medium,
+                "Set a CPU request on every container",
                 "Without a CPU request the pod gets the smallest CPU share under contention and may be \
                      placed on a saturated node, so its latency collapses exactly when load is high. A CPU \
                      limit alone is enough: Kubernetes then sets the request to it.",
             ),
-            rule(
+            family.rule(
                 CPU_LIMIT.rule,
-                "Set a CPU limit on every container (only with require-cpu-limit)",
                 Severity::Low,
+                "Set a CPU limit on every container (only with require-cpu-limit)",
                 "Some platforms require CPU limits for fair sharing or cost accounting. This rule only \
                      applies when `require-cpu-limit` is set, because CPU limits also throttle services on \
                      idle nodes.",
@@ -127,14 +124,11 @@ impl Policy for ResourceLimits {
         if settings.require_cpu_limit {
             requirements.push(CPU_LIMIT);
         }
-        for pod in pod_specs(document.tree) {
-            // Ephemeral containers cannot declare resources at all.
-            for container in pod.containers(&[ContainerList::Containers, ContainerList::InitContainers]) {
-                for requirement in &requirements {
-                    check_requirement(&container, requirement, findings);
-                }
+        each_container(document.tree, ContainerList::DECLARED, |_, container| {
+            for requirement in &requirements {
+                check_requirement(container, requirement, findings);
             }
-        }
+        });
     }
 }
 

@@ -26,7 +26,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, as_u64, resources};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct DatabaseResilience;
@@ -72,10 +72,6 @@ const REFERENCES: &[&str] = &[
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
 ];
 
-fn rule(id: &str, category: Category, severity: Severity, title: &str, rationale: &str) -> Rule {
-    Rule::new(id, category, severity, title).rationale(rationale).fix(FIX).references(REFERENCES)
-}
-
 fn is_production(resource: &Resource<'_>, settings: &Settings) -> bool {
     if settings.require_multi_az {
         return true;
@@ -93,6 +89,8 @@ impl Policy for DatabaseResilience {
     type Settings = Settings;
 
     fn info() -> PluginInfo {
+        let reliability = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
+        let security = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "RDS and Aurora databases survive mistakes and outages",
             "Databases keep enough backups, resist deletion, encrypt storage, and in production survive \
@@ -100,31 +98,27 @@ impl Policy for DatabaseResilience {
         )
         .kinds(["terraform", "terraform-plan"])
         .rules(vec![
-            rule(
+            reliability.rule(
                 "short-backup-retention",
-                Category::Reliability,
                 Severity::High,
                 "Keep automated backups for at least min-backup-days",
                 "Without enough backups, a bad migration, dropped table or deleted instance noticed too late \
                      is permanent.",
             ),
-            rule(
+            reliability.rule(
                 "deletion-protection-off",
-                Category::Reliability,
                 Severity::Medium,
                 "Enable deletion protection",
                 "Without it, a destroy, a replaced resource or a console click deletes the database.",
             ),
-            rule(
+            reliability.rule(
                 "single-az-production",
-                Category::Reliability,
                 Severity::High,
                 "Run production RDS instances Multi-AZ",
                 "A single-AZ database goes down with its zone and during maintenance, taking the service with it.",
             ),
-            rule(
+            security.rule(
                 "storage-not-encrypted",
-                Category::Security,
                 Severity::High,
                 "Encrypt database storage",
                 "Unencrypted storage and its snapshots can be read by anyone able to copy or share a snapshot.",
