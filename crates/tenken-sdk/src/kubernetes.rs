@@ -383,9 +383,10 @@ impl<'a, T> TreeIndex<'a, T> {
     /// one directory come in the order they were filed.
     pub fn related<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s T> + 's {
         let directory = directory_of(path);
-        // The directory itself and every directory above it, root first.
+        // The directory itself and every directory above it, root first (an
+        // absolute path's leading `/` is the root, not a directory above).
         let ancestors = std::iter::once("")
-            .chain(directory.match_indices('/').map(move |(at, _)| &directory[..at]))
+            .chain(directory.match_indices('/').filter(|(at, _)| *at > 0).map(move |(at, _)| &directory[..at]))
             .chain((!directory.is_empty()).then_some(directory))
             .filter_map(|ancestor| self.by_directory.get(ancestor));
         // Every directory below it: the keys from `directory/` on that
@@ -640,10 +641,29 @@ mod tests {
 
     #[test]
     fn a_tree_index_finds_what_same_tree_relates() {
-        let paths =
-            ["a.yaml", "svc/a.yaml", "svc/x/b.yaml", "svc-2/c.yaml", "svc/x/y/d.yaml", "other/e.yaml", "svc.d/f.yaml"];
+        let paths = [
+            "a.yaml",
+            "svc/a.yaml",
+            "svc/x/b.yaml",
+            "svc-2/c.yaml",
+            "svc/x/y/d.yaml",
+            "other/e.yaml",
+            "svc.d/f.yaml",
+            "/root.yaml",
+            "/abs/g.yaml",
+            "/abs/deep/h.yaml",
+        ];
         let index = TreeIndex::new(paths.iter().map(|path| (*path, *path)));
-        for probe in ["svc/x/z.yaml", "svc/p.yaml", "top.yaml", "svc-2/q.yaml", "other/deep/r.yaml", "svc.d/s.yaml"] {
+        let probes = [
+            "svc/x/z.yaml",
+            "svc/p.yaml",
+            "top.yaml",
+            "svc-2/q.yaml",
+            "other/deep/r.yaml",
+            "svc.d/s.yaml",
+            "/abs/deep/i.yaml",
+        ];
+        for probe in probes {
             let mut found: Vec<&str> = index.related(probe).copied().collect();
             found.sort_unstable();
             let mut wanted: Vec<&str> = paths.iter().copied().filter(|path| same_tree(probe, path)).collect();
