@@ -112,35 +112,33 @@ impl Rule {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RuleFamily {
-    category: Category,
-    fix: String,
-    references: Vec<String>,
+    /// What every rule of the family shares; its id, title, severity and
+    /// rationale are each rule's own.
+    shared: Rule,
 }
 
 impl RuleFamily {
     /// Rules of `category`, with no fix or references yet.
     pub fn new(category: Category) -> Self {
-        Self { category, fix: String::new(), references: Vec::new() }
+        Self { shared: Rule::new("", category, Severity::Info, "") }
     }
 
     /// How to fix a finding of any rule of the family. Markdown.
-    pub fn fix(mut self, text: &str) -> Self {
-        text.clone_into(&mut self.fix);
-        self
+    pub fn fix(self, text: &str) -> Self {
+        Self { shared: self.shared.fix(text) }
     }
 
     /// Links for every rule of the family.
-    pub fn references(mut self, links: &[&str]) -> Self {
-        self.references = links.iter().map(|link| (*link).to_owned()).collect();
-        self
+    pub fn references(self, links: &[&str]) -> Self {
+        Self { shared: self.shared.references(links) }
     }
 
     /// A rule of the family: its id, default severity, one-line title and
     /// rationale.
     pub fn rule(&self, id: &str, severity: Severity, title: &str, rationale: &str) -> Rule {
-        let mut rule = Rule::new(id, self.category, severity, title).rationale(rationale).fix(&self.fix);
-        rule.references.clone_from(&self.references);
-        rule
+        let rule =
+            Rule { id: id.to_owned(), title: title.to_owned(), default_severity: severity, ..self.shared.clone() };
+        rule.rationale(rationale)
     }
 }
 
