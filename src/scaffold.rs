@@ -336,32 +336,24 @@ fn readme(name: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_sdk_source_file_is_copied() {
-        let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/tenken-sdk/src");
-        let mut on_disk: Vec<String> = std::fs::read_dir(sdk)
+    /// The source files under `crate_dir/src` on disk, against `copied`.
+    fn assert_every_source_file_is_copied(crate_dir: &str, copied: &[(&str, &str)]) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate_dir).join("src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(src)
             .map(|entries| {
                 entries.filter_map(|entry| Some(format!("src/{}", entry.ok()?.file_name().to_str()?))).collect()
             })
             .unwrap_or_default();
         on_disk.sort();
-        let mut copied: Vec<String> = SDK_FILES.iter().map(|(path, _)| (*path).to_owned()).collect();
+        let mut copied: Vec<String> = copied.iter().map(|(path, _)| (*path).to_owned()).collect();
         copied.sort();
-        assert_eq!(copied, on_disk);
+        assert_eq!(copied, on_disk, "{crate_dir}");
     }
 
     #[test]
-    fn every_tree_source_file_is_copied() {
-        let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/tenken-tree/src");
-        let mut on_disk: Vec<String> = std::fs::read_dir(tree)
-            .map(|entries| {
-                entries.filter_map(|entry| Some(format!("src/{}", entry.ok()?.file_name().to_str()?))).collect()
-            })
-            .unwrap_or_default();
-        on_disk.sort();
-        let mut copied: Vec<String> = TREE_FILES.iter().map(|(path, _)| (*path).to_owned()).collect();
-        copied.sort();
-        assert_eq!(copied, on_disk);
+    fn every_sdk_and_tree_source_file_is_copied() {
+        assert_every_source_file_is_copied("crates/tenken-sdk", SDK_FILES);
+        assert_every_source_file_is_copied("crates/tenken-tree", TREE_FILES);
     }
 
     #[test]
