@@ -16,7 +16,6 @@ use crate::locate::{Locator, excerpt};
 use crate::read::{ReadFailure, read_input};
 use crate::suppress;
 
-use super::project::text_hash;
 use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
 
 /// Where a retained block is closed and the next begun. A project call
@@ -27,63 +26,120 @@ use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
 const RETAINED_BLOCK_BYTES: usize = 64 * 1024;
 
 /// Keeps the documents of each parsed file whose kind some project-scoped
-/// plugin reads (`read`), in blocks of one kind each. The result lines up with
-/// `files`: nothing for a file that was not parsed or has no such
-/// documents.
+/// plugin reads (`read`): their trees in blocks of one kind each, and what
+/// locating their findings takes (the file's text and the documents'
+/// spans) in blocks of their own. The result lines up with `files`: nothing
+/// for a file that was not parsed or has no such documents.
 fn retain<'f>(
     files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [Vec<u8>])>>,
     read: impl Fn(&str) -> bool,
 ) -> Vec<Option<Box<Retained>>> {
-    // Each kind's trees, and per file the documents kept: (position in the
-    // file, the document, index of its kind's trees, range in them).
-    let mut texts: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // Each kind's trees, then per file the documents kept: (the document,
+    // index of its kind's trees, range in them, range of its spans in the
+    // locating block).
+    let mut trees_by_kind: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let mut locating = BlockWriter::default();
     let kept: Vec<_> = files
         .into_iter()
         .map(|file| {
             let (file, parsed, trees) = file?;
             let mut documents = Vec::new();
-            for (position, (document, tree)) in parsed.documents.iter().zip(trees).enumerate() {
+            for (document, tree) in parsed.documents.iter().zip(trees) {
                 if !read(document.kind) {
                     continue;
                 }
                 // The kind's last block, or a new one once it is full.
-                let open = texts
+                let open = trees_by_kind
                     .iter()
                     .rposition(|(kind, _)| *kind == document.kind)
-                    .filter(|&kind| texts[kind].1.len() < RETAINED_BLOCK_BYTES);
+                    .filter(|&kind| trees_by_kind[kind].1.len() < RETAINED_BLOCK_BYTES);
                 let kind = match open {
                     Some(kind) => kind,
                     None => {
-                        texts.push((document.kind, Vec::new()));
-                        texts.len() - 1
+                        trees_by_kind.push((document.kind, Vec::new()));
+                        trees_by_kind.len() - 1
                     }
                 };
-                let text = &mut texts[kind].1;
-                let start = text.len();
-                text.extend_from_slice(tree);
-                documents.push((position, document, kind, start..text.len()));
+                let bytes = &mut trees_by_kind[kind].1;
+                let start = bytes.len();
+                bytes.extend_from_slice(tree);
+                documents.push((document, kind, start..bytes.len()));
             }
-            (!documents.is_empty()).then_some((file, parsed, documents))
-        })
-        .collect();
-    let blocks: Vec<Arc<RetainedBlock>> = texts.iter().map(|(_, text)| RetainedBlock::new(text)).collect();
-    kept.into_iter()
-        .map(|kept| {
-            let (file, parsed, documents) = kept?;
-            let documents = documents
+            if documents.is_empty() {
+                return None;
+            }
+            // The text and the spans of one file share a block, so that
+            // locating its findings decompresses one.
+            let (block, text) = locating.append(parsed.source.text.as_bytes());
+            let documents: Vec<_> = documents
                 .into_iter()
-                .map(|(position, document, kind, range)| RetainedDocument {
-                    position,
-                    kind: document.kind,
-                    format: document.format.as_str(),
-                    index: document.index,
-                    block: blocks[kind].clone(),
-                    range,
+                .map(|(document, kind, range)| {
+                    let spans = locating.append_with(|out| document.spans.pack_into(out));
+                    (document, kind, range, spans)
                 })
                 .collect();
-            Some(Box::new(Retained { file: file.clone(), text_hash: text_hash(&parsed.source.text), documents }))
+            locating.close_if_full();
+            Some((file, block, text, documents))
+        })
+        .collect();
+    let tree_blocks: Vec<Arc<RetainedBlock>> =
+        trees_by_kind.iter().map(|(_, bytes)| RetainedBlock::new(bytes)).collect();
+    let locating_blocks = locating.finish();
+    kept.into_iter()
+        .map(|kept| {
+            let (file, block, text, documents) = kept?;
+            let documents = documents
+                .into_iter()
+                .map(|(document, kind, range, spans)| RetainedDocument {
+                    kind: document.kind,
+                    format: document.format,
+                    index: document.index,
+                    block: tree_blocks[kind].clone(),
+                    range,
+                    spans,
+                })
+                .collect();
+            Some(Box::new(Retained { file: file.clone(), locating: locating_blocks[block].clone(), text, documents }))
         })
         .collect()
+}
+
+/// Fills blocks of up to about [`RETAINED_BLOCK_BYTES`] one after the other
+/// and compresses them when done.
+#[derive(Default)]
+struct BlockWriter {
+    closed: Vec<Vec<u8>>,
+    open: Vec<u8>,
+}
+
+impl BlockWriter {
+    /// Appends `bytes` to the open block: which block, and where in it.
+    fn append(&mut self, bytes: &[u8]) -> (usize, std::ops::Range<usize>) {
+        let range = self.append_with(|out| out.extend_from_slice(bytes));
+        (self.closed.len(), range)
+    }
+
+    /// Appends what `write` writes to the open block, and says where it is.
+    fn append_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> std::ops::Range<usize> {
+        let start = self.open.len();
+        write(&mut self.open);
+        start..self.open.len()
+    }
+
+    /// Begins a new block if the open one is full. Called between files,
+    /// since a file's text and spans stay in one block.
+    fn close_if_full(&mut self) {
+        if self.open.len() >= RETAINED_BLOCK_BYTES {
+            self.closed.push(std::mem::take(&mut self.open));
+        }
+    }
+
+    fn finish(mut self) -> Vec<Arc<RetainedBlock>> {
+        if !self.open.is_empty() {
+            self.closed.push(self.open);
+        }
+        self.closed.iter().map(|bytes| RetainedBlock::new(bytes)).collect()
+    }
 }
 
 /// Why a file yields no parsed documents.
@@ -102,8 +158,8 @@ enum Unparsed {
     Skipped { skip: Skip, format: tenken_formats::Format },
 }
 
-/// Reads and parses one input: the one way every pass does it, so that
-/// the files project plugins read again are read exactly as at first.
+/// Reads and parses one input: the one way every pass does it, inputs and
+/// the context files project plugins see alike.
 fn read_and_parse(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Result<ParsedFile, Unparsed> {
     if let Some(reason) = file.not_read {
         return Err(Unparsed::NotRead(reason));
@@ -649,7 +705,7 @@ mod tests {
             let kept = retained[slot].as_ref().expect("the file has documents of a read kind");
             assert_eq!(kept.file.display, files[slot].display);
             let texts: Vec<Vec<u8>> =
-                kept.documents.iter().map(|document| document.block.trees()[document.range.clone()].to_vec()).collect();
+                kept.documents.iter().map(|document| document.block.bytes()[document.range.clone()].to_vec()).collect();
             assert_eq!(&texts, trees, "{}", files[slot].display);
         }
         let [k8s_kept, terraform_kept] = [0, 2].map(|slot| retained[slot].as_ref().unwrap());
@@ -657,6 +713,6 @@ mod tests {
             !std::sync::Arc::ptr_eq(&k8s_kept.documents[0].block, &terraform_kept.documents[0].block),
             "each kind has a block of its own"
         );
-        assert_eq!(k8s_kept.documents.iter().map(|document| document.position).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(k8s_kept.documents.iter().map(|document| document.index).collect::<Vec<_>>(), [0, 1]);
     }
 }

@@ -12,9 +12,9 @@ use tenken_report::{FileStatus, Finding, ProblemKind, Report};
 use crate::locate::Locator;
 
 use super::batch::{applies_to, pack_whole_files_by, plugin_problem};
-use super::{FileResult, Reader, RetainedBlock, problem};
+use super::{FileResult, Retained, RetainedBlock, problem};
 
-/// A project finding waiting to be located: the file is parsed again.
+/// A project finding waiting to be located.
 struct Pending<'p> {
     plugin: &'p LoadedPlugin,
     file: usize,
@@ -30,7 +30,6 @@ pub(crate) fn run_project_plugins<'p>(
     plugins: &[&'p LoadedPlugin],
     call_bytes: usize,
     results: &mut [FileResult],
-    reader: Reader<'_>,
     locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
@@ -74,7 +73,7 @@ pub(crate) fn run_project_plugins<'p>(
             for &(file, document) in call {
                 let block = &retained(file).documents[document].block;
                 if !blocks.iter().any(|(seen, _)| Arc::ptr_eq(seen, block)) {
-                    blocks.push((block, block.trees()));
+                    blocks.push((block, block.bytes()));
                 }
             }
             let inputs: Vec<DocumentInput<'_>> = call
@@ -89,7 +88,7 @@ pub(crate) fn run_project_plugins<'p>(
                     DocumentInput {
                         path: &retained.file.display,
                         kind: document.kind,
-                        format: document.format,
+                        format: document.format.as_str(),
                         index: document.index,
                         tree: &text[document.range.clone()],
                     }
@@ -129,42 +128,77 @@ pub(crate) fn run_project_plugins<'p>(
             outcome.status = FileStatus::Error;
         }
     }
-    locate_pending(pending, results, reader, locator, report)
+    locate_pending(pending, results, locator, report)
 }
 
-/// Parses each file with project findings once more and locates them.
+/// Locates project findings from what the first pass retained of their
+/// files: each block of texts and spans, and each block of trees, is
+/// decompressed once per group of files that share it.
 fn locate_pending(
     mut pending: Vec<Pending<'_>>,
     results: &mut [FileResult],
-    reader: Reader<'_>,
     locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
-    pending.sort_by_key(|finding| finding.file);
+    pending.sort_by_key(|finding| (finding.file, finding.document));
     let total = pending.len();
-    // One group per file, owned, so each finding moves into its location.
+    let retained = |file: usize| results[file].retained.as_deref();
+    // One group per block of texts and spans, owned, so each finding moves
+    // into its location. A batch's files share blocks in file order, so
+    // files sorted by index meet their block's other files in a row.
     let mut groups: Vec<Vec<Pending<'_>>> = Vec::new();
     for finding in pending {
+        let same_block = |group: &Vec<Pending<'_>>| match (retained(group[0].file), retained(finding.file)) {
+            (Some(a), Some(b)) => Arc::ptr_eq(&a.locating, &b.locating),
+            _ => false,
+        };
         match groups.last_mut() {
-            Some(group) if group[0].file == finding.file => group.push(finding),
+            Some(group) if same_block(group) => group.push(finding),
             _ => groups.push(vec![finding]),
         }
     }
     let located: Vec<Result<Vec<Finding>, usize>> = groups
         .into_par_iter()
         .map(|group| {
-            let file = group[0].file;
-            let Some(retained) = results[file].retained.as_ref() else { return Ok(Vec::new()) };
-            let parsed =
-                reader.parse(&retained.file).filter(|parsed| text_hash(&parsed.source.text) == retained.text_hash);
-            let Some(parsed) = parsed else { return Err(file) };
-            Ok(group
-                .into_iter()
-                .map(|pending| {
-                    let position = retained.documents[pending.document].position;
-                    locator.finding(pending.plugin, &parsed, &parsed.documents[position], pending.raw)
-                })
-                .collect())
+            let Some(first) = retained(group[0].file) else { return Ok(Vec::new()) };
+            let locating = first.locating.bytes();
+            let mut tree_blocks: Vec<(&Arc<RetainedBlock>, Vec<u8>)> = Vec::new();
+            let mut findings = Vec::with_capacity(group.len());
+            for file_findings in group.chunk_by(|a, b| a.file == b.file) {
+                let file = file_findings[0].file;
+                let Some(retained) = retained(file) else { continue };
+                let Some(source) = retained_source(retained, &locating) else { return Err(file) };
+                let parsed = tenken_formats::ParsedFile {
+                    source,
+                    format: retained.documents[0].format,
+                    documents: Vec::new(),
+                    diagnostics: Vec::new(),
+                };
+                for document_findings in file_findings.chunk_by(|a, b| a.document == b.document) {
+                    let document = &retained.documents[document_findings[0].document];
+                    if !tree_blocks.iter().any(|(block, _)| Arc::ptr_eq(block, &document.block)) {
+                        tree_blocks.push((&document.block, document.block.bytes()));
+                    }
+                    let (_, trees) = tree_blocks
+                        .iter()
+                        .find(|(block, _)| Arc::ptr_eq(block, &document.block))
+                        .expect("the block was decompressed above");
+                    let tree = tenken_tree::read(&trees[document.range.clone()]).map(tenken_tree::Node::to_value);
+                    let spans = locating.get(document.spans.clone()).and_then(tenken_formats::span::SpanNode::unpack);
+                    let (Ok(tree), Some(spans)) = (tree, spans) else { return Err(file) };
+                    let document = tenken_formats::Document {
+                        index: document.index,
+                        kind: document.kind,
+                        format: document.format,
+                        tree,
+                        spans,
+                    };
+                    for pending in document_findings {
+                        findings.push(locator.finding(pending.plugin, &parsed, &document, pending.raw.clone()));
+                    }
+                }
+            }
+            Ok(findings)
         })
         .collect();
     let mut findings = Vec::with_capacity(total);
@@ -172,10 +206,14 @@ fn locate_pending(
         match outcome {
             Ok(located) => findings.extend(located),
             Err(file) => {
-                let message =
-                    "changed while it was being checked; project-wide findings for it were dropped".to_owned();
+                // tenken wrote these blocks itself: reading them back
+                // cannot fail short of a bug, which must still not pass
+                // silently.
+                let message = "internal error: what was kept of this file to locate project-wide findings could \
+                               not be read back, so they were dropped; this is a bug in tenken"
+                    .to_owned();
                 let path = results[file].retained.as_ref().map_or_else(String::new, |r| r.file.display.clone());
-                report.errors.push(problem(ProblemKind::Read, &path, None, None, message));
+                report.errors.push(problem(ProblemKind::Plugin, &path, None, None, message));
                 if let Some(outcome) = results[file].outcome.as_mut() {
                     outcome.status = FileStatus::Error;
                 }
@@ -185,13 +223,11 @@ fn locate_pending(
     findings
 }
 
-/// Identifies a file's text, to notice that it changed between the first
-/// parse and the one that locates project findings.
-pub(crate) fn text_hash(text: &str) -> u64 {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
+/// A retained file's text, as the parse saw it, with its line index.
+fn retained_source(retained: &Retained, locating: &[u8]) -> Option<tenken_formats::SourceFile> {
+    let text = std::str::from_utf8(locating.get(retained.text.clone())?).ok()?.to_owned();
+    let lines = tenken_formats::span::LineIndex::new(&text);
+    Some(tenken_formats::SourceFile { path: Arc::from(retained.file.display.as_str()), text, lines })
 }
 
 /// Splits a project's documents, given as (path, tree bytes) in path order,

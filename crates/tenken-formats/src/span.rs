@@ -42,6 +42,78 @@ pub struct SpanNode {
     pub children: Vec<SpanNode>,
 }
 
+impl SpanNode {
+    /// Appends the spans of this node and its descendants to `out`, about 6
+    /// bytes a node: enough to locate findings in a document long after its
+    /// parse is dropped (see [`SpanNode::unpack`]).
+    pub fn pack_into(&self, out: &mut Vec<u8>) {
+        let mut nodes = Vec::new();
+        let mut previous = 0;
+        self.flatten(&mut nodes, &mut previous);
+        // Serializing these plain records to memory cannot fail.
+        out.extend_from_slice(&postcard::to_allocvec(&nodes).unwrap_or_default());
+    }
+
+    /// The spans [`SpanNode::pack_into`] wrote, or `None` if `bytes` are not
+    /// such spans.
+    pub fn unpack(bytes: &[u8]) -> Option<SpanNode> {
+        let (nodes, rest): (Vec<PackedNode>, _) = postcard::take_from_bytes(bytes).ok()?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let mut nodes = nodes.into_iter();
+        let mut previous = 0;
+        let root = Self::rebuild(&mut nodes, &mut previous)?;
+        nodes.next().is_none().then_some(root)
+    }
+
+    fn flatten(&self, nodes: &mut Vec<PackedNode>, previous: &mut u32) {
+        let mut relative = |span: Span| {
+            let start = i64::from(span.start) - i64::from(*previous);
+            *previous = span.start;
+            (start, span.end - span.start)
+        };
+        let key = self.key.map(&mut relative);
+        let value = relative(self.value);
+        let children = u32::try_from(self.children.len()).unwrap_or(u32::MAX);
+        nodes.push(PackedNode { children, key, value });
+        for child in &self.children {
+            child.flatten(nodes, previous);
+        }
+    }
+
+    fn rebuild(nodes: &mut std::vec::IntoIter<PackedNode>, previous: &mut u32) -> Option<SpanNode> {
+        let node = nodes.next()?;
+        let mut absolute = |(start, length): (i64, u32)| {
+            let start = u32::try_from(i64::from(*previous).checked_add(start)?).ok()?;
+            *previous = start;
+            Some(Span { start, end: start.checked_add(length)? })
+        };
+        let key = match node.key {
+            Some(key) => Some(absolute(key)?),
+            None => None,
+        };
+        let value = absolute(node.value)?;
+        // Each child is at least one packed node, so a count larger than
+        // what is left is malformed, not a reason to reserve memory.
+        let count = usize::try_from(node.children).ok().filter(|&count| count <= nodes.len())?;
+        let mut children = Vec::with_capacity(count);
+        for _ in 0..count {
+            children.push(Self::rebuild(nodes, previous)?);
+        }
+        Some(SpanNode { key, value, children })
+    }
+}
+
+/// One node of a packed span tree, in pre-order. Starts are relative to the
+/// start written before, so that most fit one varint byte.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PackedNode {
+    children: u32,
+    key: Option<(i64, u32)>,
+    value: (i64, u32),
+}
+
 /// Where a JSON pointer landed in the span tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedPointer {
@@ -237,5 +309,42 @@ mod tests {
 
         assert!(!resolve_pointer(&tree, &root, "/spec/containers/01").exact);
         assert!(!resolve_pointer(&tree, &root, "no-slash").exact);
+    }
+
+    #[test]
+    fn packed_spans_unpack_to_the_same_tree() {
+        let text = "# head\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: web\n      image: \"x\"\n---\n[1, {a: b}]\n";
+        let parsed = crate::parse_file(
+            "pod.yaml",
+            text.as_bytes(),
+            crate::Format::Yaml,
+            &crate::Limits::default(),
+            &crate::Hints::default(),
+        )
+        .expect("parses");
+        assert_eq!(parsed.documents.len(), 2);
+        for document in &parsed.documents {
+            let mut packed = vec![0xAA];
+            document.spans.pack_into(&mut packed);
+            assert_eq!(packed[0], 0xAA, "packing appends");
+            assert_eq!(SpanNode::unpack(&packed[1..]).as_ref(), Some(&document.spans));
+        }
+    }
+
+    #[test]
+    fn malformed_packed_spans_are_refused() {
+        let spans = SpanNode {
+            key: None,
+            value: Span::new(0, 9),
+            children: vec![SpanNode { key: Some(Span::new(0, 1)), value: Span::new(3, 9), children: vec![] }],
+        };
+        let mut packed = Vec::new();
+        spans.pack_into(&mut packed);
+        assert_eq!(SpanNode::unpack(&packed), Some(spans));
+        for cut in 0..packed.len() {
+            assert_eq!(SpanNode::unpack(&packed[..cut]), None, "cut at {cut}");
+        }
+        packed.push(0);
+        assert_eq!(SpanNode::unpack(&packed), None, "trailing bytes");
     }
 }
