@@ -85,11 +85,25 @@ impl Locator {
         document: &Document,
         raw: RawFinding,
     ) -> Finding {
-        let rule = self.rule(plugin, &raw.rule);
         let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
+        self.finding_at(plugin, parsed, document.index, resolved.span, raw)
+    }
+
+    /// Turns a plugin's finding into one located at `span` of document
+    /// `document` of `parsed` (whose documents need not be there: only its
+    /// text is read).
+    pub(crate) fn finding_at(
+        &self,
+        plugin: &LoadedPlugin,
+        parsed: &ParsedFile,
+        document: u32,
+        span: Span,
+        raw: RawFinding,
+    ) -> Finding {
+        let rule = self.rule(plugin, &raw.rule);
         let source = &parsed.source;
-        let start = source.lines.line_column(&source.text, resolved.span.start);
-        let end = source.lines.line_column(&source.text, resolved.span.end);
+        let start = source.lines.line_column(&source.text, span.start);
+        let end = source.lines.line_column(&source.text, span.end);
         Finding {
             rule: rule.label,
             severity: rule.severity,
@@ -102,9 +116,9 @@ impl Locator {
                 end_line: end.line,
                 end_column: end.column,
             },
-            document: document.index,
+            document,
             pointer: self.texts.intern(raw.pointer),
-            excerpt: self.code_frames.then(|| self.frames.intern(excerpt(parsed, resolved.span))),
+            excerpt: self.code_frames.then(|| self.frames.intern(excerpt(parsed, span))),
             suppressed: None,
             note: None,
         }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use tenken_formats::span::{SpanNode, resolve_pointer_compact};
 use tenken_host::{CheckOutput, DocumentInput, LoadedPlugin, PluginError, RawFinding};
 use tenken_report::{FileStatus, Finding, ProblemKind, Report};
 
@@ -183,18 +184,13 @@ fn locate_pending(
                         .iter()
                         .find(|(block, _)| Arc::ptr_eq(block, &document.block))
                         .expect("the block was decompressed above");
-                    let tree = tenken_tree::read(&trees[document.range.clone()]).map(tenken_tree::Node::to_value);
-                    let spans = locating.get(document.spans.clone()).and_then(tenken_formats::span::SpanNode::unpack);
-                    let (Ok(tree), Some(spans)) = (tree, spans) else { return Err(file) };
-                    let document = tenken_formats::Document {
-                        index: document.index,
-                        kind: document.kind,
-                        format: document.format,
-                        tree,
-                        spans,
-                    };
+                    let tree = trees.get(document.range.clone()).and_then(|tree| tenken_tree::read(tree).ok());
+                    let spans = locating.get(document.spans.clone()).and_then(SpanNode::unpack);
+                    let (Some(tree), Some(spans)) = (tree, spans) else { return Err(file) };
                     for pending in document_findings {
-                        findings.push(locator.finding(pending.plugin, &parsed, &document, pending.raw.clone()));
+                        let resolved = resolve_pointer_compact(tree, &spans, &pending.raw.pointer);
+                        let raw = pending.raw.clone();
+                        findings.push(locator.finding_at(pending.plugin, &parsed, document.index, resolved.span, raw));
                     }
                 }
             }

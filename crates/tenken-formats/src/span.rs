@@ -135,6 +135,16 @@ pub struct ResolvedPointer {
 /// span is the member key where there is one, because the value itself may
 /// span many lines; for scalars it is the value.
 pub fn resolve_pointer(tree: &serde_json::Value, spans: &SpanNode, pointer: &str) -> ResolvedPointer {
+    resolve_in(tree, spans, pointer)
+}
+
+/// [`resolve_pointer`] against the compact tree plugins receive, so that a
+/// finding is located without the parsed tree.
+pub fn resolve_pointer_compact(tree: tenken_tree::Node<'_>, spans: &SpanNode, pointer: &str) -> ResolvedPointer {
+    resolve_in(tree, spans, pointer)
+}
+
+fn resolve_in<T: TreeNode>(tree: T, spans: &SpanNode, pointer: &str) -> ResolvedPointer {
     let walked = walk(tree, spans, pointer);
     ResolvedPointer {
         span: display_span(walked.node, walked.value),
@@ -149,15 +159,63 @@ pub fn node_at<'a>(tree: &serde_json::Value, spans: &'a SpanNode, pointer: &str)
     walked.exact.then_some(walked.node)
 }
 
-struct Walked<'t, 's> {
-    value: &'t serde_json::Value,
+/// What walking a pointer needs of a tree: both the parsed tree and the
+/// compact one answer it the same way, so a finding lands on the same span
+/// whichever of them locates it.
+trait TreeNode: Copy {
+    /// The position and value of the object member named `key`, if this is
+    /// an object that has one.
+    fn member(self, key: &str) -> Option<(usize, Self)>;
+    /// The element at `index`, if this is an array that long.
+    fn element(self, index: usize) -> Option<Self>;
+    fn is_container(self) -> bool;
+}
+
+impl TreeNode for &serde_json::Value {
+    fn member(self, key: &str) -> Option<(usize, Self)> {
+        // Members and their spans share one order (serde_json's
+        // `preserve_order`), so the member's position finds its span.
+        let map = self.as_object()?;
+        let index = map.iter().position(|(name, _)| name == key)?;
+        Some((index, map.get(key)?))
+    }
+
+    fn element(self, index: usize) -> Option<Self> {
+        self.as_array()?.get(index)
+    }
+
+    fn is_container(self) -> bool {
+        self.is_object() || self.is_array()
+    }
+}
+
+impl TreeNode for tenken_tree::Node<'_> {
+    fn member(self, key: &str) -> Option<(usize, Self)> {
+        self.as_object()?
+            .iter()
+            .enumerate()
+            .find(|(_, (name, _))| *name == key)
+            .map(|(index, (_, value))| (index, value))
+    }
+
+    fn element(self, index: usize) -> Option<Self> {
+        self.as_array()?.get(index)
+    }
+
+    fn is_container(self) -> bool {
+        self.is_object() || self.is_array()
+    }
+}
+
+struct Walked<'s, T> {
+    value: T,
     node: &'s SpanNode,
     /// Bytes of the pointer that matched existing nodes.
     consumed: usize,
     exact: bool,
 }
 
-fn walk<'t, 's>(tree: &'t serde_json::Value, spans: &'s SpanNode, pointer: &str) -> Walked<'t, 's> {
+fn walk<'s, T: TreeNode>(tree: T, spans: &'s SpanNode, pointer: &str) -> Walked<'s, T> {
     let mut walked = Walked { value: tree, node: spans, consumed: 0, exact: true };
     if pointer.is_empty() {
         return walked;
@@ -169,21 +227,15 @@ fn walk<'t, 's>(tree: &'t serde_json::Value, spans: &'s SpanNode, pointer: &str)
     let mut consumed = 0;
     for raw in rest.split('/') {
         let segment = raw.replace("~1", "/").replace("~0", "~");
-        let child = match walked.value {
-            // Members and their spans share one order (serde_json's
-            // `preserve_order`), so the member's position finds its span.
-            serde_json::Value::Object(map) => map
-                .iter()
-                .position(|(key, _)| *key == segment)
-                .and_then(|index| Some((map.get(segment.as_str())?, walked.node.children.get(index)?))),
-            serde_json::Value::Array(items) => segment
+        let child = match walked.value.member(&segment) {
+            Some((index, value)) => Some((value, walked.node.children.get(index))),
+            None => segment
                 .parse::<usize>()
                 .ok()
                 .filter(|_| segment == "0" || !segment.starts_with('0'))
-                .and_then(|index| Some((items.get(index)?, walked.node.children.get(index)?))),
-            _ => None,
+                .and_then(|index| Some((walked.value.element(index)?, walked.node.children.get(index)))),
         };
-        let Some((value, node)) = child else {
+        let Some((value, Some(node))) = child else {
             walked.exact = false;
             break;
         };
@@ -195,9 +247,9 @@ fn walk<'t, 's>(tree: &'t serde_json::Value, spans: &'s SpanNode, pointer: &str)
     walked
 }
 
-fn display_span(node: &SpanNode, value: &serde_json::Value) -> Span {
-    match (value, node.key) {
-        (serde_json::Value::Object(_) | serde_json::Value::Array(_), Some(key)) => key,
+fn display_span<T: TreeNode>(node: &SpanNode, value: T) -> Span {
+    match node.key {
+        Some(key) if value.is_container() => key,
         _ => node.value,
     }
 }
@@ -328,6 +380,43 @@ mod tests {
             document.spans.pack_into(&mut packed);
             assert_eq!(packed[0], 0xAA, "packing appends");
             assert_eq!(SpanNode::unpack(&packed[1..]).as_ref(), Some(&document.spans));
+        }
+    }
+
+    #[test]
+    fn the_compact_tree_resolves_pointers_as_the_parsed_tree_does() {
+        let text = "metadata:\n  annotations: {a/b: x, \"0\": y}\nspec:\n  containers:\n    - name: web\n      ports: [80, 443]\n    - {}\n";
+        let parsed = crate::parse_file(
+            "d.yaml",
+            text.as_bytes(),
+            crate::Format::Yaml,
+            &crate::Limits::default(),
+            &crate::Hints::default(),
+        )
+        .expect("parses");
+        let document = &parsed.documents[0];
+        let compact = tenken_tree::encode(&document.tree);
+        let compact = tenken_tree::read(&compact).expect("reads");
+        for pointer in [
+            "",
+            "/spec",
+            "/spec/containers",
+            "/spec/containers/0/name",
+            "/spec/containers/0/ports/1",
+            "/spec/containers/0/ports/01",
+            "/spec/containers/1/resources/limits",
+            "/spec/containers/7",
+            "/metadata/annotations/a~1b",
+            "/metadata/annotations/0",
+            "/metadata/annotations/0/deeper",
+            "/spec/containers/0/name/x",
+            "relative",
+        ] {
+            assert_eq!(
+                resolve_pointer_compact(compact, &document.spans, pointer),
+                resolve_pointer(&document.tree, &document.spans, pointer),
+                "{pointer}"
+            );
         }
     }
 
