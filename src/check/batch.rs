@@ -16,6 +16,7 @@ use crate::locate::{Locator, excerpt};
 use crate::read::{ReadFailure, read_input};
 use crate::suppress;
 
+use super::project::text_hash;
 use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
 
 /// Where a retained block is closed and the next begun. A project call
@@ -26,9 +27,8 @@ use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
 const RETAINED_BLOCK_BYTES: usize = 64 * 1024;
 
 /// Keeps the documents of each parsed file whose kind some project-scoped
-/// plugin reads (`read`): their trees in blocks of one kind each, and what
-/// locating their findings takes (the file's text and the documents'
-/// spans) in blocks of their own. The result lines up with `files`: nothing
+/// plugin reads (`read`): their trees in blocks of one kind each, and their
+/// spans, which locate their findings, in blocks of their own. The result lines up with `files`: nothing
 /// for a file that was not parsed or has no such documents.
 fn retain<'f>(
     files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [Vec<u8>])>>,
@@ -68,9 +68,9 @@ fn retain<'f>(
             if documents.is_empty() {
                 return None;
             }
-            // The text and the spans of one file share a block, so that
+            // The spans of one file's documents share a block, so that
             // locating its findings decompresses one.
-            let (block, text) = locating.append(parsed.source.text.as_bytes());
+            let block = locating.block();
             let documents: Vec<_> = documents
                 .into_iter()
                 .map(|(document, kind, range)| {
@@ -79,7 +79,7 @@ fn retain<'f>(
                 })
                 .collect();
             locating.close_if_full();
-            Some((file, block, text, documents))
+            Some((file, block, text_hash(&parsed.source.text), documents))
         })
         .collect();
     let tree_blocks: Vec<Arc<RetainedBlock>> =
@@ -87,7 +87,7 @@ fn retain<'f>(
     let locating_blocks = locating.finish();
     kept.into_iter()
         .map(|kept| {
-            let (file, block, text, documents) = kept?;
+            let (file, block, text_hash, documents) = kept?;
             let documents = documents
                 .into_iter()
                 .map(|(document, kind, range, spans)| RetainedDocument {
@@ -99,7 +99,12 @@ fn retain<'f>(
                     spans,
                 })
                 .collect();
-            Some(Box::new(Retained { file: file.clone(), locating: locating_blocks[block].clone(), text, documents }))
+            Some(Box::new(Retained {
+                file: file.clone(),
+                locating: locating_blocks[block].clone(),
+                text_hash,
+                documents,
+            }))
         })
         .collect()
 }
@@ -113,10 +118,9 @@ struct BlockWriter {
 }
 
 impl BlockWriter {
-    /// Appends `bytes` to the open block: which block, and where in it.
-    fn append(&mut self, bytes: &[u8]) -> (usize, std::ops::Range<usize>) {
-        let range = self.append_with(|out| out.extend_from_slice(bytes));
-        (self.closed.len(), range)
+    /// Which block appends go to.
+    fn block(&self) -> usize {
+        self.closed.len()
     }
 
     /// Appends what `write` writes to the open block, and says where it is.
@@ -127,7 +131,7 @@ impl BlockWriter {
     }
 
     /// Begins a new block if the open one is full. Called between files,
-    /// since a file's text and spans stay in one block.
+    /// since a file's spans stay in one block.
     fn close_if_full(&mut self) {
         if self.open.len() >= RETAINED_BLOCK_BYTES {
             self.closed.push(std::mem::take(&mut self.open));
@@ -610,6 +614,12 @@ pub(crate) struct Reader<'a> {
 impl Reader<'_> {
     pub(crate) fn parse(&self, file: &InputFile) -> Option<ParsedFile> {
         read_and_parse(file, self.kinds, self.limits).ok()
+    }
+
+    /// The file's text as [`Reader::parse`] decodes it, without parsing it.
+    pub(crate) fn text(&self, file: &InputFile) -> Option<String> {
+        let bytes = read_input(file, self.limits.max_file_bytes).ok()?;
+        tenken_formats::decode(&bytes).ok()
     }
 }
 

@@ -467,17 +467,20 @@ struct FileResult {
 
 /// What project-scoped plugins need of a file until every file is parsed:
 /// the documents of their kinds, as the compact trees they receive, and
-/// what locating a finding in them takes: the file's text and each
-/// document's spans. The parsed file itself is dropped, so memory grows
-/// with compressed trees, text and spans alone, and a project finding is
-/// located without parsing its file again (which took a sixth of a
-/// 10,000-file check).
+/// each document's spans, which locate findings in it. The parsed file
+/// itself is dropped, so memory grows with compressed trees and spans
+/// alone. A project finding is located by reading its file's text again
+/// (a read, not a parse: parsing again took a sixth of a 10,000-file check)
+/// and resolving its pointer with the retained tree and spans. Keeping the
+/// text instead of reading it again held 21 MB more on `../shared/corpus`,
+/// where few files have project findings.
 struct Retained {
     file: InputFile,
-    /// The block that holds the file's text and its documents' spans.
+    /// [`project::text_hash`] of the text as parsed, to notice a file that
+    /// changed before its findings were located.
+    text_hash: u64,
+    /// The block that holds its documents' spans.
     locating: Arc<RetainedBlock>,
-    /// Where the text is in `locating`.
-    text: std::ops::Range<usize>,
     documents: Box<[RetainedDocument]>,
 }
 
@@ -495,8 +498,8 @@ struct RetainedDocument {
 }
 
 /// Retained bytes of a batch of files, LZ4-compressed as one block: the
-/// compact trees of the documents of one kind, or the texts and spans that
-/// locate findings. Documents of neighbouring files repeat each other's
+/// compact trees of the documents of one kind, or the spans that locate
+/// findings. Documents of neighbouring files repeat each other's
 /// keys and often their values, so a batch's block compresses about 5 times
 /// where single documents compress 1.7 times (Kubernetes documents of the
 /// generated corpus): about 30 MB less at 50,000 files, for one
@@ -632,7 +635,9 @@ pub(crate) fn check_files(
         findings: findings.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
         ..Report::default()
     };
-    let mut project_findings = run_project_plugins(&project, plugins.call_bytes, &mut results, &locator, &mut report);
+    let reader = Reader { kinds, limits };
+    let mut project_findings =
+        run_project_plugins(&project, plugins.call_bytes, &mut results, reader, &locator, &mut report);
     let mut dropped = dropped.into_inner();
     let room = max_findings.saturating_sub(report.findings.len());
     if project_findings.len() > room {

@@ -13,7 +13,7 @@ use tenken_report::{FileStatus, Finding, ProblemKind, Report};
 use crate::locate::Locator;
 
 use super::batch::{applies_to, pack_whole_files_by, plugin_problem};
-use super::{FileResult, Retained, RetainedBlock, problem};
+use super::{FileResult, Reader, Retained, RetainedBlock, problem};
 
 /// A project finding waiting to be located.
 struct Pending<'p> {
@@ -31,6 +31,7 @@ pub(crate) fn run_project_plugins<'p>(
     plugins: &[&'p LoadedPlugin],
     call_bytes: usize,
     results: &mut [FileResult],
+    reader: Reader<'_>,
     locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
@@ -129,22 +130,23 @@ pub(crate) fn run_project_plugins<'p>(
             outcome.status = FileStatus::Error;
         }
     }
-    locate_pending(pending, results, locator, report)
+    locate_pending(pending, results, reader, locator, report)
 }
 
-/// Locates project findings from what the first pass retained of their
-/// files: each block of texts and spans, and each block of trees, is
-/// decompressed once per group of files that share it.
+/// Locates project findings with what the first pass retained of their
+/// files (each block of spans, and each block of trees, is decompressed
+/// once per group of files that share it) and their text, read again.
 fn locate_pending(
     mut pending: Vec<Pending<'_>>,
     results: &mut [FileResult],
+    reader: Reader<'_>,
     locator: &Locator,
     report: &mut Report,
 ) -> Vec<Finding> {
     pending.sort_by_key(|finding| (finding.file, finding.document));
     let total = pending.len();
     let retained = |file: usize| results[file].retained.as_deref();
-    // One group per block of texts and spans, owned, so each finding moves
+    // One group per block of spans, owned, so each finding moves
     // into its location. A batch's files share blocks in file order, so
     // files sorted by index meet their block's other files in a row.
     let mut groups: Vec<Vec<Pending<'_>>> = Vec::new();
@@ -158,7 +160,7 @@ fn locate_pending(
             _ => groups.push(vec![finding]),
         }
     }
-    let located: Vec<Result<Vec<Finding>, usize>> = groups
+    let located: Vec<Result<Vec<Finding>, (usize, Unlocated)>> = groups
         .into_par_iter()
         .map(|group| {
             let Some(first) = retained(group[0].file) else { return Ok(Vec::new()) };
@@ -168,7 +170,7 @@ fn locate_pending(
             for file_findings in group.chunk_by(|a, b| a.file == b.file) {
                 let file = file_findings[0].file;
                 let Some(retained) = retained(file) else { continue };
-                let Some(source) = retained_source(retained, &locating) else { return Err(file) };
+                let Some(source) = retained_source(retained, reader) else { return Err((file, Unlocated::Changed)) };
                 let parsed = tenken_formats::ParsedFile {
                     source,
                     format: retained.documents[0].format,
@@ -186,7 +188,7 @@ fn locate_pending(
                         .expect("the block was decompressed above");
                     let tree = trees.get(document.range.clone()).and_then(|tree| tenken_tree::read(tree).ok());
                     let spans = locating.get(document.spans.clone()).and_then(SpanNode::unpack);
-                    let (Some(tree), Some(spans)) = (tree, spans) else { return Err(file) };
+                    let (Some(tree), Some(spans)) = (tree, spans) else { return Err((file, Unlocated::Unreadable)) };
                     for pending in document_findings {
                         let resolved = resolve_pointer_compact(tree, &spans, &pending.raw.pointer);
                         let raw = pending.raw.clone();
@@ -201,15 +203,23 @@ fn locate_pending(
     for outcome in located {
         match outcome {
             Ok(located) => findings.extend(located),
-            Err(file) => {
-                // tenken wrote these blocks itself: reading them back
-                // cannot fail short of a bug, which must still not pass
-                // silently.
-                let message = "internal error: what was kept of this file to locate project-wide findings could \
-                               not be read back, so they were dropped; this is a bug in tenken"
-                    .to_owned();
+            Err((file, why)) => {
+                let (kind, message) = match why {
+                    Unlocated::Changed => (
+                        ProblemKind::Read,
+                        "changed while it was being checked; project-wide findings for it were dropped",
+                    ),
+                    // tenken wrote these blocks itself: reading them back
+                    // cannot fail short of a bug, which must still not
+                    // pass silently.
+                    Unlocated::Unreadable => (
+                        ProblemKind::Plugin,
+                        "internal error: the retained trees or spans of this file could not be read back, so its \
+                         project-wide findings were dropped; this is a bug in tenken",
+                    ),
+                };
                 let path = results[file].retained.as_ref().map_or_else(String::new, |r| r.file.display.clone());
-                report.errors.push(problem(ProblemKind::Plugin, &path, None, None, message));
+                report.errors.push(problem(kind, &path, None, None, message.to_owned()));
                 if let Some(outcome) = results[file].outcome.as_mut() {
                     outcome.status = FileStatus::Error;
                 }
@@ -219,11 +229,29 @@ fn locate_pending(
     findings
 }
 
-/// A retained file's text, as the parse saw it, with its line index.
-fn retained_source(retained: &Retained, locating: &[u8]) -> Option<tenken_formats::SourceFile> {
-    let text = std::str::from_utf8(locating.get(retained.text.clone())?).ok()?.to_owned();
+/// Why a file's project findings could not be located.
+enum Unlocated {
+    /// Its text is no longer the text that was parsed.
+    Changed,
+    /// What was retained of it does not read back.
+    Unreadable,
+}
+
+/// A retained file's text, read again, with its line index; `None` if it
+/// is no longer the text that was parsed.
+fn retained_source(retained: &Retained, reader: Reader<'_>) -> Option<tenken_formats::SourceFile> {
+    let text = reader.text(&retained.file).filter(|text| text_hash(text) == retained.text_hash)?;
     let lines = tenken_formats::span::LineIndex::new(&text);
     Some(tenken_formats::SourceFile { path: Arc::from(retained.file.display.as_str()), text, lines })
+}
+
+/// Identifies a file's text, to notice that it changed between the parse
+/// and the read that locates project findings.
+pub(crate) fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Splits a project's documents, given as (path, tree bytes) in path order,
