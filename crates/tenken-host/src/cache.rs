@@ -163,12 +163,62 @@ impl CompileCache {
     /// Stores an artifact and its checksum; false when there is no cache
     /// or it cannot be written.
     fn store_artifact(&self, sha256: &str, artifact: &[u8]) -> bool {
-        self.artifact_path(sha256).is_some_and(|path| {
+        let stored = self.artifact_path(sha256).is_some_and(|path| {
             // The checksum first: an artifact without a matching one is
             // compiled again, never run.
             store(&check_path(&path), check_line(artifact).as_bytes()).is_ok() && store(&path, artifact).is_ok()
-        })
+        });
+        if stored {
+            self.prune_other_builds(std::time::SystemTime::now());
+        }
+        stored
     }
+
+    /// Removes the entries of other tenken builds (another engine
+    /// fingerprint) last written [`STALE_AFTER`] or longer before `now`.
+    /// Every upgrade leaves a full set of artifacts behind, about 30 MB for
+    /// the bundled plugins alone, which nothing would ever read again. Runs
+    /// only when this build stores an artifact, which is on its first runs,
+    /// not on every run. A build still in use whose entries are removed
+    /// writes them again when it next runs (for bundled plugins, a copy out
+    /// of its binary). Best effort, like every cache write.
+    fn prune_other_builds(&self, now: std::time::SystemTime) {
+        let Some(dir) = &self.dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.take(PRUNE_SCAN_LIMIT).flatten() {
+            let name = entry.file_name();
+            let Some(fingerprint) = name.to_str().and_then(entry_fingerprint) else { continue };
+            if fingerprint == self.fingerprint {
+                continue;
+            }
+            let age = entry
+                .metadata()
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|metadata| metadata.modified().ok())
+                .and_then(|modified| now.duration_since(modified).ok());
+            if age.is_some_and(|age| age >= STALE_AFTER) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// How long an entry of another tenken build is kept after it was written.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The most directory entries one pruning looks at, so that a cache
+/// directory someone filled with other files costs a bounded time.
+const PRUNE_SCAN_LIMIT: usize = 10_000;
+
+/// The engine fingerprint in the name of a cache entry,
+/// `<sha256>-<fingerprint>.cwasm` (or `.cwasm.check`, `.info.json`); `None`
+/// for any other name, which pruning leaves alone.
+fn entry_fingerprint(name: &str) -> Option<&str> {
+    let (stem, _) = name.split_once('.')?;
+    let (sha256, fingerprint) = stem.split_once('-')?;
+    let hex = |text: &str, length: usize| text.len() == length && text.bytes().all(|byte| byte.is_ascii_hexdigit());
+    (hex(sha256, 64) && hex(fingerprint, 16)).then_some(fingerprint)
 }
 
 /// Writes through a temporary file and a rename, so a concurrent tenken
@@ -263,4 +313,46 @@ fn deserialize_embedded(engine: &wasmtime::Engine, artifact: &[u8]) -> Result<Co
 fn deserialize_bytes(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component, LoadError> {
     // SAFETY: `bytes` come straight from `engine.precompile_component`.
     unsafe { Component::deserialize(engine, bytes) }.map_err(|err| LoadError::Compile(format!("{err:#}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn entries_of_other_builds_are_pruned_once_stale() {
+        let dir = std::env::temp_dir().join(format!("tenken-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let engine = crate::engine::new_engine().unwrap();
+        let cache = CompileCache::new(&engine, Some(dir.clone()));
+        let sha = "ab".repeat(32);
+        let ours = format!("{sha}-{}.cwasm", cache.fingerprint);
+        let other_old = [
+            format!("{sha}-0123456789abcdef.cwasm"),
+            format!("{sha}-0123456789abcdef.cwasm.check"),
+            format!("{sha}-0123456789abcdef.info.json"),
+        ];
+        let other_recent = format!("{}-fedcba9876543210.cwasm", "cd".repeat(32));
+        let unrelated = ["notes.txt".to_owned(), "0123456789abcdef-0123456789abcdef.cwasm".to_owned()];
+        let now = SystemTime::now();
+        let long_ago = now - STALE_AFTER - Duration::from_secs(60);
+        for name in other_old.iter().chain(unrelated.iter()).chain([&ours]) {
+            let file = std::fs::File::create(dir.join(name)).unwrap();
+            file.set_modified(long_ago).unwrap();
+        }
+        std::fs::write(dir.join(&other_recent), b"").unwrap();
+
+        cache.prune_other_builds(now);
+
+        for name in &other_old {
+            assert!(!dir.join(name).exists(), "{name}: another build's stale entry is removed");
+        }
+        for name in unrelated.iter().chain([&ours, &other_recent]) {
+            assert!(dir.join(name).exists(), "{name} is kept");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
