@@ -54,12 +54,38 @@ const ENV_SWITCHES: &[(&str, &str)] = &[
     ("CURL_SSL_NO_VERIFY", "1"),
 ];
 
-/// Whether `key`, folded (lower case, without separators), is `name`.
-/// Compares as it goes: this runs for every key of every document, and
-/// folding into a new string each time was most of the plugin's cost.
-fn folds_to(key: &str, name: &str) -> bool {
-    let mut folded = key.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase());
-    name.bytes().all(|wanted| folded.next() == Some(wanted)) && folded.next().is_none()
+/// The longest switch name above, folded.
+const FOLDED_MAX: usize = 18;
+
+/// A key as the switch names are written: lower case, letters and digits
+/// only, so `insecure_skip_verify`, `insecureSkipVerify` and
+/// `INSECURE-SKIP-VERIFY` all read `insecureskipverify`. This runs for
+/// every key of every document: folding into a new string each time was
+/// most of the plugin's cost, and folding again for each of the 16 names
+/// compared most of what was left. So a key is folded once, on the stack,
+/// and a key too long to be any name folds to nothing.
+struct Folded {
+    bytes: [u8; FOLDED_MAX],
+    length: usize,
+}
+
+impl Folded {
+    fn new(key: &str) -> Self {
+        let mut folded = Folded { bytes: [0; FOLDED_MAX], length: 0 };
+        for byte in key.bytes().filter(u8::is_ascii_alphanumeric) {
+            let Some(slot) = folded.bytes.get_mut(folded.length) else {
+                return Folded { bytes: [0; FOLDED_MAX], length: 0 };
+            };
+            *slot = byte.to_ascii_lowercase();
+            folded.length += 1;
+        }
+        folded
+    }
+
+    /// Whether the key folds to `name`.
+    fn is(&self, name: &str) -> bool {
+        &self.bytes[..self.length] == name.as_bytes()
+    }
 }
 
 /// Whether `haystack` contains `needle` (lower case ASCII), ignoring case,
@@ -83,14 +109,15 @@ fn truthy(value: Node<'_>) -> Option<bool> {
 
 /// Why a key/value pair disables verification, if it does.
 fn disables(key: &str, value: Node<'_>) -> Option<String> {
+    let folded = Folded::new(key);
     // `insecure` alone is too vague outside TLS sections; only the explicit names count.
-    if SKIP_WHEN_TRUE.iter().any(|skip| *skip != "insecure" && folds_to(key, skip)) && truthy(value) == Some(true) {
+    if SKIP_WHEN_TRUE.iter().any(|skip| *skip != "insecure" && folded.is(skip)) && truthy(value) == Some(true) {
         return Some(format!("`{key}: true` skips certificate verification"));
     }
-    if VERIFY_WHEN_TRUE.iter().any(|verify| folds_to(key, verify)) && truthy(value) == Some(false) {
+    if VERIFY_WHEN_TRUE.iter().any(|verify| folded.is(verify)) && truthy(value) == Some(false) {
         return Some(format!("`{key}: false` turns certificate verification off"));
     }
-    if folds_to(key, "sslmode") && value.as_str().is_some_and(|mode| matches!(mode.trim(), "disable" | "allow")) {
+    if folded.is("sslmode") && value.as_str().is_some_and(|mode| matches!(mode.trim(), "disable" | "allow")) {
         return Some(format!(
             "sslmode={} connects to PostgreSQL without verified TLS",
             value.as_str().unwrap_or_default().trim()
