@@ -160,47 +160,25 @@ fn locate_pending(
             _ => groups.push(vec![finding]),
         }
     }
-    let located: Vec<Result<Vec<Finding>, (usize, Unlocated)>> = groups
+    // One outcome per file: a file that cannot be located loses its own
+    // findings, reported, and no other file's.
+    let located: Vec<Vec<Located>> = groups
         .into_par_iter()
         .map(|group| {
-            let Some(first) = retained(group[0].file) else { return Ok(Vec::new()) };
+            let Some(first) = retained(group[0].file) else { return Vec::new() };
             let locating = first.locating.bytes();
             let mut tree_blocks: Vec<(&Arc<RetainedBlock>, Vec<u8>)> = Vec::new();
-            let mut findings = Vec::with_capacity(group.len());
+            let mut outcomes = Vec::new();
             for file_findings in group.chunk_by(|a, b| a.file == b.file) {
                 let file = file_findings[0].file;
                 let Some(retained) = retained(file) else { continue };
-                let Some(source) = retained_source(retained, reader) else { return Err((file, Unlocated::Changed)) };
-                let parsed = tenken_formats::ParsedFile {
-                    source,
-                    format: retained.documents[0].format,
-                    documents: Vec::new(),
-                    diagnostics: Vec::new(),
-                };
-                for document_findings in file_findings.chunk_by(|a, b| a.document == b.document) {
-                    let document = &retained.documents[document_findings[0].document];
-                    if !tree_blocks.iter().any(|(block, _)| Arc::ptr_eq(block, &document.block)) {
-                        tree_blocks.push((&document.block, document.block.bytes()));
-                    }
-                    let (_, trees) = tree_blocks
-                        .iter()
-                        .find(|(block, _)| Arc::ptr_eq(block, &document.block))
-                        .expect("the block was decompressed above");
-                    let tree = trees.get(document.range.clone()).and_then(|tree| tenken_tree::read(tree).ok());
-                    let spans = locating.get(document.spans.clone()).and_then(SpanNode::unpack);
-                    let (Some(tree), Some(spans)) = (tree, spans) else { return Err((file, Unlocated::Unreadable)) };
-                    for pending in document_findings {
-                        let resolved = resolve_pointer_compact(tree, &spans, &pending.raw.pointer);
-                        let raw = pending.raw.clone();
-                        findings.push(locator.finding_at(pending.plugin, &parsed, document.index, resolved.span, raw));
-                    }
-                }
+                outcomes.push(locate_file(file_findings, retained, &locating, &mut tree_blocks, reader, locator));
             }
-            Ok(findings)
+            outcomes
         })
         .collect();
     let mut findings = Vec::with_capacity(total);
-    for outcome in located {
+    for outcome in located.into_iter().flatten() {
         match outcome {
             Ok(located) => findings.extend(located),
             Err((file, why)) => {
@@ -228,6 +206,49 @@ fn locate_pending(
     }
     findings
 }
+
+/// Locates the project findings of one file, all of them or none.
+fn locate_file<'b>(
+    file_findings: &[Pending<'_>],
+    retained: &'b Retained,
+    locating: &[u8],
+    tree_blocks: &mut Vec<(&'b Arc<RetainedBlock>, Vec<u8>)>,
+    reader: Reader<'_>,
+    locator: &Locator,
+) -> Located {
+    let file = file_findings[0].file;
+    let Some(source) = retained_source(retained, reader) else { return Err((file, Unlocated::Changed)) };
+    let parsed = tenken_formats::ParsedFile {
+        source,
+        format: retained.documents[0].format,
+        documents: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut findings = Vec::with_capacity(file_findings.len());
+    for document_findings in file_findings.chunk_by(|a, b| a.document == b.document) {
+        let document = &retained.documents[document_findings[0].document];
+        if !tree_blocks.iter().any(|(block, _)| Arc::ptr_eq(block, &document.block)) {
+            tree_blocks.push((&document.block, document.block.bytes()));
+        }
+        let (_, trees) = tree_blocks
+            .iter()
+            .find(|(block, _)| Arc::ptr_eq(block, &document.block))
+            .expect("the block was decompressed above");
+        let tree = trees.get(document.range.clone()).and_then(|tree| tenken_tree::read(tree).ok());
+        let spans = locating.get(document.spans.clone()).and_then(SpanNode::unpack);
+        let (Some(tree), Some(spans)) = (tree, spans) else { return Err((file, Unlocated::Unreadable)) };
+        for pending in document_findings {
+            let resolved = resolve_pointer_compact(tree, &spans, &pending.raw.pointer);
+            let raw = pending.raw.clone();
+            findings.push(locator.finding_at(pending.plugin, &parsed, document.index, resolved.span, raw));
+        }
+    }
+    Ok(findings)
+}
+
+/// The project findings of one file, located, or why they could not be,
+/// with the file's index.
+type Located = Result<Vec<Finding>, (usize, Unlocated)>;
 
 /// Why a file's project findings could not be located.
 enum Unlocated {
