@@ -363,17 +363,15 @@ mod tests {
         assert!(!resolve_pointer(&tree, &root, "no-slash").exact);
     }
 
+    fn parse_yaml(text: &str) -> crate::ParsedFile {
+        let (limits, hints) = (crate::Limits::default(), crate::Hints::default());
+        crate::parse_file("test.yaml", text.as_bytes(), crate::Format::Yaml, &limits, &hints).expect("parses")
+    }
+
     #[test]
     fn packed_spans_unpack_to_the_same_tree() {
         let text = "# head\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: web\n      image: \"x\"\n---\n[1, {a: b}]\n";
-        let parsed = crate::parse_file(
-            "pod.yaml",
-            text.as_bytes(),
-            crate::Format::Yaml,
-            &crate::Limits::default(),
-            &crate::Hints::default(),
-        )
-        .expect("parses");
+        let parsed = parse_yaml(text);
         assert_eq!(parsed.documents.len(), 2);
         for document in &parsed.documents {
             let mut packed = vec![0xAA];
@@ -386,14 +384,7 @@ mod tests {
     #[test]
     fn the_compact_tree_resolves_pointers_as_the_parsed_tree_does() {
         let text = "metadata:\n  annotations: {a/b: x, \"0\": y}\nspec:\n  containers:\n    - name: web\n      ports: [80, 443]\n    - {}\n";
-        let parsed = crate::parse_file(
-            "d.yaml",
-            text.as_bytes(),
-            crate::Format::Yaml,
-            &crate::Limits::default(),
-            &crate::Hints::default(),
-        )
-        .expect("parses");
+        let parsed = parse_yaml(text);
         let document = &parsed.documents[0];
         let compact = tenken_tree::encode(&document.tree);
         let compact = tenken_tree::read(&compact).expect("reads");
