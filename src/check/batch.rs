@@ -28,16 +28,17 @@ const RETAINED_BLOCK_BYTES: usize = 64 * 1024;
 
 /// Keeps the documents of each parsed file whose kind some project-scoped
 /// plugin reads (`read`): their trees in blocks of one kind each, and their
-/// spans, which locate their findings, in blocks of their own. The result lines up with `files`: nothing
-/// for a file that was not parsed or has no such documents.
+/// spans, which locate their findings, in blocks of their own. The result
+/// lines up with `files`: nothing for a file that was not parsed or has no
+/// such documents.
 fn retain<'f>(
     files: impl IntoIterator<Item = Option<(&'f InputFile, &'f ParsedFile, &'f [Vec<u8>])>>,
     read: impl Fn(&str) -> bool,
 ) -> Vec<Option<Box<Retained>>> {
     // Each kind's trees, then per file the documents kept: (the document,
-    // index of its kind's trees, range in them, range of its spans in the
-    // locating block).
-    let mut trees_by_kind: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // its kind's index, the block of its tree and its range there, then the
+    // range of its spans in the locating block).
+    let mut trees_by_kind: Vec<(&'static str, BlockWriter)> = Vec::new();
     let mut locating = BlockWriter::default();
     let kept: Vec<_> = files
         .into_iter()
@@ -48,22 +49,18 @@ fn retain<'f>(
                 if !read(document.kind) {
                     continue;
                 }
-                // The kind's last block, or a new one once it is full.
-                let open = trees_by_kind
-                    .iter()
-                    .rposition(|(kind, _)| *kind == document.kind)
-                    .filter(|&kind| trees_by_kind[kind].1.len() < RETAINED_BLOCK_BYTES);
-                let kind = match open {
+                let kind = match trees_by_kind.iter().position(|(kind, _)| *kind == document.kind) {
                     Some(kind) => kind,
                     None => {
-                        trees_by_kind.push((document.kind, Vec::new()));
+                        trees_by_kind.push((document.kind, BlockWriter::default()));
                         trees_by_kind.len() - 1
                     }
                 };
-                let bytes = &mut trees_by_kind[kind].1;
-                let start = bytes.len();
-                bytes.extend_from_slice(tree);
-                documents.push((document, kind, start..bytes.len()));
+                let writer = &mut trees_by_kind[kind].1;
+                let block = writer.block();
+                let range = writer.append_with(|out| out.extend_from_slice(tree));
+                writer.close_if_full();
+                documents.push((document, kind, block, range));
             }
             if documents.is_empty() {
                 return None;
@@ -73,28 +70,28 @@ fn retain<'f>(
             let block = locating.block();
             let documents: Vec<_> = documents
                 .into_iter()
-                .map(|(document, kind, range)| {
+                .map(|(document, kind, block, range)| {
                     let spans = locating.append_with(|out| document.spans.pack_into(out));
-                    (document, kind, range, spans)
+                    (document, kind, block, range, spans)
                 })
                 .collect();
             locating.close_if_full();
             Some((file, block, text_hash(&parsed.source.text), documents))
         })
         .collect();
-    let tree_blocks: Vec<Arc<RetainedBlock>> =
-        trees_by_kind.iter().map(|(_, bytes)| RetainedBlock::new(bytes)).collect();
+    let tree_blocks: Vec<Vec<Arc<RetainedBlock>>> =
+        trees_by_kind.into_iter().map(|(_, writer)| writer.finish()).collect();
     let locating_blocks = locating.finish();
     kept.into_iter()
         .map(|kept| {
             let (file, block, text_hash, documents) = kept?;
             let documents = documents
                 .into_iter()
-                .map(|(document, kind, range, spans)| RetainedDocument {
+                .map(|(document, kind, block, range, spans)| RetainedDocument {
                     kind: document.kind,
                     format: document.format,
                     index: document.index,
-                    block: tree_blocks[kind].clone(),
+                    block: tree_blocks[kind][block].clone(),
                     range,
                     spans,
                 })
@@ -130,8 +127,8 @@ impl BlockWriter {
         start..self.open.len()
     }
 
-    /// Begins a new block if the open one is full. Called between files,
-    /// since a file's spans stay in one block.
+    /// Begins a new block if the open one is full. Called between
+    /// documents, or between files where a file's entries stay in one block.
     fn close_if_full(&mut self) {
         if self.open.len() >= RETAINED_BLOCK_BYTES {
             self.closed.push(std::mem::take(&mut self.open));
