@@ -16,6 +16,7 @@ use crate::cli::{Language, PluginNewArgs};
 const SDK_FILES: &[(&str, &str)] = &[
     ("src/lib.rs", include_str!("../crates/tenken-sdk/src/lib.rs")),
     ("src/pointer.rs", include_str!("../crates/tenken-sdk/src/pointer.rs")),
+    ("src/ports.rs", include_str!("../crates/tenken-sdk/src/ports.rs")),
     ("src/kubernetes.rs", include_str!("../crates/tenken-sdk/src/kubernetes.rs")),
     ("src/kustomize.rs", include_str!("../crates/tenken-sdk/src/kustomize.rs")),
     ("src/removed_api.rs", include_str!("../crates/tenken-sdk/src/removed_api.rs")),

@@ -44,7 +44,7 @@ fn findings_only_exit_with_one() {
     let summary = without_elapsed(&run.stdout);
     assert!(
         summary.ends_with(&format!(
-            "31 findings (7 high, 22 medium, 2 low) in 2 files checked by {} plugins ([elapsed])\n",
+            "32 findings (7 high, 22 medium, 3 low) in 2 files checked by {} plugins ([elapsed])\n",
             BUNDLED_PLUGINS.len()
         )),
         "{summary}"

@@ -41,6 +41,15 @@ impl<'a> Object<'a> {
         self.value.get("apiVersion").and_then(Node::as_str)
     }
 
+    /// Whether the object is written against an API version clusters no
+    /// longer serve (`extensions/v1beta1` Ingresses, `rbac.authorization.k8s.io/v1beta1`
+    /// roles): no cluster accepts it, so practices leave it to the one
+    /// finding that applies ([`crate::removed_api`]) and judge it once
+    /// migrated.
+    pub fn is_of_removed_api(&self) -> bool {
+        self.api_version().is_some_and(|version| crate::removed_api::removed_api(version, self.kind).is_some())
+    }
+
     /// `Deployment "web"`, for messages.
     pub fn describe(&self) -> String {
         describe(self.kind, self.name)
@@ -103,6 +112,16 @@ pub fn objects(document: Node<'_>) -> Vec<Object<'_>> {
         None => found.extend(object(document, Pointer::root())),
     }
     found
+}
+
+/// Every object of every document of a project call, each with the index
+/// of its document (for [`crate::Findings::in_document`]), in order.
+pub fn objects_of_documents<'a>(documents: &[crate::Document<'a>]) -> Vec<(usize, Object<'a>)> {
+    documents
+        .iter()
+        .enumerate()
+        .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
+        .collect()
 }
 
 fn object(value: Node<'_>, pointer: Pointer) -> Option<Object<'_>> {
@@ -255,7 +274,7 @@ impl<'a> PodSpec<'a> {
     /// [`crate::removed_api`] is the one finding that applies.
     pub fn of(object: &Object<'a>) -> Option<Self> {
         let path = workload_kind(object.kind)?.pod_spec;
-        if object.api_version().is_some_and(|version| crate::removed_api::removed_api(version, object.kind).is_some()) {
+        if object.is_of_removed_api() {
             return None;
         }
         let (spec, pointer) = object.get(path);

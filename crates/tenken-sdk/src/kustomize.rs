@@ -135,6 +135,14 @@ impl<'a> Kustomizations<'a> {
         self.building(file).iter().flat_map(|&index| &self.all[index].images).find(|image| image.name == name)
     }
 
+    /// Whether some kustomization builds both files, so that they deploy
+    /// together: a NetworkPolicy in an overlay or a component applies to
+    /// the workloads of the base it includes.
+    pub fn build_together(&self, a: &str, b: &str) -> bool {
+        let builds_b = self.building(b);
+        self.building(a).iter().any(|index| builds_b.contains(index))
+    }
+
     /// The patch files applied in `file`'s builds.
     pub fn patches_for(&self, file: &str) -> Vec<&str> {
         self.building(file).iter().flat_map(|&index| self.all[index].patches.iter().map(String::as_str)).collect()
@@ -275,6 +283,8 @@ mod tests {
         assert!(kustomizations.image_override("config/manager/manager.yaml", "unrelated").is_none());
         assert!(kustomizations.image_override("elsewhere/manager.yaml", "controller").is_none());
         assert_eq!(kustomizations.patches_for("config/manager/manager.yaml"), ["config/default/image_patch.yaml"]);
+        assert!(kustomizations.build_together("config/manager/manager.yaml", "config/default/image_patch.yaml"));
+        assert!(!kustomizations.build_together("config/manager/manager.yaml", "other/x.yaml"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod image;
 pub mod kubernetes;
 pub mod kustomize;
 mod pointer;
+pub mod ports;
 pub mod removed_api;
 pub mod secrets;
 pub mod terraform;

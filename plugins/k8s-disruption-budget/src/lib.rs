@@ -20,7 +20,9 @@
 use std::collections::HashMap;
 use tenken_sdk::Node;
 
-use tenken_sdk::kubernetes::{Object, TreeIndex, is_replicated, objects, same_namespace, same_tree, selector_matches};
+use tenken_sdk::kubernetes::{
+    Object, TreeIndex, is_replicated, objects_of_documents, same_namespace, same_tree, selector_matches,
+};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -106,11 +108,7 @@ impl Policy for DisruptionBudget {
     }
 
     fn check_all(documents: &[Document<'_>], _settings: &NoSettings, findings: &mut Findings) {
-        let all: Vec<(usize, Object<'_>)> = documents
-            .iter()
-            .enumerate()
-            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
-            .collect();
+        let all = objects_of_documents(documents);
         // Budgets, workloads and autoscalers belong to the workloads of
         // their own directory tree (see `same_tree`); each is found through
         // an index of those trees rather than by comparing every pair, which

@@ -21,7 +21,7 @@
 
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::kubernetes::{Object, is_replicated, objects, same_namespace, same_tree};
+use tenken_sdk::kubernetes::{Object, is_replicated, objects, objects_of_documents, same_namespace, same_tree};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -138,10 +138,8 @@ impl Policy for Replicas {
     }
 
     fn check_all(documents: &[Document], settings: &Settings, findings: &mut Findings) {
-        let autoscalers: Vec<Autoscaler<'_>> = documents
-            .iter()
-            .enumerate()
-            .flat_map(|(index, document)| objects(document.tree).into_iter().map(move |object| (index, object)))
+        let autoscalers: Vec<Autoscaler<'_>> = objects_of_documents(documents)
+            .into_iter()
             .filter_map(|(index, object)| autoscaler(index, object))
             .collect();
         for (index, document) in documents.iter().enumerate() {

@@ -18,6 +18,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
+use tenken_sdk::ports::service_name;
 use tenken_sdk::terraform::{Resource, as_u64, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -38,43 +39,11 @@ pub struct Settings {
 }
 
 fn default_ports() -> Vec<u16> {
-    vec![
-        22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5601, 5672, 5900, 5984, 6379, 7000,
-        7001, 8086, 9042, 9092, 9200, 9300, 10250, 11211, 15672, 27017, 27018,
-    ]
+    tenken_sdk::ports::SENSITIVE_PORTS.to_vec()
 }
 
 fn default_public_cidrs() -> Vec<String> {
     vec!["0.0.0.0/0".to_owned(), "::/0".to_owned()]
-}
-
-/// Well-known names for the message.
-fn service(port: u16) -> &'static str {
-    match port {
-        22 => "SSH",
-        23 => "Telnet",
-        135 | 139 | 445 => "Windows RPC/SMB",
-        1433 => "SQL Server",
-        1521 => "Oracle",
-        2375 | 2376 => "the Docker API",
-        2379 => "etcd",
-        3306 => "MySQL",
-        3389 => "RDP",
-        5432 => "PostgreSQL",
-        5601 => "Kibana",
-        5672 | 15672 => "RabbitMQ",
-        5900 => "VNC",
-        5984 => "CouchDB",
-        6379 => "Redis",
-        7000 | 7001 | 9042 => "Cassandra",
-        8086 => "InfluxDB",
-        9092 => "Kafka",
-        9200 | 9300 => "Elasticsearch",
-        10250 => "the kubelet API",
-        11211 => "Memcached",
-        27017 | 27018 => "MongoDB",
-        _ => "a sensitive service",
-    }
 }
 
 /// One ingress rule, whatever form it was written in.
@@ -203,7 +172,7 @@ fn check_ingress(resource: &Resource<'_>, ingress: &Ingress<'_>, settings: &Sett
     }
     let what = match (range, open.as_slice()) {
         (None, _) => "every port".to_owned(),
-        (_, [port]) => format!("port {port} ({})", service(*port)),
+        (_, [port]) => format!("port {port} ({})", service_name(*port)),
         (Some((from, to)), ports) => format!("ports {from}-{to}, including {} sensitive ones", ports.len()),
     };
     findings.report("public-sensitive-port", pointer, format!("{} lets {cidr} reach {what}", resource.address()));
