@@ -41,6 +41,11 @@ pub struct ImageOverride<'a> {
     pub digest: Option<&'a str>,
 }
 
+/// A kustomization of the project, as [`Kustomizations::builds_of`] names
+/// it: only compared and hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BuildId(usize);
+
 /// One kustomization of the project.
 #[derive(Debug)]
 struct Kustomization<'a> {
@@ -135,12 +140,12 @@ impl<'a> Kustomizations<'a> {
         self.building(file).iter().flat_map(|&index| &self.all[index].images).find(|image| image.name == name)
     }
 
-    /// Whether some kustomization builds both files, so that they deploy
-    /// together: a NetworkPolicy in an overlay or a component applies to
-    /// the workloads of the base it includes.
-    pub fn build_together(&self, a: &str, b: &str) -> bool {
-        let builds_b = self.building(b);
-        self.building(a).iter().any(|index| builds_b.contains(index))
+    /// The kustomizations whose build includes `file`. Two files with one
+    /// build in common deploy together: a NetworkPolicy in an overlay or a
+    /// component applies to the workloads of the base it includes. Index
+    /// one side by its builds rather than comparing every pair of files.
+    pub fn builds_of(&self, file: &str) -> Vec<BuildId> {
+        self.building(file).iter().map(|&index| BuildId(index)).collect()
     }
 
     /// The patch files applied in `file`'s builds.
@@ -283,8 +288,11 @@ mod tests {
         assert!(kustomizations.image_override("config/manager/manager.yaml", "unrelated").is_none());
         assert!(kustomizations.image_override("elsewhere/manager.yaml", "controller").is_none());
         assert_eq!(kustomizations.patches_for("config/manager/manager.yaml"), ["config/default/image_patch.yaml"]);
-        assert!(kustomizations.build_together("config/manager/manager.yaml", "config/default/image_patch.yaml"));
-        assert!(!kustomizations.build_together("config/manager/manager.yaml", "other/x.yaml"));
+        let builds = kustomizations.builds_of("config/manager/manager.yaml");
+        assert_eq!(builds.len(), 3, "its own, config/default's and the overlay's");
+        let patch_builds = kustomizations.builds_of("config/default/image_patch.yaml");
+        assert!(patch_builds.iter().all(|build| builds.contains(build)));
+        assert!(kustomizations.builds_of("other/x.yaml").is_empty());
     }
 
     #[test]

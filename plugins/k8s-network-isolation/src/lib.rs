@@ -25,11 +25,13 @@
 //! database or Redis port there is found by scanners within minutes. An
 //! Ingress without TLS sends sessions and credentials in clear text.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use tenken_sdk::kubernetes::{
     Object, PodSpec, TreeIndex, labels_match, objects_of_documents, same_namespace, selector_matches,
 };
-use tenken_sdk::kustomize::Kustomizations;
+use tenken_sdk::kustomize::{BuildId, Kustomizations};
 use tenken_sdk::ports::service_name;
 use tenken_sdk::{Category, Document, Findings, Node, PluginInfo, Policy, Rule, Severity};
 
@@ -260,6 +262,12 @@ fn check_policies(documents: &[Document<'_>], all: &[(usize, Object<'_>)], findi
     // A policy applies where it deploys: in the workload's directory tree,
     // or in an overlay or component that kustomize builds with it.
     let kustomizations = Kustomizations::from_documents(documents);
+    let mut policies_by_build: HashMap<BuildId, Vec<&IsolationPolicy<'_>>> = HashMap::new();
+    for (policy_path, policy) in &policies {
+        for build in kustomizations.builds_of(policy_path) {
+            policies_by_build.entry(build).or_default().push(policy);
+        }
+    }
     // (file, namespace) pairs already reported: one finding each. Per file
     // rather than per directory, so that where the finding lands does not
     // depend on which other files a run names (a pre-commit hook names only
@@ -273,10 +281,13 @@ fn check_policies(documents: &[Document<'_>], all: &[(usize, Object<'_>)], findi
         let labels = object.pod_labels();
         let selects = |policy: &IsolationPolicy<'_>| policy.selects(object.namespace, &labels);
         let in_tree = policies_by_tree.related(path(*index)).any(|policy| selects(policy));
-        let built_with = !kustomizations.is_empty()
-            && policies.iter().any(|(policy_path, policy)| {
-                kustomizations.build_together(policy_path, path(*index)) && selects(policy)
-            });
+        let built_with = !policies_by_build.is_empty()
+            && kustomizations
+                .builds_of(path(*index))
+                .iter()
+                .filter_map(|build| policies_by_build.get(build))
+                .flatten()
+                .any(|policy| selects(policy));
         if in_tree || built_with {
             continue;
         }
