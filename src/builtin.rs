@@ -126,6 +126,7 @@ impl BuiltinRule {
             excerpt: None,
             suppressed: None,
             note: None,
+            rendered_from: None,
         }
     }
 }

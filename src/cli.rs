@@ -246,6 +246,23 @@ pub struct CheckArgs {
     #[arg(long = "kind", value_name = "GLOB=KIND", value_parser = parse_kind_mapping)]
     pub kinds: Vec<(String, String)>,
 
+    /// Whether Helm charts among the inputs are rendered with `helm
+    /// template` and their templates checked as rendered: `auto` when
+    /// `helm` is on PATH, `always` (an error without helm), or `never`.
+    /// A template that is not rendered is skipped, with the command to run.
+    #[arg(long, value_enum, default_value_t = RenderCharts::Auto)]
+    pub render_charts: RenderCharts,
+
+    /// A values file for the charts tenken renders, as `helm template
+    /// --values` takes it. Repeatable; later files win.
+    #[arg(long = "helm-values", value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+
+    /// A value for the charts tenken renders, as `helm template --set`
+    /// takes it, e.g. `--helm-set image.tag=1.4.2`. Repeatable.
+    #[arg(long = "helm-set", value_name = "KEY=VALUE")]
+    pub helm_set: Vec<String>,
+
     /// Largest file checked, in bytes or with a unit (`16MiB`, `500KB`).
     /// A larger file is not read and is reported under
     /// `tenken/file-too-large`. Overrides `max-file-size` in tenken.toml;
@@ -286,6 +303,17 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub runtime: RuntimeArgs,
+}
+
+/// When `tenken check` renders Helm charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderCharts {
+    /// When `helm` is on PATH.
+    Auto,
+    /// Always; a chart without `helm` on PATH is an error.
+    Always,
+    /// Never: templates are skipped, with the command to run.
+    Never,
 }
 
 /// Settings for the plugin runtime, shared by every command that loads

@@ -32,9 +32,33 @@ pub(crate) struct InputFile {
     /// Named on the command line, rather than found in a directory: a file
     /// the user asked for, so not checking it deserves a warning.
     pub(crate) explicit: bool,
-    /// The bytes of standard input (`tenken check -`), read once; `path`
-    /// is then the name given by `--stdin-filename`, for kind detection.
-    pub(crate) stdin: Option<std::sync::Arc<[u8]>>,
+    /// Where its bytes come from.
+    pub(crate) content: Content,
+}
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Content {
+    /// The file at `path`, read when it is checked.
+    #[default]
+    OnDisk,
+    /// Standard input (`tenken check -`), read once; `path` is then the
+    /// name given by `--stdin-filename`, for kind detection.
+    Stdin(std::sync::Arc<[u8]>),
+    /// A Helm chart template as `helm template` rendered it; `path` is the
+    /// template's, and findings are moved back into it (see
+    /// [`crate::helm`]).
+    Rendered(std::sync::Arc<[u8]>),
+}
+
+impl Content {
+    /// The bytes, when they are held in memory rather than read from `path`.
+    pub(crate) fn in_memory(&self) -> Option<&std::sync::Arc<[u8]>> {
+        match self {
+            Content::OnDisk => None,
+            Content::Stdin(bytes) | Content::Rendered(bytes) => Some(bytes),
+        }
+    }
 }
 
 /// A path that could not be walked.
@@ -56,7 +80,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                 path: root.clone(),
                 not_read: outside,
                 explicit: true,
-                stdin: None,
+                content: Content::OnDisk,
             });
             continue;
         }
@@ -100,7 +124,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<WalkError>) {
                         path: entry.into_path(),
                         not_read,
                         explicit: false,
-                        stdin: None,
+                        content: Content::OnDisk,
                     });
                 }
                 Err(error) => {
@@ -158,7 +182,7 @@ pub(crate) fn sibling_context(paths: &[PathBuf], inputs: &[InputFile]) -> Vec<In
             }
             let display = display_path(&path);
             if !inputs.iter().any(|input| input.display == display) {
-                context.push(InputFile { display, path, not_read: None, explicit: false, stdin: None });
+                context.push(InputFile { display, path, not_read: None, explicit: false, content: Content::OnDisk });
             }
         }
     }

@@ -10,8 +10,13 @@ use crate::kinds::KindMap;
 pub(crate) fn run(args: &InspectArgs) -> anyhow::Result<u8> {
     let kinds = KindMap::new(&args.kinds)?;
     let display = args.file.to_string_lossy().replace('\\', "/");
-    let file =
-        InputFile { display: display.clone(), path: args.file.clone(), not_read: None, explicit: true, stdin: None };
+    let file = InputFile {
+        display: display.clone(),
+        path: args.file.clone(),
+        not_read: None,
+        explicit: true,
+        content: crate::discover::Content::OnDisk,
+    };
     let Some(format) = kinds.format(&file) else {
         anyhow::bail!("{display} is not a config file tenken reads; map it with --kind GLOB=KIND");
     };

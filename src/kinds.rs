@@ -42,7 +42,12 @@ impl KindMap {
         // wins anyway.
         let yaml = matches!(classify::format_of_path(&file.path), Some(tenken_formats::Format::Yaml));
         let kustomize_patch = kind.is_none() && yaml && self.patches.is_patch(&file.path);
-        tenken_formats::Hints { kind, kustomize_patch, ..tenken_formats::Hints::for_path(&file.path) }
+        let mut hints = tenken_formats::Hints { kind, kustomize_patch, ..tenken_formats::Hints::for_path(&file.path) };
+        // A template Helm has rendered is YAML now, whatever text it holds.
+        if let crate::discover::Content::Rendered(_) = file.content {
+            hints.in_helm_templates = false;
+        }
+        hints
     }
 
     /// The file's format: from its name, else from the kind it is mapped
@@ -52,7 +57,7 @@ impl KindMap {
         classify::format_of_path(&file.path)
             .or_else(|| self.kind_of(&file.display).and_then(classify::format_of_kind))
             .or_else(|| {
-                (file.stdin.is_some() && file.path == std::path::Path::new(STDIN))
+                (matches!(file.content, crate::discover::Content::Stdin(_)) && file.path == std::path::Path::new(STDIN))
                     .then_some(tenken_formats::Format::Yaml)
             })
     }
@@ -74,7 +79,13 @@ mod tests {
     use super::*;
 
     fn input(path: &str) -> InputFile {
-        InputFile { display: path.to_owned(), path: path.into(), not_read: None, explicit: false, stdin: None }
+        InputFile {
+            display: path.to_owned(),
+            path: path.into(),
+            not_read: None,
+            explicit: false,
+            content: crate::discover::Content::OnDisk,
+        }
     }
 
     #[test]

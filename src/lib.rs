@@ -15,6 +15,7 @@ mod default_set;
 mod describe;
 mod discover;
 pub mod fixtures;
+mod helm;
 mod init;
 mod inspect;
 mod kinds;

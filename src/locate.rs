@@ -86,7 +86,9 @@ impl Locator {
         raw: RawFinding,
     ) -> Finding {
         let resolved = resolve_pointer(&document.tree, &document.spans, &raw.pointer);
-        self.finding_at(plugin, parsed, document.index, resolved.span, raw)
+        let mut finding = self.finding_at(plugin, parsed, document.index, resolved.span, raw);
+        finding.rendered_from = document.rendered_from.clone();
+        finding
     }
 
     /// Turns a plugin's finding into one located at `span` of document
@@ -121,6 +123,7 @@ impl Locator {
             excerpt: self.code_frames.then(|| self.frames.intern(excerpt(parsed, span))),
             suppressed: None,
             note: None,
+            rendered_from: None,
         }
     }
 }

@@ -137,7 +137,7 @@ pub(crate) fn read_input(
     file: &crate::discover::InputFile,
     limit: u64,
 ) -> Result<std::borrow::Cow<'_, [u8]>, ReadFailure> {
-    match &file.stdin {
+    match file.content.in_memory() {
         // Standard input is kept to one byte past the limit, so its size
         // reads as "at least".
         Some(bytes) if bytes.len() as u64 > limit => Err(ReadFailure::TooLarge { size: bytes.len() as u64, limit }),

@@ -108,6 +108,7 @@ mod tests {
             excerpt: Some(frame.clone()),
             suppressed: None,
             note: None,
+            rendered_from: None,
         };
         let mut findings = [finding("a.yaml", "p/secret"), finding("b.yaml", "p/other")];
         redact(&mut findings, |rule| rule == "p/secret");

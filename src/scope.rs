@@ -127,7 +127,7 @@ mod tests {
             path: path.to_path_buf(),
             not_read: None,
             explicit: false,
-            stdin: None,
+            content: crate::discover::Content::OnDisk,
         }
     }
 

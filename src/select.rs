@@ -285,6 +285,7 @@ mod tests {
             excerpt: None,
             suppressed: None,
             note: None,
+            rendered_from: None,
         }
     }
 

@@ -7,7 +7,7 @@ mod common;
 use std::io::Read as _;
 use std::process::{Command, Stdio};
 
-use common::{repo_root, shared_cache, tenken};
+use common::{repo_root, shared_cache, tenken, tenken_with_stdin};
 
 /// `tenken plugins --format json | head -c 10`: the reader closes the pipe
 /// after 10 bytes; tenken stops quietly with the status of a process
@@ -37,27 +37,6 @@ fn plugins_listing_still_works_on_an_open_pipe() {
     let run = tenken(&["plugins", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(serde_json::from_str::<serde_json::Value>(&run.stdout).is_ok());
-}
-
-/// Runs tenken in the repository with `input` on standard input.
-fn tenken_with_stdin(args: &[&str], input: &[u8]) -> common::Run {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenken"))
-        .args(args)
-        .current_dir(repo_root())
-        .env("TENKEN_CACHE_DIR", shared_cache())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let output = child.wait_with_output().unwrap();
-    common::Run {
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        code: output.status.code().unwrap(),
-    }
 }
 
 /// The finding lines of concise output: `path:line:column: ...`.

@@ -91,6 +91,7 @@ fn retain<'f>(
                     kind: document.kind,
                     format: document.format,
                     index: document.index,
+                    rendered_from: document.rendered_from.clone(),
                     block: tree_blocks[kind][block].clone(),
                     range,
                     spans,
@@ -171,7 +172,7 @@ fn read_and_parse(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Result<
         Err(ReadFailure::TooLarge { size, .. }) => return Err(Unparsed::TooLarge { size, format }),
         Err(error) => return Err(Unparsed::Unreadable { error, format }),
     };
-    if file.stdin.is_none()
+    if file.content.in_memory().is_none()
         && let Some(target) = crate::read::link_stored_as_text(&file.path, &bytes)
     {
         return Err(Unparsed::LinkStoredAsText { target, format });
@@ -232,7 +233,8 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
                     result.outcome = Some(outcome(skipped(reason), Some(format), vec![]));
                 }
                 Unparsed::Skipped { skip: skip @ Skip::HelmTemplate, format } => {
-                    result.outcome = Some(outcome(skipped(skip.to_string()), Some(format), vec![]));
+                    let reason = format!("{skip}; {}", crate::helm::HOW_TO_RENDER);
+                    result.outcome = Some(outcome(skipped(reason), Some(format), vec![]));
                 }
                 Unparsed::Skipped { skip: skip @ Skip::TooLarge { .. }, format } => {
                     let finding = file_level_finding(&builtin::FILE_TOO_LARGE, file, 1, 1, skip.to_string());
@@ -673,7 +675,7 @@ mod tests {
             path: PathBuf::from(display),
             not_read: None,
             explicit: false,
-            stdin: None,
+            content: crate::discover::Content::OnDisk,
         }
     }
 

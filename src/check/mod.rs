@@ -35,7 +35,7 @@ use crate::builtin;
 use crate::changed;
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::config;
-use crate::discover::{self, InputFile, discover};
+use crate::discover::{self, Content, InputFile, discover};
 use crate::kinds::KindMap;
 use crate::locate::Locator;
 use crate::plugins::{self, Plugins};
@@ -74,6 +74,11 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // apply exceptions, then the scope's selection; one report for all.
     let max_findings = args.max_findings.map_or(MAX_FINDINGS_PER_RUN, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let mut report = Report::default();
+    let helm = crate::helm::HelmOptions {
+        mode: args.render_charts,
+        values: args.helm_values.clone(),
+        set: args.helm_set.clone(),
+    };
     for scope in &mut prepared {
         scope.read_stdin()?;
         let run = RunOptions {
@@ -83,8 +88,15 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             max_findings: max_findings.saturating_sub(report.findings.len()),
         };
         let named = named_paths(&scope.files);
-        let files = std::mem::take(&mut scope.files);
+        let mut files = std::mem::take(&mut scope.files);
+        // Charts are rendered before the check, and the findings in their
+        // templates moved back into them after it.
+        let mut render_warnings = Vec::new();
+        let rendered =
+            pool.install(|| crate::helm::render(&mut files, &helm, &scope.limits, !args.quiet, &mut render_warnings))?;
         let mut part = pool.install(|| check_files(files, &named, &scope.plugins, &scope.kinds, &scope.limits, &run));
+        crate::helm::relocate(&mut part.findings, &rendered, &scope.limits);
+        part.warnings.extend(render_warnings);
         scope.selection.apply(&mut part);
         merge(&mut report, part);
     }
@@ -217,7 +229,7 @@ impl Inputs {
                 path: name,
                 not_read: None,
                 explicit: true,
-                stdin: Some(Arc::from(Vec::new())),
+                content: Content::Stdin(Arc::from(Vec::new())),
             }
         });
         let (mut files, walk_errors) = discover(&paths);
@@ -232,7 +244,11 @@ impl Inputs {
 /// The files named on the command line (rather than found in a walk):
 /// project-scoped plugins also see the configs next to them.
 fn named_paths(files: &[InputFile]) -> Vec<PathBuf> {
-    files.iter().filter(|file| file.explicit && file.stdin.is_none()).map(|file| file.path.clone()).collect()
+    files
+        .iter()
+        .filter(|file| file.explicit && file.content.in_memory().is_none())
+        .map(|file| file.path.clone())
+        .collect()
 }
 
 /// One scope, ready to check: its plugins configured by its tenken.toml and
@@ -250,10 +266,10 @@ impl PreparedScope {
     /// the scope's size limit.
     fn read_stdin(&mut self) -> anyhow::Result<()> {
         for file in &mut self.files {
-            if file.stdin.is_some() {
+            if let Content::Stdin(_) = file.content {
                 let bytes = crate::read::read_stdin_bounded(self.limits.max_file_bytes)
                     .context("cannot read standard input")?;
-                file.stdin = Some(bytes.into());
+                file.content = Content::Stdin(bytes.into());
             }
         }
         Ok(())
@@ -488,6 +504,8 @@ struct RetainedDocument {
     kind: &'static str,
     format: tenken_formats::Format,
     index: u32,
+    /// The template it was rendered from (see [`tenken_formats::Document::rendered_from`]).
+    rendered_from: Option<Arc<str>>,
     /// The block that holds its compact tree, and where the tree is in it.
     /// The length sizes project calls.
     block: Arc<RetainedBlock>,

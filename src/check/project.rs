@@ -240,7 +240,9 @@ fn locate_file<'b>(
         for pending in document_findings {
             let resolved = resolve_pointer_compact(tree, &spans, &pending.raw.pointer);
             let raw = pending.raw.clone();
-            findings.push(locator.finding_at(pending.plugin, &parsed, document.index, resolved.span, raw));
+            let mut finding = locator.finding_at(pending.plugin, &parsed, document.index, resolved.span, raw);
+            finding.rendered_from = document.rendered_from.clone();
+            findings.push(finding);
         }
     }
     Ok(findings)

@@ -44,6 +44,27 @@ pub(crate) fn tenken_in(dir: &Path, cache: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// Runs tenken in the repository with `input` on standard input.
+pub(crate) fn tenken_with_stdin(args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenken"))
+        .args(args)
+        .current_dir(repo_root())
+        .env("TENKEN_CACHE_DIR", shared_cache())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        code: output.status.code().unwrap(),
+    }
+}
+
 pub(crate) fn tenken(args: &[&str]) -> Run {
     tenken_with_cache(&shared_cache(), args)
 }

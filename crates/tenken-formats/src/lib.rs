@@ -15,6 +15,7 @@ mod json;
 mod keyvalue;
 mod node;
 mod reindent;
+mod rendered;
 pub mod span;
 mod toml;
 mod yaml;
@@ -145,6 +146,10 @@ pub struct Document {
     pub tree: Value,
     /// The spans of every node of `tree`.
     pub spans: SpanNode,
+    /// The file this document was rendered from, when the stream says so:
+    /// the chart template of Helm's `# Source:` comment. Findings name it,
+    /// since the fix goes there.
+    pub rendered_from: Option<std::sync::Arc<str>>,
 }
 
 /// The text of one file, with its line index.
@@ -298,7 +303,11 @@ pub fn parse_file(
         .into_iter()
         .map(|(index, parsed)| {
             let kind = classify::kind_of_document(path, format, &parsed.tree, hints);
-            Document { index, kind, format, tree: parsed.tree, spans: parsed.spans }
+            let rendered_from = (format == Format::Yaml)
+                .then(|| rendered::helm_source(&text, parsed.spans.value.start as usize))
+                .flatten()
+                .map(std::sync::Arc::from);
+            Document { index, kind, format, tree: parsed.tree, spans: parsed.spans, rendered_from }
         })
         .collect();
     let source = SourceFile { path: path.into(), text, lines };

@@ -8,7 +8,7 @@ use crate::{RenderOptions, Report, untrusted};
 pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for finding in report.active_findings() {
         let at = &finding.location;
-        writeln!(
+        write!(
             out,
             "{}:{}:{}: {} {} {}",
             untrusted::path(&at.path),
@@ -18,6 +18,10 @@ pub fn write(report: &Report, options: RenderOptions, out: &mut dyn std::io::Wri
             untrusted::one_line(&finding.rule.id),
             untrusted::one_line(first_line(&finding.message))
         )?;
+        match &finding.rendered_from {
+            Some(template) => writeln!(out, " (rendered from {})", untrusted::path(template))?,
+            None => writeln!(out)?,
+        }
     }
     for (label, problems) in [("error", &report.errors), ("warning", &report.warnings)] {
         for problem in problems {

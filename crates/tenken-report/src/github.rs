@@ -26,8 +26,11 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             at.end_column,
             escape_property(&format!("{} ({})", finding.rule.id, finding.severity)),
             escape_data(&format!(
-                "{}\n{}; see `tenken explain {}`",
-                finding.message, finding.rule.title, finding.rule.id
+                "{}\n{}{}; see `tenken explain {}`",
+                finding.message,
+                rendered_from_line(finding),
+                finding.rule.title,
+                finding.rule.id
             )),
         )?;
     }
@@ -48,6 +51,11 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         writeln!(out, "::notice title=tenken::{}", escape_data(&format!("{count} {files} skipped: {reason}")))?;
     }
     writeln!(out, "{}", crate::text::summary(report))
+}
+
+/// "Rendered from TEMPLATE." and a line break, or nothing.
+fn rendered_from_line(finding: &crate::Finding) -> String {
+    finding.rendered_from.as_ref().map(|template| format!("Rendered from {template}.\n")).unwrap_or_default()
 }
 
 fn command(severity: Severity) -> &'static str {

@@ -133,8 +133,10 @@ fn write_finding<W: io::Write>(writer: &mut Writer<W>, finding: &Finding) -> io:
     failure.push_attribute(("message", XmlString::new(&*finding.message).as_str()));
     failure.push_attribute(("type", finding.severity.as_str()));
     writer.write_event(Event::Start(failure))?;
+    let rendered_from =
+        finding.rendered_from.as_ref().map(|template| format!("\nRendered from {template}.")).unwrap_or_default();
     let description = XmlString::new(format!(
-        "{}:{}:{}: {} {}\n{}\nSee `tenken explain {}`.",
+        "{}:{}:{}: {} {}{rendered_from}\n{}\nSee `tenken explain {}`.",
         at.path, at.line, at.column, finding.severity, finding.message, finding.rule.title, finding.rule.id
     ));
     writer.write_event(Event::Text(BytesText::new(description.as_str())))?;
@@ -179,6 +181,7 @@ mod tests {
             excerpt: None,
             suppressed: None,
             note: None,
+            rendered_from: None,
         }
     }
 

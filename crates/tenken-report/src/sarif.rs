@@ -197,6 +197,16 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(note) = &finding.note {
         value["properties"]["note"] = json!(note);
     }
+    if let Some(template) = &finding.rendered_from {
+        // The checked line is in the rendered text; the template it came
+        // from is where the fix goes, so code-scanning UIs link it too.
+        value["relatedLocations"] = json!([{
+            "id": 1,
+            "physicalLocation": { "artifactLocation": artifact(template) },
+            "message": { "text": "the template this document was rendered from" },
+        }]);
+        value["properties"]["renderedFrom"] = json!(template);
+    }
     value
 }
 

@@ -80,6 +80,10 @@ fn finding_report(finding: &Finding) -> Vec<Group<'_>> {
         untrusted::one_line(&format!("{}; see `tenken explain {}`", finding.rule.title, finding.rule.id)).into_owned(),
     );
     let mut groups = vec![group];
+    if let Some(template) = &finding.rendered_from {
+        let note = format!("rendered from {}: fix it there", untrusted::one_line(template));
+        groups.push(Group::with_title(Level::NOTE.secondary_title(note)));
+    }
     if let Some(note) = &finding.note {
         groups.push(Group::with_title(Level::NOTE.secondary_title(untrusted::one_line(note))));
     }
