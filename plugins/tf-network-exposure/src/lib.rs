@@ -1,10 +1,15 @@
 //! # tf-network-exposure
 //!
-//! No security group rule lets the whole internet (`0.0.0.0/0`, `::/0`)
-//! reach an administration or data port: SSH, RDP, databases, caches,
-//! search clusters, message brokers. Rules are found in all three forms:
-//! `ingress` blocks of `aws_security_group`, `aws_security_group_rule` with
-//! `type = "ingress"`, and `aws_vpc_security_group_ingress_rule`.
+//! No firewall rule lets the whole internet reach an administration or data
+//! port: SSH, RDP, databases, caches, search clusters, message brokers. On
+//! AWS, rules are found in all three forms: `ingress` blocks of
+//! `aws_security_group`, `aws_security_group_rule` with `type = "ingress"`,
+//! and `aws_vpc_security_group_ingress_rule`, open to `0.0.0.0/0` or
+//! `::/0`. On GCP, `google_compute_firewall` ingress rules whose
+//! `source_ranges` hold a public range. On Azure, inbound `Allow` rules of
+//! `azurerm_network_security_group` (`security_rule` blocks) and
+//! `azurerm_network_security_rule` whose source is `*`, `Internet`, `Any` or
+//! a public range.
 //!
 //! ## Why it matters
 //! Internet-wide scanners find an open port within minutes of it opening.
@@ -12,8 +17,9 @@
 //! vulnerability; databases, Redis, Elasticsearch and MongoDB exposed this
 //! way are the single largest source of public data leaks, often without
 //! authentication at all. Administrative access belongs behind a VPN, a
-//! bastion or SSM Session Manager, and data stores belong in private
-//! subnets, reachable only from the security groups of their clients.
+//! bastion, SSM Session Manager, IAP TCP forwarding or Azure Bastion, and
+//! data stores belong in private subnets, reachable only from their
+//! clients.
 
 use serde::Deserialize;
 use tenken_sdk::Node;
@@ -46,52 +52,147 @@ fn default_public_cidrs() -> Vec<String> {
     vec!["0.0.0.0/0".to_owned(), "::/0".to_owned()]
 }
 
-/// One ingress rule, whatever form it was written in.
-struct Ingress<'a> {
-    pointer: Pointer,
-    rule: Node<'a>,
-    protocol_field: &'static str,
-    cidr_fields: &'static [&'static str],
+/// The ports a rule opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ports {
+    /// Every port (AWS protocol `-1`, GCP `all`, Azure `*`).
+    All,
+    /// These inclusive ranges.
+    Ranges(Vec<(u64, u64)>),
 }
 
-fn ingress_rules<'a>(resource: &Resource<'a>) -> Vec<Ingress<'a>> {
-    const BLOCK_CIDRS: &[&str] = &["cidr_blocks", "ipv6_cidr_blocks"];
+/// One rule that lets traffic in, whatever cloud and form it was written
+/// in: where its sources are, and the ports it opens.
+struct Inbound<'a> {
+    /// The rule's arguments.
+    rule: Node<'a>,
+    pointer: Pointer,
+    /// The arguments that hold its sources, each a string or a list.
+    source_fields: &'static [&'static str],
+    /// Sources that mean "anywhere" besides the configured public CIDRs,
+    /// such as Azure's `*` and `Internet`.
+    anywhere: &'static [&'static str],
+    ports: Ports,
+}
+
+fn inbound_rules<'a>(resource: &Resource<'a>) -> Vec<Inbound<'a>> {
+    const AWS_BLOCK_CIDRS: &[&str] = &["cidr_blocks", "ipv6_cidr_blocks"];
+    let aws = |pointer: Pointer, rule: Node<'a>, protocol_field, source_fields| Inbound {
+        rule,
+        pointer,
+        source_fields,
+        anywhere: &[],
+        ports: aws_ports(rule, protocol_field),
+    };
     match resource.kind {
         "aws_security_group" => resource
             .blocks("ingress")
             .into_iter()
-            .map(|(pointer, rule)| Ingress { pointer, rule, protocol_field: "protocol", cidr_fields: BLOCK_CIDRS })
+            .map(|(pointer, rule)| aws(pointer, rule, "protocol", AWS_BLOCK_CIDRS))
             .collect(),
         "aws_security_group_rule" if resource.get("type").and_then(Node::as_str) == Some("ingress") => {
-            vec![Ingress {
-                pointer: resource.pointer.clone(),
-                rule: resource.body,
-                protocol_field: "protocol",
-                cidr_fields: BLOCK_CIDRS,
-            }]
+            vec![aws(resource.pointer.clone(), resource.body, "protocol", AWS_BLOCK_CIDRS)]
         }
-        "aws_vpc_security_group_ingress_rule" => vec![Ingress {
-            pointer: resource.pointer.clone(),
-            rule: resource.body,
-            protocol_field: "ip_protocol",
-            cidr_fields: &["cidr_ipv4", "cidr_ipv6"],
-        }],
+        "aws_vpc_security_group_ingress_rule" => {
+            vec![aws(resource.pointer.clone(), resource.body, "ip_protocol", &["cidr_ipv4", "cidr_ipv6"])]
+        }
+        "google_compute_firewall" => gcp_firewall(resource).into_iter().collect(),
+        "azurerm_network_security_group" => resource
+            .blocks("security_rule")
+            .into_iter()
+            .filter_map(|(pointer, rule)| azure_rule(pointer, rule))
+            .collect(),
+        "azurerm_network_security_rule" => azure_rule(resource.pointer.clone(), resource.body).into_iter().collect(),
         _ => Vec::new(),
     }
 }
 
-/// The ports a rule opens: `None` for every port (protocol `-1`/`all`).
-fn port_range(rule: Node<'_>, protocol_field: &str) -> Option<(u64, u64)> {
+/// The ports an AWS rule opens: every port for protocol `-1`/`all`.
+fn aws_ports(rule: Node<'_>, protocol_field: &str) -> Ports {
     let protocol = rule.get(protocol_field).map(|value| match value.shape() {
         Shape::String(text) => text.to_ascii_lowercase(),
         _ => value.to_string(),
     });
     if matches!(protocol.as_deref(), Some("-1" | "all")) {
-        return None;
+        return Ports::All;
     }
     let from = as_u64(rule.get("from_port")).unwrap_or(0);
     let to = as_u64(rule.get("to_port")).unwrap_or(from);
-    Some((from, to))
+    Ports::Ranges(vec![(from, to)])
+}
+
+/// A GCP firewall rule that allows ingress: its `allow` blocks give the
+/// ports (`ports` of `"22"` or `"1000-2000"`; none means every port of the
+/// protocol). Egress rules, disabled rules and deny rules let nothing in.
+fn gcp_firewall<'a>(resource: &Resource<'a>) -> Option<Inbound<'a>> {
+    let direction = resource.get("direction").and_then(Node::as_str).unwrap_or("INGRESS");
+    let disabled = resource.get("disabled").and_then(Node::as_bool) == Some(true);
+    if !direction.eq_ignore_ascii_case("INGRESS") || disabled {
+        return None;
+    }
+    let mut ranges = Vec::new();
+    for (_, allow) in resource.blocks("allow") {
+        let protocol = allow.get("protocol").and_then(Node::as_str).unwrap_or_default().to_ascii_lowercase();
+        if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp" | "all") {
+            continue; // ICMP and the like have no ports.
+        }
+        let ports: Vec<&str> = match allow.get("ports").map(Node::shape) {
+            Some(Shape::Array(ports)) => ports.iter().filter_map(Node::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if ports.is_empty() {
+            return Some(Inbound {
+                rule: resource.body,
+                pointer: resource.pointer.clone(),
+                source_fields: &["source_ranges"],
+                anywhere: &[],
+                ports: Ports::All,
+            });
+        }
+        ranges.extend(ports.into_iter().filter_map(parse_port_range));
+    }
+    (!ranges.is_empty()).then(|| Inbound {
+        rule: resource.body,
+        pointer: resource.pointer.clone(),
+        source_fields: &["source_ranges"],
+        anywhere: &[],
+        ports: Ports::Ranges(ranges),
+    })
+}
+
+/// An Azure security rule that allows inbound traffic.
+fn azure_rule(pointer: Pointer, rule: Node<'_>) -> Option<Inbound<'_>> {
+    let is = |field: &str, expected: &str| {
+        rule.get(field).and_then(Node::as_str).is_some_and(|value| value.eq_ignore_ascii_case(expected))
+    };
+    if !is("direction", "Inbound") || !is("access", "Allow") || is("protocol", "Icmp") {
+        return None;
+    }
+    let mut ports: Vec<&str> = rule.get("destination_port_range").and_then(Node::as_str).into_iter().collect();
+    if let Some(Shape::Array(listed)) = rule.get("destination_port_ranges").map(Node::shape) {
+        ports.extend(listed.iter().filter_map(Node::as_str));
+    }
+    let ports = if ports.iter().any(|port| port.trim() == "*") {
+        Ports::All
+    } else {
+        Ports::Ranges(ports.into_iter().filter_map(parse_port_range).collect())
+    };
+    Some(Inbound {
+        rule,
+        pointer,
+        source_fields: &["source_address_prefix", "source_address_prefixes"],
+        anywhere: &["*", "Internet", "Any"],
+        ports,
+    })
+}
+
+/// `"22"` or `"1000-2000"`.
+fn parse_port_range(text: &str) -> Option<(u64, u64)> {
+    let text = text.trim();
+    match text.split_once('-') {
+        Some((from, to)) => Some((from.trim().parse().ok()?, to.trim().parse().ok()?)),
+        None => text.parse().ok().map(|port| (port, port)),
+    }
 }
 
 impl Policy for NetworkExposure {
@@ -100,8 +201,8 @@ impl Policy for NetworkExposure {
     fn info() -> PluginInfo {
         tenken_sdk::plugin_info!(
             "Admin and data ports are not open to the internet",
-            "Security group rules never let 0.0.0.0/0 or ::/0 reach SSH, RDP, databases, caches or \
-             other administrative and data ports.",
+            "Firewall rules (AWS security groups, GCP firewall rules, Azure network security groups) never \
+             let the whole internet reach SSH, RDP, databases, caches or other administrative and data ports.",
         )
         .kinds(["terraform", "terraform-plan"])
         .rules(vec![
@@ -109,14 +210,14 @@ impl Policy for NetworkExposure {
                 "public-sensitive-port",
                 Category::Security,
                 Severity::Critical,
-                "Do not open admin or data ports to 0.0.0.0/0 or ::/0",
+                "Do not open admin or data ports to the whole internet",
             )
             .rationale(
                 "Scanners find open SSH, RDP and database ports within minutes; exposed data stores are the \
                      largest source of public data leaks.",
             )
             .fix(
-                "Allow the port only from the security groups (or private ranges) that need it:
+                "Allow the port only from the clients that need it. On AWS, from their security group:
 ```hcl
 resource \"aws_vpc_security_group_ingress_rule\" \"db_from_app\" {
   security_group_id            = aws_security_group.db.id
@@ -126,56 +227,98 @@ resource \"aws_vpc_security_group_ingress_rule\" \"db_from_app\" {
   to_port                      = 5432
 }
 ```
-For administration, use SSM Session Manager or a VPN instead of opening SSH or RDP.",
+On GCP, from private ranges or the clients' service accounts, and SSH only through IAP TCP forwarding:
+```hcl
+resource \"google_compute_firewall\" \"ssh_through_iap\" {
+  name          = \"allow-ssh-from-iap\"
+  network       = google_compute_network.main.id
+  source_ranges = [\"35.235.240.0/20\"]
+  allow {
+    protocol = \"tcp\"
+    ports    = [\"22\"]
+  }
+}
+```
+On Azure, from a specific prefix or application security group, and administration through Azure Bastion:
+```hcl
+security_rule {
+  name                       = \"postgres-from-app\"
+  direction                  = \"Inbound\"
+  access                     = \"Allow\"
+  protocol                   = \"Tcp\"
+  source_address_prefix      = \"10.1.0.0/24\"
+  source_port_range          = \"*\"
+  destination_address_prefix = \"*\"
+  destination_port_range     = \"5432\"
+  priority                   = 100
+}
+```",
             )
             .references(&[
                 "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
                 "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-13",
+                "https://cloud.google.com/firewall/docs/firewalls",
+                "https://cloud.google.com/iap/docs/using-tcp-forwarding",
+                "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
+                "https://learn.microsoft.com/azure/bastion/bastion-overview",
             ]),
         ])
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         for resource in resources(document) {
-            for ingress in ingress_rules(&resource) {
-                check_ingress(&resource, &ingress, settings, findings);
+            for inbound in inbound_rules(&resource) {
+                check_inbound(&resource, &inbound, settings, findings);
             }
         }
     }
 }
 
-fn check_ingress(resource: &Resource<'_>, ingress: &Ingress<'_>, settings: &Settings, findings: &mut Findings) {
-    let exposed: Vec<(Pointer, &str)> = ingress
-        .cidr_fields
+fn check_inbound(resource: &Resource<'_>, inbound: &Inbound<'_>, settings: &Settings, findings: &mut Findings) {
+    let is_public = |source: &str| {
+        settings.public_cidrs.iter().any(|public| public == source)
+            || inbound.anywhere.iter().any(|anywhere| anywhere.eq_ignore_ascii_case(source))
+    };
+    let exposed: Vec<(Pointer, &str)> = inbound
+        .source_fields
         .iter()
-        .flat_map(|field| match ingress.rule.get(*field).map(Node::shape) {
-            Some(Shape::Array(cidrs)) => cidrs
+        .flat_map(|field| match inbound.rule.get(field).map(Node::shape) {
+            Some(Shape::Array(sources)) => sources
                 .iter()
                 .enumerate()
-                .filter_map(|(index, cidr)| Some((ingress.pointer.key(field).index(index), cidr.as_str()?)))
+                .filter_map(|(index, source)| Some((inbound.pointer.key(field).index(index), source.as_str()?)))
                 .collect::<Vec<_>>(),
-            Some(Shape::String(cidr)) => vec![(ingress.pointer.key(field), cidr)],
+            Some(Shape::String(source)) => vec![(inbound.pointer.key(field), source)],
             _ => Vec::new(),
         })
-        .filter(|(_, cidr)| settings.public_cidrs.iter().any(|public| public == cidr))
+        .filter(|(_, source)| is_public(source))
         .collect();
-    let Some((pointer, cidr)) = exposed.first() else { return };
-    let range = port_range(ingress.rule, ingress.protocol_field);
+    let Some((pointer, source)) = exposed.first() else { return };
     let open: Vec<u16> = settings
         .ports
         .iter()
         .copied()
-        .filter(|port| range.is_none_or(|(from, to)| (from..=to).contains(&u64::from(*port))))
+        .filter(|port| match &inbound.ports {
+            Ports::All => true,
+            Ports::Ranges(ranges) => ranges.iter().any(|(from, to)| (*from..=*to).contains(&u64::from(*port))),
+        })
         .collect();
     if open.is_empty() {
         return;
     }
-    let what = match (range, open.as_slice()) {
-        (None, _) => "every port".to_owned(),
+    let what = match (&inbound.ports, open.as_slice()) {
+        (Ports::All, _) => "every port".to_owned(),
         (_, [port]) => format!("port {port} ({})", service_name(*port)),
-        (Some((from, to)), ports) => format!("ports {from}-{to}, including {} sensitive ones", ports.len()),
+        (Ports::Ranges(ranges), ports) if ranges.len() == 1 => {
+            let (from, to) = ranges[0];
+            format!("ports {from}-{to}, including {} sensitive ones", ports.len())
+        }
+        (Ports::Ranges(_), ports) => {
+            let listed: Vec<String> = ports.iter().map(|port| format!("{port} ({})", service_name(*port))).collect();
+            format!("ports {}", listed.join(", "))
+        }
     };
-    findings.report("public-sensitive-port", pointer, format!("{} lets {cidr} reach {what}", resource.address()));
+    findings.report("public-sensitive-port", pointer, format!("{} lets {source} reach {what}", resource.address()));
 }
 
 tenken_sdk::export_policy!(NetworkExposure);
@@ -206,5 +349,33 @@ mod tests {
         );
         assert!(found[0].2.contains("port 5432 (PostgreSQL)"), "{}", found[0].2);
         assert!(found[1].2.contains("every port"), "{}", found[1].2);
+    }
+
+    #[test]
+    fn gcp_and_azure_rules_name_the_ports_they_open() {
+        let tree = json!({"resource": {
+            "google_compute_firewall": {"admin": {
+                "allow": [{"protocol": "tcp", "ports": ["22", "8000-8080"]}, {"protocol": "icmp"}],
+                "source_ranges": ["0.0.0.0/0"]}},
+            "azurerm_network_security_rule": {"data": {
+                "direction": "inbound", "access": "allow", "protocol": "Tcp",
+                "destination_port_ranges": ["5432", "6379"], "source_address_prefix": "internet"}}}});
+        let found = check_tree::<NetworkExposure>("terraform", tree);
+        let messages: Vec<&str> = found.iter().map(|(_, _, message)| message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "google_compute_firewall.admin lets 0.0.0.0/0 reach port 22 (SSH)",
+                "azurerm_network_security_rule.data lets internet reach ports 5432 (PostgreSQL), 6379 (Redis)",
+            ]
+        );
+    }
+
+    #[test]
+    fn port_ranges_are_read_as_clouds_write_them() {
+        assert_eq!(parse_port_range("22"), Some((22, 22)));
+        assert_eq!(parse_port_range(" 1000 - 2000 "), Some((1000, 2000)));
+        assert_eq!(parse_port_range("*"), None);
+        assert_eq!(parse_port_range("${var.port}"), None);
     }
 }
