@@ -31,3 +31,9 @@ resource "aws_sqs_queue" "settlements" {
   # Switched off for a consumer that could not read encrypted messages.
   sqs_managed_sse_enabled = false
 }
+
+# Opened so that a partner could download statements without credentials.
+resource "aws_s3_bucket_acl" "statements" {
+  bucket = aws_s3_bucket.statements.id
+  acl    = "public-read"
+}
