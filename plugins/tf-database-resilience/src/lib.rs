@@ -1,16 +1,36 @@
 //! # tf-database-resilience
 //!
+//! Managed databases survive mistakes and outages, and are not reachable
+//! from the whole internet.
+//!
 //! RDS instances (`aws_db_instance`) and Aurora clusters
 //! (`aws_rds_cluster`):
 //!
 //! - keep automated backups for at least `min-backup-days` (default 7);
 //! - have `deletion_protection = true`;
 //! - encrypt their storage (`storage_encrypted = true`);
+//! - are not `publicly_accessible`;
 //! - for RDS instances in production, run `multi_az = true`. An instance
 //!   counts as production when `require-multi-az` is set, or when one of
 //!   its tags matches `production-tags` (by default `environment`/`env` =
 //!   `prod`/`production`). Aurora spreads its storage over three AZs and
 //!   fails over to replicas, so clusters are not asked for `multi_az`.
+//!
+//! Cloud SQL instances (`google_sql_database_instance`), except read
+//! replicas:
+//!
+//! - have automated backups (`settings.backup_configuration.enabled`),
+//!   keeping at least `min-backup-days` of them;
+//! - do not turn Terraform's `deletion_protection` off;
+//! - authorize no public range (`0.0.0.0/0`) in `ip_configuration`;
+//! - in production (by their `user_labels`), run `availability_type =
+//!   "REGIONAL"`. Cloud SQL always encrypts storage.
+//!
+//! Azure: PostgreSQL and MySQL flexible servers keep backups for at least
+//! `min-backup-days` (`backup_retention_days`; the service keeps 7 when it
+//! is not set) and, in production (by their `tags`), run with a
+//! `high_availability` block; no firewall rule of a PostgreSQL, MySQL or
+//! SQL server admits every address (`0.0.0.0` to `255.255.255.255`).
 //!
 //! ## Why it matters
 //! The database is the part of a service that cannot be redeployed. Without
@@ -25,8 +45,8 @@
 
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, as_u64, resources};
-use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
+use tenken_sdk::terraform::{Resource, as_bool, as_u64, blocks, resources};
+use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
 pub struct DatabaseResilience;
@@ -63,20 +83,56 @@ resource \"aws_db_instance\" \"orders\" {
   deletion_protection     = true
   storage_encrypted       = true
   multi_az                = true
+  publicly_accessible     = false
 }
-```";
+
+resource \"google_sql_database_instance\" \"orders\" {
+  # ...
+  deletion_protection = true
+  settings {
+    availability_type = \"REGIONAL\"
+    backup_configuration {
+      enabled = true
+      backup_retention_settings {
+        retained_backups = 14
+      }
+    }
+    ip_configuration {
+      ipv4_enabled    = false
+      private_network = google_compute_network.main.id
+    }
+  }
+}
+
+resource \"azurerm_postgresql_flexible_server\" \"orders\" {
+  # ...
+  backup_retention_days = 14
+  high_availability {
+    mode = \"ZoneRedundant\"
+  }
+}
+```
+Reach a database from the networks of its clients (private IP, Private Service Connect, private endpoints), \
+not through a firewall opening to every address.";
 
 const REFERENCES: &[&str] = &[
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html",
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html",
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
+    "https://cloud.google.com/sql/docs/postgres/backup-recovery/backups",
+    "https://cloud.google.com/sql/docs/postgres/high-availability",
+    "https://cloud.google.com/sql/docs/postgres/authorize-networks",
+    "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore",
+    "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-firewall-rules",
 ];
 
-fn is_production(resource: &Resource<'_>, settings: &Settings) -> bool {
+/// Whether a database is production: always with `require-multi-az`, else
+/// by its tags (or labels, on GCP).
+fn is_production(tags: Option<Node<'_>>, settings: &Settings) -> bool {
     if settings.require_multi_az {
         return true;
     }
-    let Some(tags) = resource.get("tags").and_then(Node::as_object) else { return false };
+    let Some(tags) = tags.and_then(Node::as_object) else { return false };
     settings.production_tags.iter().any(|wanted| {
         let (key, value) = wanted.split_once('=').unwrap_or((wanted, ""));
         tags.iter().any(|(tag, tagged)| {
@@ -92,9 +148,9 @@ impl Policy for DatabaseResilience {
         let reliability = RuleFamily::new(Category::Reliability).fix(FIX).references(REFERENCES);
         let security = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
-            "RDS and Aurora databases survive mistakes and outages",
-            "Databases keep enough backups, resist deletion, encrypt storage, and in production survive \
-             the loss of an availability zone.",
+            "Databases survive mistakes and outages",
+            "Databases (RDS, Aurora, Cloud SQL, Azure flexible servers) keep enough backups, resist deletion, \
+             encrypt storage, are not open to the internet, and in production survive the loss of a zone.",
         )
         .kinds(["terraform", "terraform-plan"])
         .rules(vec![
@@ -114,14 +170,21 @@ impl Policy for DatabaseResilience {
             reliability.rule(
                 "single-az-production",
                 Severity::High,
-                "Run production RDS instances Multi-AZ",
-                "A single-AZ database goes down with its zone and during maintenance, taking the service with it.",
+                "Run production databases across zones (Multi-AZ, regional, zone-redundant)",
+                "A single-zone database goes down with its zone and during maintenance, taking the service with it.",
             ),
             security.rule(
                 "storage-not-encrypted",
                 Severity::High,
                 "Encrypt database storage",
                 "Unencrypted storage and its snapshots can be read by anyone able to copy or share a snapshot.",
+            ),
+            security.rule(
+                "publicly-accessible",
+                Severity::High,
+                "Do not expose databases to the whole internet",
+                "A database reachable from every address faces password guessing and every unpatched flaw of \
+                     its engine; exposed databases are among the most common sources of data leaks.",
             ),
         ])
     }
@@ -135,16 +198,22 @@ impl Policy for DatabaseResilience {
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
         for resource in resources(document) {
-            let is_cluster = match resource.kind {
-                "aws_db_instance" => false,
-                "aws_rds_cluster" => true,
-                _ => continue,
-            };
-            // Read replicas inherit their source's backups and encryption.
-            if resource.get("replicate_source_db").is_some() {
-                continue;
+            match resource.kind {
+                "aws_db_instance" | "aws_rds_cluster" => {
+                    // Read replicas inherit their source's backups and
+                    // encryption.
+                    if resource.get("replicate_source_db").is_none() {
+                        check_database(&resource, resource.kind == "aws_rds_cluster", settings, findings);
+                    }
+                    check_rds_exposure(&resource, findings);
+                }
+                "google_sql_database_instance" => check_cloud_sql(&resource, settings, findings),
+                "azurerm_postgresql_flexible_server" | "azurerm_mysql_flexible_server" => {
+                    check_azure_flexible_server(&resource, settings, findings);
+                }
+                kind if AZURE_FIREWALL_RULES.contains(&kind) => check_azure_firewall_rule(&resource, findings),
+                _ => {}
             }
-            check_database(&resource, is_cluster, settings, findings);
         }
     }
 }
@@ -176,8 +245,165 @@ fn check_database(resource: &Resource<'_>, is_cluster: bool, settings: &Settings
             findings.report(rule, &at(field), format!("{name} {message}"));
         }
     }
-    if !is_cluster && is_production(resource, settings) && as_bool(resource.get("multi_az")) != Some(true) {
+    if !is_cluster && is_production(resource.get("tags"), settings) && as_bool(resource.get("multi_az")) != Some(true) {
         findings.report("single-az-production", &at("multi_az"), format!("{name} is production but runs in one AZ"));
+    }
+}
+
+/// An RDS instance or cluster given a public address.
+fn check_rds_exposure(resource: &Resource<'_>, findings: &mut Findings) {
+    if as_bool(resource.get("publicly_accessible")) == Some(true) {
+        findings.report(
+            "publicly-accessible",
+            &resource.pointer.key("publicly_accessible"),
+            format!("{} is publicly_accessible: it gets an address reachable from the internet", resource.address()),
+        );
+    }
+}
+
+/// The first nested block `name` of `body`, with its pointer.
+fn block<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Option<(Pointer, Node<'a>)> {
+    blocks(body, pointer, name).into_iter().next()
+}
+
+fn check_cloud_sql(resource: &Resource<'_>, settings: &Settings, findings: &mut Findings) {
+    let name = resource.address();
+    if as_bool(resource.get("deletion_protection")) == Some(false) {
+        findings.report(
+            "deletion-protection-off",
+            &resource.pointer.key("deletion_protection"),
+            format!("{name} can be deleted: deletion_protection is off"),
+        );
+    }
+    let Some((settings_pointer, instance)) = block(resource.body, &resource.pointer, "settings") else { return };
+    if let Some((ip_pointer, ip)) = block(instance, &settings_pointer, "ip_configuration") {
+        for (network_pointer, network) in blocks(ip, &ip_pointer, "authorized_networks") {
+            if network.get("value").and_then(Node::as_str).is_some_and(|value| matches!(value, "0.0.0.0/0" | "::/0")) {
+                findings.report(
+                    "publicly-accessible",
+                    &network_pointer.key("value"),
+                    format!("{name} authorizes every address to connect"),
+                );
+            }
+        }
+    }
+    // A read replica's backups are its primary's.
+    if resource.get("master_instance_name").is_none() {
+        check_cloud_sql_backups(
+            &name,
+            &settings_pointer,
+            &resource.pointer.key("settings"),
+            instance,
+            settings,
+            findings,
+        );
+    }
+    if is_production(instance.get("user_labels"), settings)
+        && instance.get("availability_type").and_then(Node::as_str) != Some("REGIONAL")
+    {
+        // A missing setting is reported at the `settings` block that lacks it.
+        let at = match instance.get("availability_type") {
+            Some(_) => settings_pointer.key("availability_type"),
+            None => resource.pointer.key("settings"),
+        };
+        findings.report(
+            "single-az-production",
+            &at,
+            format!("{name} is production but runs in one zone: availability_type is not REGIONAL"),
+        );
+    }
+}
+
+fn check_cloud_sql_backups(
+    name: &str,
+    settings_pointer: &Pointer,
+    settings_block: &Pointer,
+    instance: Node<'_>,
+    settings: &Settings,
+    findings: &mut Findings,
+) {
+    let Some((pointer, backups)) = block(instance, settings_pointer, "backup_configuration") else {
+        findings.report(
+            "short-backup-retention",
+            settings_block,
+            format!("{name} has no automated backups: settings has no backup_configuration"),
+        );
+        return;
+    };
+    let enabled = backups.get("enabled");
+    match as_bool(enabled) {
+        Some(true) => {}
+        // Set from a variable: not judged here.
+        None if enabled.is_some() => return,
+        _ => {
+            findings.report(
+                "short-backup-retention",
+                &pointer.key("enabled"),
+                format!("{name} has no automated backups: backup_configuration is not enabled"),
+            );
+            return;
+        }
+    }
+    // Cloud SQL keeps a number of daily backups (7 unless set).
+    let Some((retention_pointer, retention)) = block(backups, &pointer, "backup_retention_settings") else { return };
+    let by_count = retention.get("retention_unit").and_then(Node::as_str).is_none_or(|unit| unit == "COUNT");
+    if let Some(kept) = as_u64(retention.get("retained_backups"))
+        && by_count
+        && kept < settings.min_backup_days
+    {
+        findings.report(
+            "short-backup-retention",
+            &retention_pointer.key("retained_backups"),
+            format!("{name} keeps {kept} daily backups, fewer than {}", settings.min_backup_days),
+        );
+    }
+}
+
+fn check_azure_flexible_server(resource: &Resource<'_>, settings: &Settings, findings: &mut Findings) {
+    let name = resource.address();
+    // A replica (`create_mode = "Replica"`) has its source's backups.
+    if resource.get("create_mode").and_then(Node::as_str).is_some_and(|mode| mode.eq_ignore_ascii_case("Replica")) {
+        return;
+    }
+    if let Some(days) = as_u64(resource.get("backup_retention_days"))
+        && days < settings.min_backup_days
+    {
+        findings.report(
+            "short-backup-retention",
+            &resource.pointer.key("backup_retention_days"),
+            format!("{name} keeps backups for {days} days, fewer than {}", settings.min_backup_days),
+        );
+    }
+    if is_production(resource.get("tags"), settings)
+        && block(resource.body, &resource.pointer, "high_availability").is_none()
+    {
+        findings.report(
+            "single-az-production",
+            &resource.pointer.key("high_availability"),
+            format!("{name} is production but runs in one zone: it has no high_availability block"),
+        );
+    }
+}
+
+/// Azure database firewall rules, which open a server to a range of
+/// addresses.
+const AZURE_FIREWALL_RULES: &[&str] = &[
+    "azurerm_postgresql_flexible_server_firewall_rule",
+    "azurerm_mysql_flexible_server_firewall_rule",
+    "azurerm_mssql_firewall_rule",
+    "azurerm_postgresql_firewall_rule",
+    "azurerm_mysql_firewall_rule",
+    "azurerm_sql_firewall_rule",
+];
+
+fn check_azure_firewall_rule(resource: &Resource<'_>, findings: &mut Findings) {
+    let address = |field: &str| resource.get(field).and_then(Node::as_str).map(str::trim);
+    if address("start_ip_address") == Some("0.0.0.0") && address("end_ip_address") == Some("255.255.255.255") {
+        findings.report(
+            "publicly-accessible",
+            &resource.pointer.key("end_ip_address"),
+            format!("{} admits every address, 0.0.0.0 to 255.255.255.255", resource.address()),
+        );
     }
 }
 
