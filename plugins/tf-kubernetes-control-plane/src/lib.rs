@@ -1,0 +1,394 @@
+//! # tf-kubernetes-control-plane
+//!
+//! Managed Kubernetes control planes, on each cloud:
+//!
+//! | rule | EKS (`aws_eks_cluster`) | GKE (`google_container_cluster`) | AKS (`azurerm_kubernetes_cluster`) |
+//! |---|---|---|---|
+//! | `public-endpoint` | `vpc_config` leaves `endpoint_public_access` on (the default) with `public_access_cidrs` unset or `0.0.0.0/0` | no `master_authorized_networks_config` (or one allowing `0.0.0.0/0`), and no private endpoint | not `private_cluster_enabled`, and no authorized IP ranges (or `0.0.0.0/0`) |
+//! | `legacy-authentication` | | `enable_legacy_abac = true`, or `issue_client_certificate = true` | `role_based_access_control_enabled = false`, or local accounts not disabled (`local_account_disabled = true`) |
+//! | `control-plane-logs-off` | `enabled_cluster_log_types` without `audit` | `logging_service = "none"`, or `logging_config` with no components | (logs go through a diagnostic setting, a resource of its own) |
+//! | `secrets-not-encrypted` | no `encryption_config` for `secrets` | no `database_encryption` with `state = "ENCRYPTED"` | no `key_management_service` |
+//!
+//! A setting given by a variable, or a block written as `dynamic`, is given
+//! the benefit of the doubt, as tenken does for every Terraform expression.
+//!
+//! ## Why it matters
+//! The API server is the key to every workload, Secret and node of the
+//! cluster. Reachable from any address, it faces credential stuffing and
+//! every API server vulnerability before a patch lands; an allow list or a
+//! private endpoint takes it off the internet. Legacy authentication (ABAC,
+//! client certificates, local admin accounts) bypasses the identity
+//! provider: it cannot be revoked per person, is not tied to MFA, and a
+//! leaked credential works until the cluster's CA rotates. Control plane
+//! audit logs are the only record of who read a Secret or exec'ed into a
+//! pod. Envelope encryption of Secrets with a key of yours puts their
+//! plaintext behind a key policy you audit and can revoke.
+
+use tenken_sdk::Node;
+use tenken_sdk::Shape;
+use tenken_sdk::terraform::{Resource, as_bool, blocks, resources};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
+
+/// The plugin.
+pub struct ControlPlane;
+
+const PUBLIC_CIDRS: &[&str] = &["0.0.0.0/0", "::/0"];
+
+const FIX: &str = "```hcl
+resource \"aws_eks_cluster\" \"main\" {
+  # ...
+  enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\"]
+  vpc_config {
+    subnet_ids              = var.private_subnet_ids
+    endpoint_private_access = true
+    endpoint_public_access  = false
+  }
+  encryption_config {
+    resources = [\"secrets\"]
+    provider {
+      key_arn = aws_kms_key.eks.arn
+    }
+  }
+}
+
+resource \"google_container_cluster\" \"main\" {
+  # ...
+  master_authorized_networks_config {
+    cidr_blocks {
+      cidr_block   = \"10.0.0.0/8\"
+      display_name = \"internal\"
+    }
+  }
+  database_encryption {
+    state    = \"ENCRYPTED\"
+    key_name = google_kms_crypto_key.gke.id
+  }
+}
+
+resource \"azurerm_kubernetes_cluster\" \"main\" {
+  # ...
+  private_cluster_enabled           = true
+  local_account_disabled            = true
+  role_based_access_control_enabled = true
+  azure_active_directory_role_based_access_control {
+    azure_rbac_enabled = true
+  }
+  key_management_service {
+    key_vault_key_id = azurerm_key_vault_key.aks.id
+  }
+}
+```";
+
+const REFERENCES: &[&str] = &[
+    "https://docs.aws.amazon.com/eks/latest/best-practices/control-plane.html",
+    "https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html",
+    "https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html",
+    "https://cloud.google.com/kubernetes-engine/docs/how-to/hardening-your-cluster",
+    "https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks",
+    "https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets",
+    "https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges",
+    "https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad",
+    "https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption",
+];
+
+impl Policy for ControlPlane {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        let security = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
+        tenken_sdk::plugin_info!(
+            "Kubernetes control planes are private, authenticated, logged and encrypted",
+            "EKS, GKE and AKS API servers are private or allow-listed, accept no legacy credentials, keep \
+             audit logs and encrypt Secrets with a key of yours.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
+            security.rule(
+                "public-endpoint",
+                Severity::High,
+                "Keep the Kubernetes API server off the internet, or allow-list who reaches it",
+                "An API server reachable from any address faces credential stuffing and every API server flaw \
+                 before the patch lands.",
+            ),
+            security.rule(
+                "legacy-authentication",
+                Severity::High,
+                "Do not allow legacy authentication to the cluster (ABAC, client certificates, local accounts)",
+                "Legacy credentials bypass the identity provider: they cannot be revoked per person, skip MFA, and \
+                 a leaked one works until the cluster's CA rotates.",
+            ),
+            security.rule(
+                "control-plane-logs-off",
+                Severity::Medium,
+                "Keep control plane audit logs",
+                "Audit logs are the only record of who read a Secret, changed a role or exec'ed into a pod.",
+            ),
+            security.rule(
+                "secrets-not-encrypted",
+                Severity::Medium,
+                "Encrypt Kubernetes Secrets with a key of yours",
+                "Envelope encryption puts the Secrets in etcd and its backups behind a key policy you audit and \
+                 can revoke.",
+            ),
+        ])
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        for resource in resources(document) {
+            match resource.kind {
+                "aws_eks_cluster" => check_eks(&resource, findings),
+                "google_container_cluster" => check_gke(&resource, findings),
+                "azurerm_kubernetes_cluster" => check_aks(&resource, findings),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether `body` has the block `name`, literal or `dynamic`.
+fn has_block(body: Node<'_>, name: &str) -> bool {
+    body.get(name).is_some() || body.get("dynamic").and_then(|dynamic| dynamic.get(name)).is_some()
+}
+
+/// The first literal block `name` of `body`, with its pointer.
+fn block<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Option<(Pointer, Node<'a>)> {
+    blocks(body, pointer, name).into_iter().next()
+}
+
+/// A value Terraform computes (a variable, a reference, a function call).
+fn is_expression(value: Node<'_>) -> bool {
+    value.as_str().is_some_and(|text| text.contains("${"))
+}
+
+/// The strings of a list argument, or `None` when it is an expression.
+fn string_list(value: Node<'_>) -> Option<Vec<&str>> {
+    match value.shape() {
+        Shape::Array(items) => Some(items.iter().filter_map(Node::as_str).collect()),
+        _ => None,
+    }
+}
+
+fn report(findings: &mut Findings, rule: &str, pointer: &Pointer, resource: &Resource<'_>, what: &str) {
+    findings.report(rule, pointer, format!("{} {what}", resource.address()));
+}
+
+fn check_eks(resource: &Resource<'_>, findings: &mut Findings) {
+    let body = resource.body;
+    if let Some((pointer, vpc)) = block(body, &resource.pointer, "vpc_config") {
+        // Public access is on unless turned off (or left to a variable).
+        let public_access = vpc.get("endpoint_public_access");
+        let turned_off = public_access.is_some_and(|value| as_bool(Some(value)) == Some(false) || is_expression(value));
+        let cidrs = vpc.get("public_access_cidrs");
+        // Without an allow list, EKS allows 0.0.0.0/0.
+        let open_to_all = cidrs.is_none_or(|cidrs| {
+            string_list(cidrs).is_some_and(|cidrs| cidrs.iter().any(|cidr| PUBLIC_CIDRS.contains(cidr)))
+        });
+        if !turned_off && open_to_all {
+            // At the setting that opens it, else at the block that lacks one.
+            let at = match (cidrs, public_access) {
+                (Some(_), _) => pointer.key("public_access_cidrs"),
+                (None, Some(_)) => pointer.key("endpoint_public_access"),
+                (None, None) => resource.pointer.key("vpc_config"),
+            };
+            report(findings, "public-endpoint", &at, resource, "serves its API server to every address");
+        }
+    }
+    match body.get("enabled_cluster_log_types") {
+        None => report(
+            findings,
+            "control-plane-logs-off",
+            &resource.pointer.key("enabled_cluster_log_types"),
+            resource,
+            "sends no control plane logs: enabled_cluster_log_types is not set",
+        ),
+        Some(types) => {
+            if string_list(types).is_some_and(|types| !types.contains(&"audit")) {
+                report(
+                    findings,
+                    "control-plane-logs-off",
+                    &resource.pointer.key("enabled_cluster_log_types"),
+                    resource,
+                    "does not keep audit logs: enabled_cluster_log_types lacks \"audit\"",
+                );
+            }
+        }
+    }
+    let encrypts_secrets = body.get("dynamic").and_then(|dynamic| dynamic.get("encryption_config")).is_some()
+        || blocks(body, &resource.pointer, "encryption_config").iter().any(|(_, config)| {
+            config.get("resources").is_some_and(|listed| {
+                is_expression(listed) || string_list(listed).is_some_and(|listed| listed.contains(&"secrets"))
+            })
+        });
+    if !encrypts_secrets {
+        report(
+            findings,
+            "secrets-not-encrypted",
+            &resource.pointer.key("encryption_config"),
+            resource,
+            "does not envelope-encrypt Secrets with a KMS key of yours: no encryption_config for secrets",
+        );
+    }
+}
+
+fn check_gke(resource: &Resource<'_>, findings: &mut Findings) {
+    let body = resource.body;
+    let private_endpoint =
+        block(body, &resource.pointer, "private_cluster_config").is_some_and(|(_, config)| {
+            config.get("enable_private_endpoint").is_some_and(|value| as_bool(Some(value)) != Some(false))
+        }) || body.get("dynamic").and_then(|dynamic| dynamic.get("private_cluster_config")).is_some()
+            || has_block(body, "control_plane_endpoints_config");
+    if !private_endpoint {
+        match block(body, &resource.pointer, "master_authorized_networks_config") {
+            Some((pointer, networks)) => {
+                for (cidr_pointer, cidr) in blocks(networks, &pointer, "cidr_blocks") {
+                    if cidr.get("cidr_block").and_then(Node::as_str).is_some_and(|cidr| PUBLIC_CIDRS.contains(&cidr)) {
+                        report(
+                            findings,
+                            "public-endpoint",
+                            &cidr_pointer.key("cidr_block"),
+                            resource,
+                            "authorizes every address to reach its control plane",
+                        );
+                    }
+                }
+            }
+            None if !has_block(body, "master_authorized_networks_config") => report(
+                findings,
+                "public-endpoint",
+                &resource.pointer.key("master_authorized_networks_config"),
+                resource,
+                "serves its control plane to every address: no master_authorized_networks_config",
+            ),
+            None => {}
+        }
+    }
+    if as_bool(body.get("enable_legacy_abac")) == Some(true) {
+        report(
+            findings,
+            "legacy-authentication",
+            &resource.pointer.key("enable_legacy_abac"),
+            resource,
+            "enables legacy ABAC, which grants by static policy outside Kubernetes RBAC",
+        );
+    }
+    if let Some((auth, master_auth)) = block(body, &resource.pointer, "master_auth")
+        && let Some((certificate, config)) = block(master_auth, &auth, "client_certificate_config")
+        && as_bool(config.get("issue_client_certificate")) == Some(true)
+    {
+        report(
+            findings,
+            "legacy-authentication",
+            &certificate.key("issue_client_certificate"),
+            resource,
+            "issues a client certificate, a credential that cannot be revoked",
+        );
+    }
+    if body.get("logging_service").and_then(Node::as_str) == Some("none") {
+        report(
+            findings,
+            "control-plane-logs-off",
+            &resource.pointer.key("logging_service"),
+            resource,
+            "turns logging off: logging_service is \"none\"",
+        );
+    }
+    if let Some((pointer, config)) = block(body, &resource.pointer, "logging_config")
+        && config.get("enable_components").and_then(string_list).is_some_and(|components| components.is_empty())
+    {
+        report(findings, "control-plane-logs-off", &pointer.key("enable_components"), resource, "logs no component");
+    }
+    match block(body, &resource.pointer, "database_encryption") {
+        Some((pointer, encryption)) => {
+            if let Some(state) = encryption.get("state")
+                && !is_expression(state)
+                && state.as_str() != Some("ENCRYPTED")
+            {
+                report(
+                    findings,
+                    "secrets-not-encrypted",
+                    &pointer.key("state"),
+                    resource,
+                    "does not encrypt Secrets with a Cloud KMS key: database_encryption is not ENCRYPTED",
+                );
+            }
+        }
+        None if !has_block(body, "database_encryption") => report(
+            findings,
+            "secrets-not-encrypted",
+            &resource.pointer.key("database_encryption"),
+            resource,
+            "does not encrypt Secrets with a Cloud KMS key: no database_encryption",
+        ),
+        None => {}
+    }
+}
+
+fn check_aks(resource: &Resource<'_>, findings: &mut Findings) {
+    let body = resource.body;
+    let private = body.get("private_cluster_enabled").is_some_and(|value| as_bool(Some(value)) != Some(false));
+    if !private {
+        let profile = block(body, &resource.pointer, "api_server_access_profile");
+        let ranges = profile
+            .as_ref()
+            .and_then(|(pointer, profile)| {
+                Some((pointer.key("authorized_ip_ranges"), profile.get("authorized_ip_ranges")?))
+            })
+            .or_else(|| {
+                Some((
+                    resource.pointer.key("api_server_authorized_ip_ranges"),
+                    body.get("api_server_authorized_ip_ranges")?,
+                ))
+            });
+        let dynamic_profile =
+            body.get("dynamic").and_then(|dynamic| dynamic.get("api_server_access_profile")).is_some();
+        match ranges {
+            Some((pointer, ranges)) => {
+                let listed = string_list(ranges);
+                if listed
+                    .as_ref()
+                    .is_some_and(|listed| listed.is_empty() || listed.iter().any(|cidr| PUBLIC_CIDRS.contains(cidr)))
+                {
+                    report(findings, "public-endpoint", &pointer, resource, "serves its API server to every address");
+                }
+            }
+            None if !dynamic_profile => report(
+                findings,
+                "public-endpoint",
+                &resource.pointer.key("private_cluster_enabled"),
+                resource,
+                "serves its API server to every address: not private, and no authorized IP ranges",
+            ),
+            None => {}
+        }
+    }
+    if as_bool(body.get("role_based_access_control_enabled")) == Some(false) {
+        report(
+            findings,
+            "legacy-authentication",
+            &resource.pointer.key("role_based_access_control_enabled"),
+            resource,
+            "turns Kubernetes RBAC off",
+        );
+    }
+    let local_accounts = body.get("local_account_disabled");
+    if local_accounts.is_none_or(|value| as_bool(Some(value)) == Some(false)) {
+        report(
+            findings,
+            "legacy-authentication",
+            &resource.pointer.key("local_account_disabled"),
+            resource,
+            "keeps local accounts: an admin kubeconfig that bypasses Entra ID",
+        );
+    }
+    if !has_block(body, "key_management_service") {
+        report(
+            findings,
+            "secrets-not-encrypted",
+            &resource.pointer.key("key_management_service"),
+            resource,
+            "does not encrypt Secrets with a Key Vault key: no key_management_service",
+        );
+    }
+}
+
+tenken_sdk::export_policy!(ControlPlane);
