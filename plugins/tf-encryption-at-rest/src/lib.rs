@@ -12,6 +12,22 @@
 //! | `aws_sns_topic` | `kms_master_key_id` is set |
 //! | `aws_sqs_queue` | not `sqs_managed_sse_enabled = false` without a `kms_master_key_id`: SQS encrypts new queues with SSE-SQS by default (since 2022) |
 //! | `aws_elasticache_replication_group` | `at_rest_encryption_enabled = true` |
+//! | `aws_neptune_cluster`, `aws_docdb_cluster` | `storage_encrypted = true` |
+//! | `aws_redshift_cluster` | `encrypted = true` |
+//! | `aws_opensearch_domain`, `aws_elasticsearch_domain` | `encrypt_at_rest { enabled = true }` |
+//!
+//! An `aws_instance` without a `root_block_device` block gets an
+//! unencrypted root volume, unless EBS encryption by default is on: it is
+//! reported unless the same file turns `aws_ebs_encryption_by_default` on.
+//!
+//! In transit (`unencrypted-in-transit`): ElastiCache replication groups set
+//! `transit_encryption_enabled = true`; OpenSearch and Elasticsearch domains
+//! enable `node_to_node_encryption` and `enforce_https` in
+//! `domain_endpoint_options`; MSK clusters do not let clients speak
+//! plaintext (`client_broker` is `TLS`).
+//!
+//! Key rotation (`key-rotation-off`): symmetric `aws_kms_key`s set
+//! `enable_key_rotation = true`.
 //!
 //! ## Why it matters
 //! Encryption at rest is what keeps data safe outside the service: in a
@@ -22,8 +38,8 @@
 //! almost nothing to enable at creation, but requires a migration later.
 
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, resources};
-use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+use tenken_sdk::terraform::{Resource, as_bool, blocks, resources};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
 pub struct EncryptionAtRest;
@@ -37,14 +53,83 @@ fn report(findings: &mut Findings, resource: &Resource<'_>, field: &str, what: &
     findings.report("unencrypted-at-rest", &resource.pointer.key(field), format!("{} {what}", resource.address()));
 }
 
+/// Whether a nested block's flag is on (or left to an expression): `block
+/// { field = true }`.
+fn block_flag_is_true(resource: &Resource<'_>, block: &str, field: &str) -> bool {
+    resource.blocks(block).iter().any(|(_, body)| {
+        as_bool(body.get(field)) == Some(true)
+            || body.get(field).and_then(Node::as_str).is_some_and(|text| text.contains("${"))
+    })
+}
+
+/// Whether the document turns EBS encryption by default on, which covers
+/// instances' root volumes.
+fn encrypts_ebs_by_default(resources: &[Resource<'_>]) -> bool {
+    resources.iter().any(|resource| {
+        resource.kind == "aws_ebs_encryption_by_default" && as_bool(resource.get("enabled")) != Some(false)
+    })
+}
+
+fn check_in_transit(resource: &Resource<'_>, findings: &mut Findings) {
+    let mut report = |pointer: Pointer, what: &str| {
+        findings.report("unencrypted-in-transit", &pointer, format!("{} {what}", resource.address()));
+    };
+    match resource.kind {
+        "aws_elasticache_replication_group" if !flag_is_true(resource, "transit_encryption_enabled") => {
+            report(
+                resource.pointer.key("transit_encryption_enabled"),
+                "sends data between clients and nodes in plaintext",
+            );
+        }
+        "aws_opensearch_domain" | "aws_elasticsearch_domain" => {
+            if !block_flag_is_true(resource, "node_to_node_encryption", "enabled") {
+                report(resource.pointer.key("node_to_node_encryption"), "sends data between its nodes in plaintext");
+            }
+            if !block_flag_is_true(resource, "domain_endpoint_options", "enforce_https") {
+                report(resource.pointer.key("domain_endpoint_options"), "accepts plain HTTP: enforce_https is not set");
+            }
+        }
+        "aws_msk_cluster" => {
+            for (info, body) in resource.blocks("encryption_info") {
+                for (transit, settings) in blocks(body, &info, "encryption_in_transit") {
+                    let mode = settings.get("client_broker").and_then(Node::as_str);
+                    if matches!(mode, Some("PLAINTEXT" | "TLS_PLAINTEXT")) {
+                        report(transit.key("client_broker"), "lets clients send data in plaintext");
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_key_rotation(resource: &Resource<'_>, findings: &mut Findings) {
+    // Only symmetric keys rotate; asymmetric and HMAC keys cannot.
+    let spec = resource.get("customer_master_key_spec").or(resource.get("key_spec")).and_then(Node::as_str);
+    if spec.is_some_and(|spec| spec != "SYMMETRIC_DEFAULT") {
+        return;
+    }
+    let rotation = resource.get("enable_key_rotation");
+    let rotates =
+        as_bool(rotation) == Some(true) || rotation.and_then(Node::as_str).is_some_and(|text| text.contains("${"));
+    if !rotates {
+        findings.report(
+            "key-rotation-off",
+            &resource.pointer.key("enable_key_rotation"),
+            format!("{} does not rotate its key material: enable_key_rotation is not true", resource.address()),
+        );
+    }
+}
+
 impl Policy for EncryptionAtRest {
     type Settings = NoSettings;
 
     fn info() -> PluginInfo {
         tenken_sdk::plugin_info!(
-            "Data services encrypt data at rest",
-            "Volumes, file systems, tables, topics, queues and caches encrypt what they store, so a \
-             snapshot, disk or backup outside the service is unreadable.",
+            "Data services encrypt data at rest and in transit",
+            "Volumes, file systems, tables, topics, queues, caches, search domains and warehouses encrypt \
+             what they store and what they send, and KMS keys rotate, so a snapshot, disk, backup or \
+             captured packet outside the service is unreadable.",
         )
         .kinds(["terraform", "terraform-plan"])
         .rules(vec![
@@ -71,17 +156,78 @@ For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region
                     "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
                     "https://docs.aws.amazon.com/kms/latest/developerguide/services.html",
                 ]),
+            Rule::new("unencrypted-in-transit", Category::Security, Severity::Medium, "Encrypt data in transit")
+                .rationale(
+                    "Plaintext traffic between clients and a cache, search cluster or broker, or between their \
+                     nodes, can be read and altered by anything on the network path.",
+                )
+                .fix(
+                    "Turn on the service's TLS settings:
+```hcl
+resource \"aws_opensearch_domain\" \"search\" {
+  # ...
+  node_to_node_encryption {
+    enabled = true
+  }
+  domain_endpoint_options {
+    enforce_https       = true
+    tls_security_policy = \"Policy-Min-TLS-1-2-2019-07\"
+  }
+}
+
+resource \"aws_elasticache_replication_group\" \"sessions\" {
+  # ...
+  transit_encryption_enabled = true
+}
+```",
+                )
+                .references(&[
+                    "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/ntn.html",
+                    "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html",
+                    "https://docs.aws.amazon.com/msk/latest/developerguide/msk-encryption.html",
+                ]),
+            Rule::new("key-rotation-off", Category::Security, Severity::Medium, "Rotate KMS keys")
+                .rationale(
+                    "Rotation limits how much data one key version protects and how long a compromised version \
+                     stays useful; AWS rotates symmetric keys yearly once it is on, with no change for callers.",
+                )
+                .fix(
+                    "```hcl
+resource \"aws_kms_key\" \"data\" {
+  description         = \"data at rest\"
+  enable_key_rotation = true
+}
+```",
+                )
+                .references(&["https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"]),
         ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for resource in resources(document) {
+        let resources = resources(document);
+        let ebs_encrypted_by_default = encrypts_ebs_by_default(&resources);
+        for resource in resources {
+            check_in_transit(&resource, findings);
+            if resource.kind == "aws_kms_key" {
+                check_key_rotation(&resource, findings);
+            }
             match resource.kind {
                 "aws_ebs_volume" | "aws_efs_file_system" if !flag_is_true(&resource, "encrypted") => {
                     report(findings, &resource, "encrypted", "does not set encrypted = true");
                 }
                 "aws_elasticache_replication_group" if !flag_is_true(&resource, "at_rest_encryption_enabled") => {
                     report(findings, &resource, "at_rest_encryption_enabled", "does not encrypt its data at rest");
+                }
+                "aws_neptune_cluster" | "aws_docdb_cluster" if !flag_is_true(&resource, "storage_encrypted") => {
+                    report(findings, &resource, "storage_encrypted", "does not set storage_encrypted = true");
+                }
+                "aws_redshift_cluster" if !flag_is_true(&resource, "encrypted") => {
+                    report(findings, &resource, "encrypted", "does not set encrypted = true");
+                }
+                "aws_opensearch_domain" | "aws_elasticsearch_domain"
+                    if !block_flag_is_true(&resource, "encrypt_at_rest", "enabled") =>
+                {
+                    report(findings, &resource, "encrypt_at_rest", "does not encrypt its indices at rest");
                 }
                 "aws_sns_topic" if resource.get("kms_master_key_id").is_none() => {
                     report(findings, &resource, "kms_master_key_id", "has no KMS key for its messages");
@@ -113,6 +259,18 @@ For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region
                     }
                 }
                 "aws_instance" => {
+                    if resource.blocks("root_block_device").is_empty()
+                        && !ebs_encrypted_by_default
+                        && resource.get("dynamic").and_then(|dynamic| dynamic.get("root_block_device")).is_none()
+                    {
+                        report(
+                            findings,
+                            &resource,
+                            "root_block_device",
+                            "has no root_block_device: its root volume is unencrypted unless EBS encryption by \
+                             default is on for the account",
+                        );
+                    }
                     for device in ["root_block_device", "ebs_block_device"] {
                         for (pointer, block) in resource.blocks(device) {
                             let encrypted = as_bool(block.get("encrypted")) == Some(true)
