@@ -42,3 +42,16 @@ resource "aws_iam_role_policy" "deployer" {
 variable "public_subnets" {
   type = list(string)
 }
+
+# A jump host for the analysts, reached through Session Manager.
+resource "aws_instance" "analyst_bastion" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t4g.micro"
+  subnet_id     = var.private_subnets[0]
+  root_block_device {
+    encrypted = true
+  }
+  tags = {
+    service = "analytics"
+  }
+}

@@ -16,8 +16,9 @@
 //! - **Azure**: no role assignment gives Owner, Contributor or User Access
 //!   Administrator at a subscription or management group, and no custom
 //!   role definition allows `*`.
-//! - **Long-lived keys**: no IAM user access key, GCP service account key or
-//!   Azure AD application or service principal password is created.
+//! - **Long-lived keys**: no IAM user access key, GCP service account key,
+//!   Azure AD application or service principal password, or Azure
+//!   Container Registry admin user is created.
 //!
 //! ## Why it matters
 //! An administrator grant attached to a CI role, an application's instance
@@ -33,7 +34,7 @@
 
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
-use tenken_sdk::terraform::{Resource, data_sources, resources};
+use tenken_sdk::terraform::{Resource, as_bool, data_sources, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -256,6 +257,13 @@ resource \"azuread_application_federated_identity_credential\" \"ci\" {
         for resource in resources(document) {
             check_gcp_basic_role(&resource, findings);
             check_azure_role(&resource, findings);
+            if resource.kind == "azurerm_container_registry" && as_bool(resource.get("admin_enabled")) == Some(true) {
+                findings.report(
+                    "long-lived-key",
+                    &resource.pointer.key("admin_enabled"),
+                    format!("{} enables its admin user, a shared long-lived password", resource.address()),
+                );
+            }
             if let Some((_, what)) = LONG_LIVED_KEYS.iter().find(|(kind, _)| *kind == resource.kind) {
                 findings.report(
                     "long-lived-key",

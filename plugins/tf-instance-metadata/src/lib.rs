@@ -1,0 +1,119 @@
+//! # tf-instance-metadata
+//!
+//! EC2 instances (`aws_instance`), launch templates
+//! (`aws_launch_template`) and launch configurations
+//! (`aws_launch_configuration`) require IMDSv2: a `metadata_options` block
+//! with `http_tokens = "required"`, or the metadata endpoint turned off
+//! (`http_endpoint = "disabled"`). Without the block, EC2 allows IMDSv1
+//! unless the AMI or the account says otherwise; an
+//! `aws_ec2_instance_metadata_defaults` with `http_tokens = "required"` in
+//! the same file is taken as the account's word.
+//!
+//! ## Why it matters
+//! IMDSv1 answers any plain GET from the instance with the credentials of
+//! its IAM role. A server-side request forgery in any application on the
+//! instance (a URL fetcher, an image proxy, a webhook tester) then hands
+//! those credentials to the attacker: this is how the Capital One breach
+//! exfiltrated 100 million records. IMDSv2 requires a session token
+//! obtained with a PUT and a hop limit, which SSRF and open proxies cannot
+//! produce.
+
+use tenken_sdk::Node;
+use tenken_sdk::terraform::{Resource, resources};
+use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
+
+/// The plugin.
+pub struct InstanceMetadata;
+
+/// Resource types that launch instances, and so choose their metadata
+/// service options.
+const LAUNCHERS: &[&str] = &["aws_instance", "aws_launch_template", "aws_launch_configuration"];
+
+impl Policy for InstanceMetadata {
+    type Settings = NoSettings;
+
+    fn info() -> PluginInfo {
+        tenken_sdk::plugin_info!(
+            "Instances require IMDSv2",
+            "EC2 instances and launch templates require session tokens for instance metadata, so a \
+             server-side request forgery cannot read the instance role's credentials.",
+        )
+        .kinds(["terraform", "terraform-plan"])
+        .rules(vec![
+            Rule::new("imdsv1-allowed", Category::Security, Severity::High, "Require IMDSv2 (http_tokens = \"required\")")
+                .rationale(
+                    "IMDSv1 gives the instance role's credentials to any plain GET, so one SSRF in any application \
+                     on the instance leaks them; IMDSv2's session tokens stop that.",
+                )
+                .fix(
+                    "```hcl
+resource \"aws_launch_template\" \"app\" {
+  # ...
+  metadata_options {
+    http_endpoint               = \"enabled\"
+    http_tokens                 = \"required\"
+    http_put_response_hop_limit = 1   # 2 for containers that call IMDS through a bridge network
+  }
+}
+```
+Or require IMDSv2 for the whole account and region with `aws_ec2_instance_metadata_defaults`.",
+                )
+                .references(&[
+                    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html",
+                    "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-8",
+                    "https://aws.amazon.com/blogs/security/defense-in-depth-open-firewalls-reverse-proxies-ssrf-vulnerabilities-ec2-instance-metadata-service/",
+                ]),
+        ])
+    }
+
+    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        let resources = resources(document);
+        if account_requires_imdsv2(&resources) {
+            return;
+        }
+        for resource in resources.iter().filter(|resource| LAUNCHERS.contains(&resource.kind)) {
+            check_launcher(resource, findings);
+        }
+    }
+}
+
+/// Whether the document sets the account's default to IMDSv2.
+fn account_requires_imdsv2(resources: &[Resource<'_>]) -> bool {
+    resources.iter().any(|resource| {
+        resource.kind == "aws_ec2_instance_metadata_defaults"
+            && resource.get("http_tokens").and_then(Node::as_str) == Some("required")
+    })
+}
+
+fn check_launcher(resource: &Resource<'_>, findings: &mut Findings) {
+    if resource.get("dynamic").and_then(|dynamic| dynamic.get("metadata_options")).is_some() {
+        return; // Built from variables: given the benefit of the doubt.
+    }
+    let Some((pointer, options)) = resource.blocks("metadata_options").into_iter().next() else {
+        findings.report(
+            "imdsv1-allowed",
+            &resource.pointer.key("metadata_options"),
+            format!("{} has no metadata_options: IMDSv1 stays allowed", resource.address()),
+        );
+        return;
+    };
+    let text = |field: &str| options.get(field).and_then(Node::as_str);
+    let computed = |field: &str| text(field).is_some_and(|value| value.contains("${"));
+    if text("http_endpoint") == Some("disabled") || computed("http_endpoint") || computed("http_tokens") {
+        return;
+    }
+    if text("http_tokens") != Some("required") {
+        let at = if options.get("http_tokens").is_some() {
+            pointer.key("http_tokens")
+        } else {
+            resource.pointer.key("metadata_options")
+        };
+        findings.report(
+            "imdsv1-allowed",
+            &at,
+            format!("{} allows IMDSv1: http_tokens is not \"required\"", resource.address()),
+        );
+    }
+}
+
+tenken_sdk::export_policy!(InstanceMetadata);
