@@ -5,6 +5,12 @@
 //! - load balancers (`aws_lb`, `aws_alb`, `aws_elb`) write access logs
 //!   (`access_logs { enabled = true }`);
 //! - CloudFront distributions write access logs (`logging_config`);
+//! - on GCP, the backend services of external and internal HTTP(S) load
+//!   balancers (`google_compute_backend_service`,
+//!   `google_compute_region_backend_service` with an `EXTERNAL`,
+//!   `EXTERNAL_MANAGED` or `INTERNAL_MANAGED` scheme) log requests
+//!   (`log_config { enable = true }`), which Cloud Load Balancing does not
+//!   do by default;
 //! - CloudTrail trails cover every region (`is_multi_region_trail = true`)
 //!   and validate their log files (`enable_log_file_validation = true`).
 //!
@@ -17,6 +23,7 @@
 //! works in another, and without log file validation nobody can show the
 //! logs were not edited after the fact.
 
+use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -51,9 +58,10 @@ impl Policy for Observability {
             "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html",
             "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html",
             "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html",
+            "https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring",
         ];
         tenken_sdk::plugin_info!(
-            "Load balancers, CDNs and CloudTrail keep records",
+            "Load balancers, CDNs and audit trails keep records",
             "Edges write access logs and the audit trail covers every region with tamper-evident log \
              files, so incidents can be reconstructed.",
         )
@@ -88,6 +96,21 @@ impl Policy for Observability {
                     &resource.pointer.key("logging_config"),
                     format!("{name} writes no access logs"),
                 ),
+                "google_compute_backend_service" | "google_compute_region_backend_service"
+                    if serves_http(&resource) && !logs_requests(&resource) =>
+                {
+                    // At `enable = false` where it is written, else where
+                    // the block is missing.
+                    let at = match resource.blocks("log_config").into_iter().next() {
+                        Some((pointer, config)) if config.get("enable").is_some() => pointer.key("enable"),
+                        _ => resource.pointer.key("log_config"),
+                    };
+                    findings.report(
+                        "missing-access-logs",
+                        &at,
+                        format!("{name} logs no requests: log_config is not enabled"),
+                    );
+                }
                 "aws_cloudtrail" => {
                     if as_bool(resource.get("is_multi_region_trail")) != Some(true) {
                         findings.report(
@@ -108,6 +131,23 @@ impl Policy for Observability {
             }
         }
     }
+}
+
+/// Whether a GCP backend service belongs to an HTTP(S) load balancer: an
+/// external one (classic or global), or an internal Application Load
+/// Balancer. Passthrough network load balancers log as flow logs instead.
+fn serves_http(resource: &Resource<'_>) -> bool {
+    let scheme = resource.get("load_balancing_scheme").and_then(Node::as_str).unwrap_or("EXTERNAL");
+    let protocol = resource.get("protocol").and_then(Node::as_str).unwrap_or("HTTP");
+    matches!(scheme, "EXTERNAL" | "EXTERNAL_MANAGED" | "INTERNAL_MANAGED") && protocol.starts_with("HTTP")
+}
+
+fn logs_requests(resource: &Resource<'_>) -> bool {
+    resource.get("dynamic").and_then(|dynamic| dynamic.get("log_config")).is_some()
+        || resource.blocks("log_config").iter().any(|(_, config)| {
+            let enable = config.get("enable");
+            as_bool(enable) == Some(true) || enable.and_then(Node::as_str).is_some_and(|text| text.contains("${"))
+        })
 }
 
 tenken_sdk::export_policy!(Observability);
