@@ -39,6 +39,13 @@ impl<'a> Resource<'a> {
         blocks(self.body, &self.pointer, name)
     }
 
+    /// Whether the block `name` is written as `dynamic "name" { ... }`:
+    /// built from variables, so a plugin gives it the benefit of the
+    /// doubt.
+    pub fn has_dynamic_block(&self, name: &str) -> bool {
+        has_dynamic_block(self.body, name)
+    }
+
     /// Whether `value` refers to this resource: a reference such as
     /// `${aws_s3_bucket.logs.id}`, or, for a plain string, equality with
     /// this resource's `identifying` argument (e.g. the bucket name).
@@ -65,6 +72,12 @@ pub fn blocks<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Vec<(Pointer
         Shape::Object(_) => vec![(pointer.key(name), block)],
         _ => Vec::new(),
     }
+}
+
+/// The first nested block `name` of `body`: for blocks Terraform allows
+/// once (`settings`, `vpc_config`, `metadata_options`).
+pub fn block<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Option<(Pointer, Node<'a>)> {
+    blocks(body, pointer, name).into_iter().next()
 }
 
 /// Every managed resource of a document, of any type.
@@ -138,6 +151,19 @@ fn plan_module<'a>(module: Node<'a>, pointer: Pointer, mode: &str, found: &mut V
     }
 }
 
+/// Whether `body` (a resource's or a nested block's) writes the block
+/// `name` as `dynamic "name" { ... }`.
+pub fn has_dynamic_block(body: Node<'_>, name: &str) -> bool {
+    body.get("dynamic").and_then(|dynamic| dynamic.get(name)).is_some()
+}
+
+/// Whether a value is a Terraform expression (a variable, a reference, a
+/// function call), which `.tf` files give as `${...}` text: known only at
+/// plan time, so plugins judge it as neither good nor bad.
+pub fn is_expression(value: Option<Node<'_>>) -> bool {
+    value.and_then(Node::as_str).is_some_and(|text| text.contains("${"))
+}
+
 /// The directory of a document's path: the Terraform module it belongs to.
 pub fn module_dir<'a>(document: &Document<'a>) -> &'a str {
     document.path.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -185,6 +211,14 @@ mod tests {
         );
         assert_eq!(found[0].blocks("versioning")[0].0.as_str(), "/resource/aws_s3_bucket/logs/versioning/0");
         assert_eq!(module_dir(&config.view()), "infra");
+        assert!(!found[0].has_dynamic_block("versioning"));
+        let dynamic = document(
+            "terraform",
+            json!({"resource": {"aws_instance": {"app": {"dynamic": {"metadata_options": [{}]}}}}}),
+        );
+        assert!(resources(&dynamic.view())[0].has_dynamic_block("metadata_options"));
+        assert!(is_expression(Some(crate::OwnedTree::new(&json!("${var.tokens}")).root())));
+        assert!(!is_expression(Some(crate::OwnedTree::new(&json!("required")).root())));
 
         let plan = document(
             "terraform-plan",

@@ -21,7 +21,7 @@
 //! image before it is deployed, rather than after.
 
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, resources};
+use tenken_sdk::terraform::{Resource, as_bool, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -102,10 +102,6 @@ resource \"aws_ecr_registry_scanning_configuration\" \"this\" {
     }
 }
 
-fn is_expression(value: Option<Node<'_>>) -> bool {
-    value.and_then(Node::as_str).is_some_and(|text| text.contains("${"))
-}
-
 fn check_ecr(resource: &Resource<'_>, registry_scans: bool, findings: &mut Findings) {
     let mutability = resource.get("image_tag_mutability");
     let immutable = mutability.and_then(Node::as_str).is_some_and(|value| value.starts_with("IMMUTABLE"));
@@ -116,9 +112,7 @@ fn check_ecr(resource: &Resource<'_>, registry_scans: bool, findings: &mut Findi
             format!("{} lets a pushed tag be overwritten: image_tag_mutability is not IMMUTABLE", resource.address()),
         );
     }
-    if registry_scans
-        || resource.get("dynamic").and_then(|dynamic| dynamic.get("image_scanning_configuration")).is_some()
-    {
+    if registry_scans || resource.has_dynamic_block("image_scanning_configuration") {
         return;
     }
     let scanning = resource.blocks("image_scanning_configuration").into_iter().next();

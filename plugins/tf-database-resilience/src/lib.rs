@@ -45,7 +45,7 @@
 
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, as_u64, blocks, resources};
+use tenken_sdk::terraform::{Resource, as_bool, as_u64, block, blocks, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
@@ -259,11 +259,6 @@ fn check_rds_exposure(resource: &Resource<'_>, findings: &mut Findings) {
             format!("{} is publicly_accessible: it gets an address reachable from the internet", resource.address()),
         );
     }
-}
-
-/// The first nested block `name` of `body`, with its pointer.
-fn block<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Option<(Pointer, Node<'a>)> {
-    blocks(body, pointer, name).into_iter().next()
 }
 
 fn check_cloud_sql(resource: &Resource<'_>, settings: &Settings, findings: &mut Findings) {

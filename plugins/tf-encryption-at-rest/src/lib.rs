@@ -261,7 +261,7 @@ resource \"aws_kms_key\" \"data\" {
                 "aws_instance" => {
                     if resource.blocks("root_block_device").is_empty()
                         && !ebs_encrypted_by_default
-                        && resource.get("dynamic").and_then(|dynamic| dynamic.get("root_block_device")).is_none()
+                        && !resource.has_dynamic_block("root_block_device")
                     {
                         report(
                             findings,

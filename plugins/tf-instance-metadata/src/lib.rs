@@ -86,7 +86,7 @@ fn account_requires_imdsv2(resources: &[Resource<'_>]) -> bool {
 }
 
 fn check_launcher(resource: &Resource<'_>, findings: &mut Findings) {
-    if resource.get("dynamic").and_then(|dynamic| dynamic.get("metadata_options")).is_some() {
+    if resource.has_dynamic_block("metadata_options") {
         return; // Built from variables: given the benefit of the doubt.
     }
     let Some((pointer, options)) = resource.blocks("metadata_options").into_iter().next() else {

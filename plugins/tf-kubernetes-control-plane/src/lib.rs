@@ -26,7 +26,7 @@
 
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
-use tenken_sdk::terraform::{Resource, as_bool, blocks, resources};
+use tenken_sdk::terraform::{Resource, as_bool, block, blocks, has_dynamic_block, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
@@ -147,17 +147,7 @@ impl Policy for ControlPlane {
 
 /// Whether `body` has the block `name`, literal or `dynamic`.
 fn has_block(body: Node<'_>, name: &str) -> bool {
-    body.get(name).is_some() || body.get("dynamic").and_then(|dynamic| dynamic.get(name)).is_some()
-}
-
-/// The first literal block `name` of `body`, with its pointer.
-fn block<'a>(body: Node<'a>, pointer: &Pointer, name: &str) -> Option<(Pointer, Node<'a>)> {
-    blocks(body, pointer, name).into_iter().next()
-}
-
-/// A value Terraform computes (a variable, a reference, a function call).
-fn is_expression(value: Node<'_>) -> bool {
-    value.as_str().is_some_and(|text| text.contains("${"))
+    body.get(name).is_some() || has_dynamic_block(body, name)
 }
 
 /// The strings of a list argument, or `None` when it is an expression.
@@ -177,7 +167,8 @@ fn check_eks(resource: &Resource<'_>, findings: &mut Findings) {
     if let Some((pointer, vpc)) = block(body, &resource.pointer, "vpc_config") {
         // Public access is on unless turned off (or left to a variable).
         let public_access = vpc.get("endpoint_public_access");
-        let turned_off = public_access.is_some_and(|value| as_bool(Some(value)) == Some(false) || is_expression(value));
+        let turned_off =
+            public_access.is_some_and(|value| as_bool(Some(value)) == Some(false) || is_expression(Some(value)));
         let cidrs = vpc.get("public_access_cidrs");
         // Without an allow list, EKS allows 0.0.0.0/0.
         let open_to_all = cidrs.is_none_or(|cidrs| {
@@ -213,10 +204,10 @@ fn check_eks(resource: &Resource<'_>, findings: &mut Findings) {
             }
         }
     }
-    let encrypts_secrets = body.get("dynamic").and_then(|dynamic| dynamic.get("encryption_config")).is_some()
+    let encrypts_secrets = resource.has_dynamic_block("encryption_config")
         || blocks(body, &resource.pointer, "encryption_config").iter().any(|(_, config)| {
             config.get("resources").is_some_and(|listed| {
-                is_expression(listed) || string_list(listed).is_some_and(|listed| listed.contains(&"secrets"))
+                is_expression(Some(listed)) || string_list(listed).is_some_and(|listed| listed.contains(&"secrets"))
             })
         });
     if !encrypts_secrets {
@@ -232,11 +223,10 @@ fn check_eks(resource: &Resource<'_>, findings: &mut Findings) {
 
 fn check_gke(resource: &Resource<'_>, findings: &mut Findings) {
     let body = resource.body;
-    let private_endpoint =
-        block(body, &resource.pointer, "private_cluster_config").is_some_and(|(_, config)| {
-            config.get("enable_private_endpoint").is_some_and(|value| as_bool(Some(value)) != Some(false))
-        }) || body.get("dynamic").and_then(|dynamic| dynamic.get("private_cluster_config")).is_some()
-            || has_block(body, "control_plane_endpoints_config");
+    let private_endpoint = block(body, &resource.pointer, "private_cluster_config").is_some_and(|(_, config)| {
+        config.get("enable_private_endpoint").is_some_and(|value| as_bool(Some(value)) != Some(false))
+    }) || resource.has_dynamic_block("private_cluster_config")
+        || has_block(body, "control_plane_endpoints_config");
     if !private_endpoint {
         match block(body, &resource.pointer, "master_authorized_networks_config") {
             Some((pointer, networks)) => {
@@ -300,7 +290,7 @@ fn check_gke(resource: &Resource<'_>, findings: &mut Findings) {
     match block(body, &resource.pointer, "database_encryption") {
         Some((pointer, encryption)) => {
             if let Some(state) = encryption.get("state")
-                && !is_expression(state)
+                && !is_expression(Some(state))
                 && state.as_str() != Some("ENCRYPTED")
             {
                 report(
@@ -339,8 +329,7 @@ fn check_aks(resource: &Resource<'_>, findings: &mut Findings) {
                     body.get("api_server_authorized_ip_ranges")?,
                 ))
             });
-        let dynamic_profile =
-            body.get("dynamic").and_then(|dynamic| dynamic.get("api_server_access_profile")).is_some();
+        let dynamic_profile = resource.has_dynamic_block("api_server_access_profile");
         match ranges {
             Some((pointer, ranges)) => {
                 let listed = string_list(ranges);

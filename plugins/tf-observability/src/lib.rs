@@ -24,7 +24,7 @@
 //! logs were not edited after the fact.
 
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, resources};
+use tenken_sdk::terraform::{Resource, as_bool, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -143,10 +143,10 @@ fn serves_http(resource: &Resource<'_>) -> bool {
 }
 
 fn logs_requests(resource: &Resource<'_>) -> bool {
-    resource.get("dynamic").and_then(|dynamic| dynamic.get("log_config")).is_some()
+    resource.has_dynamic_block("log_config")
         || resource.blocks("log_config").iter().any(|(_, config)| {
             let enable = config.get("enable");
-            as_bool(enable) == Some(true) || enable.and_then(Node::as_str).is_some_and(|text| text.contains("${"))
+            as_bool(enable) == Some(true) || is_expression(enable)
         })
 }
 
