@@ -148,7 +148,10 @@ pub(crate) fn render(
         }
         if announce {
             let templates = if count == 1 { "template" } else { "templates" };
-            eprintln!("tenken: rendered {} with `{command}`: {count} {templates} checked as rendered", display(chart));
+            // The chart's path and values come from the repository and the
+            // command line: escaped like any untrusted text.
+            let line = format!("rendered {} with `{command}`: {count} {templates} checked as rendered", display(chart));
+            eprintln!("tenken: {}", tenken_report::untrusted::one_line(&line));
         }
     }
     Ok(rendered)
@@ -354,7 +357,9 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
     if rendered.templates.is_empty() {
         return;
     }
-    let mut sources: HashMap<&Path, Option<(String, LineIndex)>> = HashMap::new();
+    // Each template read once, as a file without documents: its text and
+    // line index are what locating and code frames need.
+    let mut sources: HashMap<&Path, Option<tenken_formats::ParsedFile>> = HashMap::new();
     let mut values: HashMap<&Path, Option<tenken_formats::ParsedFile>> = HashMap::new();
     for finding in findings {
         let Some(template) = rendered.templates.get(&*finding.location.path) else { continue };
@@ -364,12 +369,17 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
             let bytes = crate::read::read_bounded(&template.path, limits.max_file_bytes).ok()?;
             let text = tenken_formats::decode(&bytes).ok()?;
             let lines = LineIndex::new(&text);
-            Some((text, lines))
+            Some(tenken_formats::ParsedFile {
+                source: tenken_formats::SourceFile { path: Arc::clone(&finding.location.path), text, lines },
+                format: tenken_formats::Format::Yaml,
+                documents: Vec::new(),
+                diagnostics: Vec::new(),
+            })
         });
         let rendered_line = finding.location.line;
         let kind = template.kinds.get(finding.document as usize).cloned().flatten();
-        let at = source.as_ref().and_then(|(text, _)| {
-            template_lines::locate(text, finding.document as usize, kind.as_deref(), &finding.pointer)
+        let at = source.as_ref().and_then(|parsed| {
+            template_lines::locate(&parsed.source.text, finding.document as usize, kind.as_deref(), &finding.pointer)
         });
         let (line, column, written) = match at {
             Some((line, column)) => (line, column, true),
@@ -379,7 +389,7 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
             let values = values.entry(&template.chart).or_insert_with(|| chart_values(&template.chart, limits));
             let from_values = source
                 .as_ref()
-                .map(|(text, _)| values_note(text, line, &template.chart, values.as_ref()))
+                .map(|parsed| values_note(&parsed.source.text, line, &template.chart, values.as_ref()))
                 .unwrap_or_default();
             format!(
                 "found in what `{}` renders: line {rendered_line} of this template's output{from_values}",
@@ -396,7 +406,7 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
             Some(earlier) => format!("{earlier}; {note}").into(),
             None => note.into(),
         });
-        let Some((text, lines)) = source else {
+        let Some(parsed) = source else {
             finding.location.line = line;
             finding.location.column = column;
             finding.location.end_line = line;
@@ -404,6 +414,7 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
             finding.excerpt = None;
             continue;
         };
+        let (text, lines) = (&parsed.source.text, &parsed.source.lines);
         let range = lines.line_range(text, line);
         let start = (range.start + column as usize - 1).min(range.end);
         let span = Span::new(start, range.end);
@@ -413,17 +424,7 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
         finding.location.end_line = end.line;
         finding.location.end_column = end.column;
         if finding.excerpt.is_some() {
-            let parsed = tenken_formats::ParsedFile {
-                source: tenken_formats::SourceFile {
-                    path: Arc::from(finding.location.path.as_ref()),
-                    text: text.clone(),
-                    lines: lines.clone(),
-                },
-                format: tenken_formats::Format::Yaml,
-                documents: Vec::new(),
-                diagnostics: Vec::new(),
-            };
-            finding.excerpt = Some(Arc::new(crate::locate::excerpt(&parsed, span)));
+            finding.excerpt = Some(Arc::new(crate::locate::excerpt(parsed, span)));
         }
     }
 }
@@ -437,7 +438,7 @@ fn chart_values(chart: &Path, limits: &Limits) -> Option<tenken_formats::ParsedF
     tenken_formats::parse_file(&display(&path), &bytes, tenken_formats::Format::Yaml, limits, &hints).ok()
 }
 
-/// `; its value comes from .Values.image.tag (values.yaml:5)`: the values
+/// `; it uses `.Values.image.tag` (chart/values.yaml:5)`: the values
 /// that template line `line` reads (on it, or in the template actions
 /// nested under it, as `toYaml .Values.resources` is under `resources:`),
 /// with where the chart's `values.yaml` sets each. Empty when it reads none.
