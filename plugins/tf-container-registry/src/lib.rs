@@ -6,11 +6,13 @@
 //! - **Immutable tags**: ECR repositories (`aws_ecr_repository`) set
 //!   `image_tag_mutability = "IMMUTABLE"` (or `IMMUTABLE_WITH_EXCLUSION`);
 //!   Artifact Registry Docker repositories
-//!   (`google_artifact_registry_repository` with `format = "DOCKER"`) set
-//!   `docker_config { immutable_tags = true }`.
+//!   (`google_artifact_registry_repository` with `format = "DOCKER"`,
+//!   standard ones: remote and virtual repositories proxy others and are
+//!   left alone) set `docker_config { immutable_tags = true }`.
 //! - **Scan on push**: ECR repositories set `image_scanning_configuration {
-//!   scan_on_push = true }`, unless the same file configures scanning for
-//!   the whole registry (`aws_ecr_registry_scanning_configuration`).
+//!   scan_on_push = true }`, unless the same file has an
+//!   `aws_ecr_registry_scanning_configuration` (its rules and filters are
+//!   not read).
 //!
 //! ## Why it matters
 //! A deployment that names `api:1.4.2` trusts that the tag means the image

@@ -16,11 +16,16 @@
 //!   `prod`/`production`). Aurora spreads its storage over three AZs and
 //!   fails over to replicas, so clusters are not asked for `multi_az`.
 //!
-//! Cloud SQL instances (`google_sql_database_instance`), except read
-//! replicas:
+//! RDS read replicas (`replicate_source_db`) follow their source and are
+//! checked for exposure only; Aurora makes instances public, so
+//! `aws_rds_cluster_instance` is checked for `publicly_accessible`.
+//!
+//! Cloud SQL instances (`google_sql_database_instance`):
 //!
 //! - have automated backups (`settings.backup_configuration.enabled`),
-//!   keeping at least `min-backup-days` of them;
+//!   keeping at least `min-backup-days` of them (Cloud SQL keeps 7 when
+//!   `retained_backups` is not set); read replicas
+//!   (`master_instance_name`) are not asked for backups;
 //! - do not turn Terraform's `deletion_protection` off;
 //! - authorize no public range (`0.0.0.0/0`) in `ip_configuration`;
 //! - in production (by their `user_labels`), run `availability_type =
@@ -28,16 +33,20 @@
 //!
 //! Azure: PostgreSQL and MySQL flexible servers keep backups for at least
 //! `min-backup-days` (`backup_retention_days`; the service keeps 7 when it
-//! is not set) and, in production (by their `tags`), run with a
-//! `high_availability` block; no firewall rule of a PostgreSQL, MySQL or
-//! SQL server admits every address (`0.0.0.0` to `255.255.255.255`).
+//! is not set) and, in production (by their `tags`), run with
+//! `high_availability { mode = "ZoneRedundant" }`; replicas (`create_mode
+//! = "Replica"`) follow their source. No firewall rule of a PostgreSQL,
+//! MySQL or SQL server admits every address (`0.0.0.0` to
+//! `255.255.255.255`).
+//!
+//! Settings given by a variable are not judged.
 //!
 //! ## Why it matters
 //! The database is the part of a service that cannot be redeployed. Without
-//! backups (the provider defaults to none for instances created without a
-//! retention period), a bad migration, a dropped table or a deleted
-//! instance is permanent; a retention of one day means a problem noticed
-//! after the weekend is permanent too. Deletion protection stops a
+//! backups (Cloud SQL takes none without a `backup_configuration`), a bad
+//! migration, a dropped table or a deleted instance is permanent; a
+//! retention of one day (what RDS keeps when none is set) means a problem
+//! noticed after the weekend is permanent too. Deletion protection stops a
 //! `terraform destroy` or a renamed resource from deleting production. A
 //! single-AZ production database goes down with its AZ and during every
 //! maintenance window. Unencrypted storage, and its snapshots, can be read
@@ -45,7 +54,7 @@
 
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, as_u64, block, blocks, resources};
+use tenken_sdk::terraform::{Resource, as_bool, as_u64, block, blocks, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
@@ -59,10 +68,11 @@ pub struct Settings {
     #[serde(default = "default_min_backup_days")]
     #[schemars(range(min = 1, max = 35))]
     pub min_backup_days: u64,
-    /// Require `multi_az` on every RDS instance, not only those tagged as production.
+    /// Require zone redundancy on every database (RDS `multi_az`, Cloud SQL `REGIONAL`, Azure zone-redundant high
+    /// availability), not only those tagged as production.
     #[serde(default)]
     pub require_multi_az: bool,
-    /// Tags (`key=value`, case-insensitive) that mark an RDS instance as production.
+    /// Tags (labels on GCP; `key=value`, case-insensitive) that mark a database as production.
     #[serde(default = "default_production_tags")]
     #[schemars(inner(regex(pattern = r"^[^=]+=.+$")))]
     pub production_tags: Vec<String>,
@@ -200,13 +210,15 @@ impl Policy for DatabaseResilience {
         for resource in resources(document) {
             match resource.kind {
                 "aws_db_instance" | "aws_rds_cluster" => {
-                    // Read replicas inherit their source's backups and
-                    // encryption.
+                    // A read replica follows its source: backups,
+                    // encryption, deletion and zones are the source's.
                     if resource.get("replicate_source_db").is_none() {
                         check_database(&resource, resource.kind == "aws_rds_cluster", settings, findings);
                     }
                     check_rds_exposure(&resource, findings);
                 }
+                // Aurora makes an instance public, not its cluster.
+                "aws_rds_cluster_instance" => check_rds_exposure(&resource, findings),
                 "google_sql_database_instance" => check_cloud_sql(&resource, settings, findings),
                 "azurerm_postgresql_flexible_server" | "azurerm_mysql_flexible_server" => {
                     check_azure_flexible_server(&resource, settings, findings);
@@ -245,7 +257,12 @@ fn check_database(resource: &Resource<'_>, is_cluster: bool, settings: &Settings
             findings.report(rule, &at(field), format!("{name} {message}"));
         }
     }
-    if !is_cluster && is_production(resource.get("tags"), settings) && as_bool(resource.get("multi_az")) != Some(true) {
+    let multi_az = resource.get("multi_az");
+    if !is_cluster
+        && is_production(resource.get("tags"), settings)
+        && as_bool(multi_az) != Some(true)
+        && !is_expression(multi_az)
+    {
         findings.report("single-az-production", &at("multi_az"), format!("{name} is production but runs in one AZ"));
     }
 }
@@ -293,8 +310,10 @@ fn check_cloud_sql(resource: &Resource<'_>, settings: &Settings, findings: &mut 
             findings,
         );
     }
+    let availability = instance.get("availability_type");
     if is_production(instance.get("user_labels"), settings)
-        && instance.get("availability_type").and_then(Node::as_str) != Some("REGIONAL")
+        && availability.and_then(Node::as_str) != Some("REGIONAL")
+        && !is_expression(availability)
     {
         // A missing setting is reported at the `settings` block that lacks it.
         let at = match instance.get("availability_type") {
@@ -339,17 +358,26 @@ fn check_cloud_sql_backups(
             return;
         }
     }
-    // Cloud SQL keeps a number of daily backups (7 unless set).
-    let Some((retention_pointer, retention)) = block(backups, &pointer, "backup_retention_settings") else { return };
-    let by_count = retention.get("retention_unit").and_then(Node::as_str).is_none_or(|unit| unit == "COUNT");
-    if let Some(kept) = as_u64(retention.get("retained_backups"))
+    // Cloud SQL keeps a number of daily backups, 7 unless set.
+    let retention = block(backups, &pointer, "backup_retention_settings");
+    let by_count = retention.as_ref().is_none_or(|(_, retention)| {
+        retention.get("retention_unit").and_then(Node::as_str).is_none_or(|unit| unit == "COUNT")
+    });
+    let retained = retention.as_ref().and_then(|(_, retention)| retention.get("retained_backups"));
+    let kept = if retained.is_none() { Some(CLOUD_SQL_DEFAULT_BACKUPS) } else { as_u64(retained) };
+    if let Some(kept) = kept
         && by_count
         && kept < settings.min_backup_days
     {
+        let at = match &retention {
+            Some((retention_pointer, _)) => retention_pointer.key("retained_backups"),
+            None => pointer.key("backup_retention_settings"),
+        };
+        let how_many = if retained.is_none() { format!("the default {kept}") } else { kept.to_string() };
         findings.report(
             "short-backup-retention",
-            &retention_pointer.key("retained_backups"),
-            format!("{name} keeps {kept} daily backups, fewer than {}", settings.min_backup_days),
+            &at,
+            format!("{name} keeps {how_many} daily backups, fewer than {}", settings.min_backup_days),
         );
     }
 }
@@ -360,25 +388,49 @@ fn check_azure_flexible_server(resource: &Resource<'_>, settings: &Settings, fin
     if resource.get("create_mode").and_then(Node::as_str).is_some_and(|mode| mode.eq_ignore_ascii_case("Replica")) {
         return;
     }
-    if let Some(days) = as_u64(resource.get("backup_retention_days"))
+    let retention = resource.get("backup_retention_days");
+    // Azure keeps 7 days when the argument is not set.
+    let days = if retention.is_none() { Some(AZURE_DEFAULT_BACKUP_DAYS) } else { as_u64(retention) };
+    if let Some(days) = days
         && days < settings.min_backup_days
     {
+        let kept = if retention.is_none() { format!("the default {days} days") } else { format!("{days} days") };
         findings.report(
             "short-backup-retention",
             &resource.pointer.key("backup_retention_days"),
-            format!("{name} keeps backups for {days} days, fewer than {}", settings.min_backup_days),
+            format!("{name} keeps backups for {kept}, fewer than {}", settings.min_backup_days),
         );
     }
-    if is_production(resource.get("tags"), settings)
-        && block(resource.body, &resource.pointer, "high_availability").is_none()
-    {
-        findings.report(
+    if !is_production(resource.get("tags"), settings) {
+        return;
+    }
+    // Only zone-redundant high availability survives the loss of a zone;
+    // `SameZone` keeps the standby next to the primary.
+    match block(resource.body, &resource.pointer, "high_availability") {
+        Some((pointer, availability)) => {
+            let mode = availability.get("mode");
+            if mode.and_then(Node::as_str).is_some_and(|mode| mode != "ZoneRedundant") && !is_expression(mode) {
+                findings.report(
+                    "single-az-production",
+                    &pointer.key("mode"),
+                    format!("{name} is production but keeps its standby in the same zone"),
+                );
+            }
+        }
+        None => findings.report(
             "single-az-production",
             &resource.pointer.key("high_availability"),
             format!("{name} is production but runs in one zone: it has no high_availability block"),
-        );
+        ),
     }
 }
+
+/// The days of backups Azure flexible servers keep when
+/// `backup_retention_days` is not set.
+const AZURE_DEFAULT_BACKUP_DAYS: u64 = 7;
+
+/// The daily backups Cloud SQL keeps when `retained_backups` is not set.
+const CLOUD_SQL_DEFAULT_BACKUPS: u64 = 7;
 
 /// Azure database firewall rules, which open a server to a range of
 /// addresses.

@@ -13,18 +13,19 @@
 //! | `aws_sqs_queue` | not `sqs_managed_sse_enabled = false` without a `kms_master_key_id`: SQS encrypts new queues with SSE-SQS by default (since 2022) |
 //! | `aws_elasticache_replication_group` | `at_rest_encryption_enabled = true` |
 //! | `aws_neptune_cluster`, `aws_docdb_cluster` | `storage_encrypted = true` |
-//! | `aws_redshift_cluster` | `encrypted = true` |
+//! | `aws_redshift_cluster` | not `encrypted = false` (Redshift encrypts new clusters by default since 2025) |
 //! | `aws_opensearch_domain`, `aws_elasticsearch_domain` | `encrypt_at_rest { enabled = true }` |
 //!
 //! An `aws_instance` without a `root_block_device` block gets an
 //! unencrypted root volume, unless EBS encryption by default is on: it is
-//! reported unless the same file turns `aws_ebs_encryption_by_default` on.
+//! reported unless the same file turns `aws_ebs_encryption_by_default` on,
+//! which also covers block devices that do not set `encrypted`.
 //!
 //! In transit (`unencrypted-in-transit`): ElastiCache replication groups set
 //! `transit_encryption_enabled = true`; OpenSearch and Elasticsearch domains
-//! enable `node_to_node_encryption` and `enforce_https` in
-//! `domain_endpoint_options`; MSK clusters do not let clients speak
-//! plaintext (`client_broker` is `TLS`).
+//! enable `node_to_node_encryption` and have `domain_endpoint_options` that
+//! do not turn off `enforce_https` (true by default inside the block); MSK
+//! clusters do not let clients speak plaintext (`client_broker` is `TLS`).
 //!
 //! Key rotation (`key-rotation-off`): symmetric `aws_kms_key`s set
 //! `enable_key_rotation = true`.
@@ -38,7 +39,7 @@
 //! almost nothing to enable at creation, but requires a migration later.
 
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, blocks, resources};
+use tenken_sdk::terraform::{Resource, as_bool, blocks, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -85,8 +86,18 @@ fn check_in_transit(resource: &Resource<'_>, findings: &mut Findings) {
             if !block_flag_is_true(resource, "node_to_node_encryption", "enabled") {
                 report(resource.pointer.key("node_to_node_encryption"), "sends data between its nodes in plaintext");
             }
-            if !block_flag_is_true(resource, "domain_endpoint_options", "enforce_https") {
-                report(resource.pointer.key("domain_endpoint_options"), "accepts plain HTTP: enforce_https is not set");
+            // Inside the block the provider defaults enforce_https to true;
+            // without the block the domain accepts plain HTTP.
+            match resource.blocks("domain_endpoint_options").into_iter().next() {
+                Some((pointer, options)) if as_bool(options.get("enforce_https")) == Some(false) => {
+                    report(pointer.key("enforce_https"), "accepts plain HTTP: enforce_https is false");
+                }
+                Some(_) => {}
+                None if resource.has_dynamic_block("domain_endpoint_options") => {}
+                None => report(
+                    resource.pointer.key("domain_endpoint_options"),
+                    "accepts plain HTTP: no domain_endpoint_options enforce HTTPS",
+                ),
             }
         }
         "aws_msk_cluster" => {
@@ -105,7 +116,7 @@ fn check_in_transit(resource: &Resource<'_>, findings: &mut Findings) {
 
 fn check_key_rotation(resource: &Resource<'_>, findings: &mut Findings) {
     // Only symmetric keys rotate; asymmetric and HMAC keys cannot.
-    let spec = resource.get("customer_master_key_spec").or(resource.get("key_spec")).and_then(Node::as_str);
+    let spec = resource.get("customer_master_key_spec").and_then(Node::as_str);
     if spec.is_some_and(|spec| spec != "SYMMETRIC_DEFAULT") {
         return;
     }
@@ -221,8 +232,10 @@ resource \"aws_kms_key\" \"data\" {
                 "aws_neptune_cluster" | "aws_docdb_cluster" if !flag_is_true(&resource, "storage_encrypted") => {
                     report(findings, &resource, "storage_encrypted", "does not set storage_encrypted = true");
                 }
-                "aws_redshift_cluster" if !flag_is_true(&resource, "encrypted") => {
-                    report(findings, &resource, "encrypted", "does not set encrypted = true");
+                // Redshift encrypts new clusters by default since 2025: only
+                // turning it off is reported.
+                "aws_redshift_cluster" if as_bool(resource.get("encrypted")) == Some(false) => {
+                    report(findings, &resource, "encrypted", "turns encryption off: encrypted = false");
                 }
                 "aws_opensearch_domain" | "aws_elasticsearch_domain"
                     if !block_flag_is_true(&resource, "encrypt_at_rest", "enabled") =>
@@ -273,11 +286,11 @@ resource \"aws_kms_key\" \"data\" {
                     }
                     for device in ["root_block_device", "ebs_block_device"] {
                         for (pointer, block) in resource.blocks(device) {
-                            let encrypted = as_bool(block.get("encrypted")) == Some(true)
-                                || block
-                                    .get("encrypted")
-                                    .and_then(Node::as_str)
-                                    .is_some_and(|text| text.contains("${"));
+                            let setting = block.get("encrypted");
+                            // Unset, a volume takes the account's default.
+                            let encrypted = as_bool(setting) == Some(true)
+                                || is_expression(setting)
+                                || (setting.is_none() && ebs_encrypted_by_default);
                             if !encrypted {
                                 findings.report(
                                     "unencrypted-at-rest",

@@ -7,15 +7,16 @@
 //!   (`Action: "*"` with `Resource: "*"`), every IAM action (`iam:*`, which
 //!   lets the holder grant itself anything) or every action of a service
 //!   (`s3:*`, `ec2:*`) on every resource. Policies are read wherever they
-//!   are statically known: JSON strings and `jsonencode({...})` in
+//!   are statically known: JSON heredocs and strings, and `jsonencode` of
+//!   literal values (a policy holding any reference is not read), in
 //!   `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
-//!   `aws_iam_group_policy` and a role's `inline_policy`, and
-//!   `data "aws_iam_policy_document"` statements.
+//!   `aws_iam_group_policy` and a role's `inline_policy`; and
+//!   `data "aws_iam_policy_document"` statements, references and all.
 //! - **GCP**: no project, folder or organization IAM member or binding
 //!   grants a basic role (`roles/owner`, `roles/editor`).
 //! - **Azure**: no role assignment gives Owner, Contributor or User Access
-//!   Administrator at a subscription or management group, and no custom
-//!   role definition allows `*`.
+//!   Administrator at the tenant root, a management group or a
+//!   subscription, and no custom role definition allows `*`.
 //! - **Long-lived keys**: no IAM user access key, GCP service account key,
 //!   Azure AD application or service principal password, or Azure
 //!   Container Registry admin user is created.
@@ -386,8 +387,9 @@ fn check_policy_argument(
     pointer: &Pointer,
     findings: &mut Findings,
 ) {
-    // A policy written inline as JSON text (`jsonencode` is an expression
-    // and reads as one) is encoded as a tree of its own to be judged.
+    // A policy written inline as JSON text (a heredoc, or `jsonencode` of
+    // literals, which the HCL reader turns into JSON text) is encoded as a
+    // tree of its own to be judged.
     let inline;
     let parsed = match policy {
         Some(object) if object.is_object() => object,

@@ -7,7 +7,9 @@
 //! (`http_endpoint = "disabled"`). Without the block, EC2 allows IMDSv1
 //! unless the AMI or the account says otherwise; an
 //! `aws_ec2_instance_metadata_defaults` with `http_tokens = "required"` in
-//! the same file is taken as the account's word.
+//! the same file is taken as the account's word. A `dynamic` block, or a
+//! variable for `http_tokens` or `http_endpoint`, is given the benefit of
+//! the doubt.
 //!
 //! ## Why it matters
 //! IMDSv1 answers any plain GET from the instance with the credentials of
@@ -35,7 +37,8 @@ impl Policy for InstanceMetadata {
     fn info() -> PluginInfo {
         tenken_sdk::plugin_info!(
             "Instances require IMDSv2",
-            "EC2 instances and launch templates require session tokens for instance metadata, so a \
+            "EC2 instances, launch templates and launch configurations require session tokens for instance \
+             metadata, so a \
              server-side request forgery cannot read the instance role's credentials.",
         )
         .kinds(["terraform", "terraform-plan"])

@@ -4,7 +4,7 @@
 //!
 //! | rule | EKS (`aws_eks_cluster`) | GKE (`google_container_cluster`) | AKS (`azurerm_kubernetes_cluster`) |
 //! |---|---|---|---|
-//! | `public-endpoint` | `vpc_config` leaves `endpoint_public_access` on (the default) with `public_access_cidrs` unset or `0.0.0.0/0` | no `master_authorized_networks_config` (or one allowing `0.0.0.0/0`), and no private endpoint | not `private_cluster_enabled`, and no authorized IP ranges (or `0.0.0.0/0`) |
+//! | `public-endpoint` | `vpc_config` leaves `endpoint_public_access` on (the default) with `public_access_cidrs` unset or `0.0.0.0/0`/`::/0` | no `master_authorized_networks_config` (or one allowing `0.0.0.0/0` or `::/0`), no private endpoint, and no `control_plane_endpoints_config` turning the public IP endpoint off | not `private_cluster_enabled`, and no authorized IP ranges (or `0.0.0.0/0`) |
 //! | `legacy-authentication` | | `enable_legacy_abac = true`, or `issue_client_certificate = true` | `role_based_access_control_enabled = false`, or local accounts not disabled (`local_account_disabled = true`) |
 //! | `control-plane-logs-off` | `enabled_cluster_log_types` without `audit` | `logging_service = "none"`, or `logging_config` with no components | (logs go through a diagnostic setting, a resource of its own) |
 //! | `secrets-not-encrypted` | no `encryption_config` for `secrets` | no `database_encryption` with `state = "ENCRYPTED"` | no `key_management_service` |
@@ -145,9 +145,14 @@ impl Policy for ControlPlane {
     }
 }
 
-/// Whether `body` has the block `name`, literal or `dynamic`.
+/// Whether `body` has the block `name`, literal or `dynamic`. A plan
+/// (`terraform show -json`) gives an absent block as `[]`.
 fn has_block(body: Node<'_>, name: &str) -> bool {
-    body.get(name).is_some() || has_dynamic_block(body, name)
+    let literal = body.get(name).is_some_and(|block| match block.shape() {
+        Shape::Array(items) => !items.is_empty(),
+        _ => true,
+    });
+    literal || has_dynamic_block(body, name)
 }
 
 /// The strings of a list argument, or `None` when it is an expression.
@@ -226,7 +231,7 @@ fn check_gke(resource: &Resource<'_>, findings: &mut Findings) {
     let private_endpoint = block(body, &resource.pointer, "private_cluster_config").is_some_and(|(_, config)| {
         config.get("enable_private_endpoint").is_some_and(|value| as_bool(Some(value)) != Some(false))
     }) || resource.has_dynamic_block("private_cluster_config")
-        || has_block(body, "control_plane_endpoints_config");
+        || public_ip_endpoint_off(resource);
     if !private_endpoint {
         match block(body, &resource.pointer, "master_authorized_networks_config") {
             Some((pointer, networks)) => {
@@ -313,6 +318,26 @@ fn check_gke(resource: &Resource<'_>, findings: &mut Findings) {
     }
 }
 
+/// Whether the newer `control_plane_endpoints_config` turns the public IP
+/// endpoint off (`ip_endpoints_config { enabled = false }`), leaving the
+/// DNS endpoint, which IAM guards; a `dynamic` block is given the benefit
+/// of the doubt.
+fn public_ip_endpoint_off(resource: &Resource<'_>) -> bool {
+    if resource.has_dynamic_block("control_plane_endpoints_config") {
+        return true;
+    }
+    let Some((pointer, endpoints)) = block(resource.body, &resource.pointer, "control_plane_endpoints_config") else {
+        return false;
+    };
+    if has_dynamic_block(endpoints, "ip_endpoints_config") {
+        return true;
+    }
+    block(endpoints, &pointer, "ip_endpoints_config").is_some_and(|(_, ip)| {
+        let enabled = ip.get("enabled");
+        as_bool(enabled) == Some(false) || is_expression(enabled)
+    })
+}
+
 fn check_aks(resource: &Resource<'_>, findings: &mut Findings) {
     let body = resource.body;
     let private = body.get("private_cluster_enabled").is_some_and(|value| as_bool(Some(value)) != Some(false));
@@ -381,3 +406,27 @@ fn check_aks(resource: &Resource<'_>, findings: &mut Findings) {
 }
 
 tenken_sdk::export_policy!(ControlPlane);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use tenken_sdk::check_pointers;
+
+    #[test]
+    fn a_plan_gives_absent_blocks_as_empty_lists() {
+        let tree = json!({"planned_values": {"root_module": {"resources": [
+            {"mode": "managed", "type": "google_container_cluster", "name": "main", "values": {
+                "master_authorized_networks_config": [], "private_cluster_config": [],
+                "control_plane_endpoints_config": [],
+                "database_encryption": [{"state": "ENCRYPTED", "key_name": "k"}]}}]}}});
+        let found: Vec<(String, String)> = check_pointers::<ControlPlane>("terraform-plan", tree);
+        assert_eq!(
+            found,
+            vec![(
+                "public-endpoint".into(),
+                "/planned_values/root_module/resources/0/values/master_authorized_networks_config".into()
+            )]
+        );
+    }
+}

@@ -4,12 +4,12 @@
 //! port: SSH, RDP, databases, caches, search clusters, message brokers. On
 //! AWS, rules are found in all three forms: `ingress` blocks of
 //! `aws_security_group`, `aws_security_group_rule` with `type = "ingress"`,
-//! and `aws_vpc_security_group_ingress_rule`, open to `0.0.0.0/0` or
-//! `::/0`. On GCP, `google_compute_firewall` ingress rules whose
-//! `source_ranges` hold a public range. On Azure, inbound `Allow` rules of
-//! `azurerm_network_security_group` (`security_rule` blocks) and
-//! `azurerm_network_security_rule` whose source is `*`, `Internet`, `Any` or
-//! a public range.
+//! and `aws_vpc_security_group_ingress_rule`, whose CIDRs include a
+//! `public-cidrs` entry (by default `0.0.0.0/0` and `::/0`). On GCP,
+//! `google_compute_firewall` ingress rules whose `source_ranges` include
+//! one. On Azure, inbound `Allow` rules of `azurerm_network_security_group`
+//! (`security_rule` blocks) and `azurerm_network_security_rule` whose
+//! source is `*`, `Internet`, `Any` or a `public-cidrs` entry.
 //!
 //! ## Why it matters
 //! Internet-wide scanners find an open port within minutes of it opening.

@@ -6,8 +6,8 @@
 //! | cloud | public when |
 //! |---|---|
 //! | AWS | an `aws_s3_bucket` (legacy `acl` argument) or `aws_s3_bucket_acl` has the canned ACL `public-read`, `public-read-write` or `authenticated-read` |
-//! | GCP | a `google_storage_bucket_iam_member` or `_iam_binding` grants a role to `allUsers` or `allAuthenticatedUsers`; a `google_storage_bucket_acl` has `predefined_acl` `publicRead`/`publicReadWrite`/`authenticatedRead` or a `role_entity` for `allUsers`/`allAuthenticatedUsers`; a `google_storage_default_object_acl` or `google_storage_object_acl` does the same |
-//! | Azure | an `azurerm_storage_container` has `container_access_type` `blob` or `container`; an `azurerm_storage_account` sets `allow_nested_items_to_be_public` (or the older `allow_blob_public_access`) to `true` |
+//! | GCP | a `google_storage_bucket_iam_member` or `_iam_binding` grants a role to `allUsers` or `allAuthenticatedUsers`; a `google_storage_bucket_acl` has `predefined_acl` `publicRead`/`publicReadWrite`/`authenticatedRead` or a `role_entity` for `allUsers`/`allAuthenticatedUsers`; a `google_storage_default_object_acl` or `google_storage_object_acl` has such a `role_entity` or `predefined_acl` |
+//! | Azure | an `azurerm_storage_container` has `container_access_type` `blob` or `container`; an `azurerm_storage_account` sets `allow_nested_items_to_be_public` (or the older `allow_blob_public_access`) to `true` explicitly (the provider's default is not reported) |
 //!
 //! S3's public access block, the guard that makes such grants inert, is
 //! `tf-s3-data-protection/missing-public-access-block`.
@@ -149,7 +149,7 @@ fn check_gcs_acl(resource: &Resource<'_>, findings: &mut Findings) {
     {
         report(findings, resource, &resource.pointer.key("predefined_acl"), &format!("has the predefined ACL `{acl}`"));
     }
-    // `role_entity = ["READER:allUsers"]` (buckets) or `role_entity` blocks.
+    // `role_entity = ["READER:allUsers"]`.
     let entities: Vec<(Pointer, &str)> = match resource.get("role_entity").map(Node::shape) {
         Some(Shape::Array(items)) => items
             .iter()
