@@ -32,6 +32,7 @@ mod scope;
 mod select;
 mod suggest;
 mod suppress;
+mod terraform_modules;
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: &cli::Cli) -> anyhow::Result<u8> {

@@ -15,6 +15,7 @@ use crate::kinds::KindMap;
 use crate::locate::{Locator, excerpt};
 use crate::read::{ReadFailure, read_input};
 use crate::suppress;
+use crate::terraform_modules::{CallDocument, ModuleCalls};
 
 use super::project::text_hash;
 use super::{FileResult, Retained, RetainedBlock, RetainedDocument, problem};
@@ -184,7 +185,13 @@ fn read_and_parse(file: &InputFile, kinds: &KindMap, limits: &Limits) -> Result<
 /// Reads and parses one input. Without a parsed file, the result already
 /// says why: skipped with a reason, a finding of one of tenken's own rules
 /// (a file that is too large or does not parse), or an error.
-fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locator) -> (FileResult, Option<OpenFile>) {
+fn open_file(
+    file: &InputFile,
+    kinds: &KindMap,
+    limits: &Limits,
+    locator: &Locator,
+    modules: &ModuleCalls,
+) -> (FileResult, Option<OpenFile>) {
     let mut result = FileResult::default();
     let outcome = |status, format: Option<tenken_formats::Format>, documents| FileOutcome {
         path: file.display.clone(),
@@ -278,8 +285,11 @@ fn open_file(file: &InputFile, kinds: &KindMap, limits: &Limits, locator: &Locat
 
     result.exceptions = suppress::collect(&parsed);
     // Encode each tree once; every plugin reads the same bytes.
-    let trees = parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree)).collect();
-    (result, Some(OpenFile { parsed, trees, format: format.as_str() }))
+    let mut trees: Vec<Vec<u8>> = parsed.documents.iter().map(|document| tenken_tree::encode(&document.tree)).collect();
+    // A called module's file is also checked with each call's inputs.
+    let from_calls = modules.call_documents(file, &parsed);
+    trees.extend(from_calls.iter().map(|called| called.tree.clone()));
+    (result, Some(OpenFile { parsed, trees, format: format.as_str(), from_calls }))
 }
 
 /// [`open_file`], with a panic (a bug in a parser, met on one file) turned
@@ -289,8 +299,10 @@ fn open_file_isolated(
     kinds: &KindMap,
     limits: &Limits,
     locator: &Locator,
+    modules: &ModuleCalls,
 ) -> (FileResult, Option<OpenFile>) {
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_file(file, kinds, limits, locator)));
+    let opened =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_file(file, kinds, limits, locator, modules)));
     opened.unwrap_or_else(|panic| {
         let mut result = FileResult::default();
         result.errors.push(problem(
@@ -338,8 +350,34 @@ fn file_level_finding(
 /// A parsed input, its trees encoded once for every plugin.
 struct OpenFile {
     parsed: ParsedFile,
+    /// The trees of the file's documents, then of `from_calls`.
     trees: Vec<Vec<u8>>,
     format: &'static str,
+    /// The file's documents as the calls of its module make them (see
+    /// [`crate::terraform_modules`]): checked by file-scoped plugins after
+    /// the file's own, numbered after them.
+    from_calls: Vec<CallDocument>,
+}
+
+impl OpenFile {
+    /// The documents file-scoped plugins check: the file's own, then those
+    /// of module calls.
+    fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.parsed.documents.iter().chain(self.from_calls.iter().map(|called| &called.document))
+    }
+
+    fn document(&self, position: usize) -> &Document {
+        let own = self.parsed.documents.len();
+        match position.checked_sub(own) {
+            Some(called) => &self.from_calls[called].document,
+            None => &self.parsed.documents[position],
+        }
+    }
+
+    /// The module call that made document `position`, if a call did.
+    fn call_document(&self, position: usize) -> Option<&CallDocument> {
+        self.from_calls.get(position.checked_sub(self.parsed.documents.len())?)
+    }
 }
 
 /// Files are checked in batches: each file-scoped plugin is called once per
@@ -358,12 +396,16 @@ pub(crate) struct Batch<'a> {
     /// The most document text one call carries; a batch over it is split.
     pub(super) call_bytes: usize,
     pub(super) locator: &'a Locator,
+    /// What calls of local Terraform modules give them.
+    pub(super) modules: &'a ModuleCalls,
 }
 
 impl Batch<'_> {
     pub(super) fn check(&self, files: &[InputFile]) -> Vec<FileResult> {
-        let mut opened: Vec<(FileResult, Option<OpenFile>)> =
-            files.iter().map(|file| open_file_isolated(file, self.kinds, self.limits, self.locator)).collect();
+        let mut opened: Vec<(FileResult, Option<OpenFile>)> = files
+            .iter()
+            .map(|file| open_file_isolated(file, self.kinds, self.limits, self.locator, self.modules))
+            .collect();
         // Every (plugin, call) of the batch, planned, then made in parallel:
         // for a one-file pre-commit run that links and runs a dozen plugins
         // on every core rather than one after the other. Outcomes are
@@ -377,9 +419,7 @@ impl Batch<'_> {
                 .enumerate()
                 .filter_map(|(position, (_, open))| open.as_ref().map(|open| (position, open)))
                 .flat_map(|(position, open)| {
-                    open.parsed
-                        .documents
-                        .iter()
+                    open.documents()
                         .enumerate()
                         .filter(|(_, document)| applies_to(plugin, document.kind))
                         .map(move |(index, _)| (position, index))
@@ -441,6 +481,8 @@ impl Batch<'_> {
             .zip(retained)
             .map(|((file, (mut result, open)), retained)| {
                 let Some(open) = open else { return result };
+                let from_calls = std::mem::take(&mut result.findings_from_calls);
+                crate::terraform_modules::merge_findings(&mut result.findings, from_calls);
                 let complete = result.errors.is_empty() && !result.incomplete;
                 let status = if complete { FileStatus::Checked } else { FileStatus::Error };
                 let documents = open
@@ -537,7 +579,7 @@ fn call_inputs<'o>(call: &[(usize, usize)], opened: &'o [(FileResult, Option<Ope
     call.iter()
         .filter_map(|&(file, document)| {
             let open = opened[file].1.as_ref()?;
-            Some(document_input(&open.parsed, &open.parsed.documents[document], &open.trees[document]))
+            Some(document_input(&open.parsed, open.document(document), &open.trees[document]))
         })
         .collect()
 }
@@ -562,8 +604,14 @@ fn apply_call_outcome(
             for raw in output.findings {
                 let (file, document) = call[raw.document];
                 let (result, open) = &mut opened[file];
-                if let Some(open) = open {
-                    result.findings.push(locator.finding(plugin, &open.parsed, &open.parsed.documents[document], raw));
+                let Some(open) = open else { continue };
+                let mut finding = locator.finding(plugin, &open.parsed, open.document(document), raw);
+                match open.call_document(document) {
+                    Some(called) => {
+                        called.annotate(&mut finding);
+                        result.findings_from_calls.push(finding);
+                    }
+                    None => result.findings.push(finding),
                 }
             }
         }

@@ -476,6 +476,9 @@ struct FileResult {
     /// ran out of time or memory, or the run's plugin time ran out), with
     /// why. Reported once per plugin and reason, with the number of files.
     not_checked_by: Vec<(String, String)>,
+    /// Findings in a called module's file under one call's inputs, kept
+    /// apart until those its own document has are left out.
+    findings_from_calls: Vec<Finding>,
     /// The exceptions written in the file.
     exceptions: Vec<suppress::Exception>,
     log: Vec<String>,
@@ -607,6 +610,13 @@ pub(crate) fn check_files(
 
     let progress = Progress::start(files.len());
     let locator = Locator::new(&plugins.loaded, code_frames);
+    let reads_terraform =
+        plugins.loaded.iter().any(|plugin| plugin.info.scope == Scope::File && plugin.info.applies_to("terraform"));
+    let modules = if reads_terraform {
+        crate::terraform_modules::ModuleCalls::gather(&files, Reader { kinds, limits })
+    } else {
+        crate::terraform_modules::ModuleCalls::default()
+    };
     let batch = Batch {
         plugins: &plugins.loaded,
         project: &project,
@@ -614,6 +624,7 @@ pub(crate) fn check_files(
         limits,
         call_bytes: plugins.call_bytes,
         locator: &locator,
+        modules: &modules,
     };
     // Findings go into one vector as each batch finishes, in whatever order
     // batches finish: the report is sorted by a total order at the end. One
