@@ -122,12 +122,16 @@ enum Frame {
         spans: Vec<SpanNode>,
         start: Span,
         anchor: usize,
+        /// The CloudFormation function its tag names, if any.
+        intrinsic: Option<&'static str>,
     },
     Mapping {
         map: Map<String, Value>,
         spans: Vec<SpanNode>,
         start: Span,
         anchor: usize,
+        /// The CloudFormation function its tag names, if any.
+        intrinsic: Option<&'static str>,
         /// The key whose value comes next, with the key's span.
         pending_key: Option<(String, Span)>,
         /// Mappings given through `<<`, applied when the mapping ends.
@@ -294,13 +298,14 @@ impl<'a> Builder<'a> {
                     _ => span,
                 };
                 let value = scalar_value(&text, style, tag.as_deref());
-                let key_text = text.into_owned();
-                self.push_value(
-                    value,
-                    SpanNode { key: None, value: span, children: Vec::new() },
-                    anchor,
-                    Some(key_text),
-                )?;
+                let spans = SpanNode { key: None, value: span, children: Vec::new() };
+                match intrinsic_function(tag.as_deref()) {
+                    Some(function) => {
+                        let (value, spans) = long_form(function, value, spans);
+                        self.push_value(value, spans, anchor, None)?;
+                    }
+                    None => self.push_value(value, spans, anchor, Some(text.into_owned()))?,
+                }
             }
             Event::Alias(anchor) => {
                 let Some(anchored) = self.anchors.get(&anchor) else {
@@ -326,38 +331,56 @@ impl<'a> Builder<'a> {
                 };
                 self.push_value(value, spans, 0, key_text)?;
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 self.enter(span)?;
-                self.stack.push(Frame::Sequence { items: Vec::new(), spans: Vec::new(), start: span, anchor });
+                let intrinsic = intrinsic_function(tag.as_deref());
+                self.stack.push(Frame::Sequence {
+                    items: Vec::new(),
+                    spans: Vec::new(),
+                    start: span,
+                    anchor,
+                    intrinsic,
+                });
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 self.enter(span)?;
                 self.stack.push(Frame::Mapping {
                     map: Map::new(),
                     spans: Vec::new(),
                     start: span,
                     anchor,
+                    intrinsic: intrinsic_function(tag.as_deref()),
                     pending_key: None,
                     merges: Vec::new(),
                     positions: None,
                 });
             }
             Event::SequenceEnd => {
-                let Some(Frame::Sequence { items, spans, start, anchor }) = self.stack.pop() else {
+                let Some(Frame::Sequence { items, spans, start, anchor, intrinsic }) = self.stack.pop() else {
                     return Err(Diagnostic::error("unbalanced YAML sequence", Some(span)));
                 };
                 let end = spans.last().map_or(start, |last| last.value);
                 let node = SpanNode { key: None, value: start.cover(end), children: spans };
-                self.push_value(Value::Array(items), node, anchor, None)?;
+                let (value, node) = match intrinsic {
+                    Some(function) => long_form(function, Value::Array(items), node),
+                    None => (Value::Array(items), node),
+                };
+                self.push_value(value, node, anchor, None)?;
             }
             Event::MappingEnd => {
-                let Some(Frame::Mapping { mut map, mut spans, start, anchor, merges, .. }) = self.stack.pop() else {
+                let Some(Frame::Mapping { mut map, mut spans, start, anchor, merges, intrinsic, .. }) =
+                    self.stack.pop()
+                else {
                     return Err(Diagnostic::error("unbalanced YAML mapping", Some(span)));
                 };
                 apply_merges(&mut map, &mut spans, merges);
                 let end = spans.iter().map(|s| s.value.end).max().map_or(start, |end| Span { start: start.start, end });
                 let node = SpanNode { key: None, value: start.cover(end), children: spans };
-                self.push_value(Value::Object(map), node, anchor, None)?;
+                let (value, node) = match intrinsic {
+                    Some(function) => long_form(function, Value::Object(map), node),
+                    None => (Value::Object(map), node),
+                };
+                self.push_value(value, node, anchor, None)?;
             }
         }
         Ok(())
@@ -491,6 +514,51 @@ fn block_scalar_header(source: &str, content_start: usize) -> Option<usize> {
     })
 }
 
+/// CloudFormation's intrinsic functions, as their short-form tags name
+/// them (`!Ref`, `!Sub`, ...), with their long-form keys.
+const INTRINSIC_FUNCTIONS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("And", "Fn::And"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("Equals", "Fn::Equals"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("ForEach", "Fn::ForEach"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("If", "Fn::If"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("Join", "Fn::Join"),
+    ("Length", "Fn::Length"),
+    ("Not", "Fn::Not"),
+    ("Or", "Fn::Or"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("Sub", "Fn::Sub"),
+    ("ToJsonString", "Fn::ToJsonString"),
+    ("Transform", "Fn::Transform"),
+];
+
+/// The long-form key of a CloudFormation short-form tag, such as `Ref` for
+/// `!Ref` or `Fn::Sub` for `!Sub`. Other local tags are not functions.
+fn intrinsic_function(tag: Option<&Tag>) -> Option<&'static str> {
+    let tag = tag.filter(|tag| tag.handle == "!")?;
+    INTRINSIC_FUNCTIONS.iter().find(|(short, _)| *short == tag.suffix).map(|(_, long)| *long)
+}
+
+/// A short-form function (`!Ref Bucket`) as CloudFormation reads it, in its
+/// long form (`{"Ref": "Bucket"}`), so that a template means the same in
+/// either form, and the same as its JSON. Both the function and its
+/// argument are located at the tagged node, tag included.
+fn long_form(function: &str, argument: Value, spans: SpanNode) -> (Value, SpanNode) {
+    let at = spans.value;
+    let member = SpanNode { key: Some(at), ..spans };
+    let mut object = Map::new();
+    object.insert(function.to_owned(), argument);
+    (Value::Object(object), SpanNode { key: None, value: at, children: vec![member] })
+}
+
 fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
         return match tag.suffix.as_str() {
@@ -592,6 +660,30 @@ mod tests {
             tree,
             &serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 1.5, "f": 31, "g": "yes", "h": "3", "i": ".inf"})
         );
+    }
+
+    #[test]
+    fn cloudformation_short_forms_read_as_their_long_forms() {
+        let source = "DeletionProtection: !Ref Protect\nName: !Sub '${AWS::StackName}-db'\n\
+                      Port: !If\n  - IsProd\n  - 5432\n  - !Ref Port\nTags: !Include {a: 1}\nNull: !!null x\n";
+        let stream = parse_str(source);
+        let document = &stream.documents[0].1;
+        assert_eq!(
+            document.tree,
+            serde_json::json!({
+                "DeletionProtection": {"Ref": "Protect"},
+                "Name": {"Fn::Sub": "${AWS::StackName}-db"},
+                "Port": {"Fn::If": ["IsProd", 5432, {"Ref": "Port"}]},
+                "Tags": {"a": 1},
+                "Null": null,
+            }),
+            "other local tags change nothing"
+        );
+        for (pointer, at) in [("/DeletionProtection/Ref", "!Ref Protect"), ("/Port/Fn::If/2/Ref", "!Ref Port\n")] {
+            let resolved = crate::span::resolve_pointer(&document.tree, &document.spans, pointer);
+            assert!(resolved.exact, "{pointer}");
+            assert!(source[resolved.span.start as usize..].starts_with(at), "{pointer}");
+        }
     }
 
     #[test]

@@ -23,10 +23,12 @@
 
 pub use schemars;
 
+pub mod cloudformation;
 pub mod compose;
 pub mod dockerfile;
 pub mod github;
 pub mod gitlab;
+pub mod iam;
 pub mod image;
 pub mod kubernetes;
 pub mod kustomize;

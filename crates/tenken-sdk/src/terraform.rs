@@ -151,6 +151,78 @@ fn plan_module<'a>(module: Node<'a>, pointer: Pointer, mode: &str, found: &mut V
     }
 }
 
+/// A `module` block of a configuration: a call of another module.
+#[derive(Debug, Clone)]
+pub struct ModuleCall<'a> {
+    /// The module's name in the calling configuration (`module "db"`).
+    pub name: &'a str,
+    /// The `source` argument, when it is a literal.
+    pub source: Option<&'a str>,
+    /// Pointer to the block.
+    pub pointer: Pointer,
+    /// The block's arguments: the module's inputs, and `source`,
+    /// `version`, `count`, `for_each`...
+    pub body: Node<'a>,
+}
+
+impl<'a> ModuleCall<'a> {
+    /// An input (or meta-argument) of the call.
+    pub fn get(&self, name: &str) -> Option<Node<'a>> {
+        self.body.get(name)
+    }
+
+    /// The first input of `names` the call gives, with its pointer: for
+    /// an input that a module's major versions name differently
+    /// (`cluster_endpoint_public_access`, `endpoint_public_access`).
+    pub fn input(&self, names: &[&str]) -> Option<(Pointer, Node<'a>)> {
+        names.iter().find_map(|name| Some((self.pointer.key(name), self.body.get(name)?)))
+    }
+
+    /// The `namespace/name/provider` of a module from a registry, e.g.
+    /// `terraform-aws-modules/rds/aws`, whatever registry host prefixes
+    /// it; `None` for local paths, git and other sources, and for a
+    /// submodule (`.../aws//modules/x`), which is another module.
+    pub fn registry_module(&self) -> Option<&'a str> {
+        let source = self.source?;
+        if source.starts_with('.') || source.contains("//") || source.contains("::") || source.contains('?') {
+            return None;
+        }
+        let parts = source.split('/').count();
+        let address = match parts {
+            3 => source,
+            4 => source.split_once('/')?.1,
+            _ => return None,
+        };
+        address.split('/').all(|part| !part.is_empty() && !part.contains(':')).then_some(address)
+    }
+}
+
+/// Every `module` block of a configuration.
+pub fn module_calls<'a>(document: &Document<'a>) -> Vec<ModuleCall<'a>> {
+    if document.kind == "terraform-plan" {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (section_pointer, by_name) in blocks(document.tree, &Pointer::root(), "module") {
+        let Some(by_name) = by_name.as_object() else { continue };
+        for (name, body) in by_name {
+            let pointer = section_pointer.key(name);
+            let bodies: Vec<(Pointer, Node<'_>)> = match body.shape() {
+                Shape::Object(_) => vec![(pointer, body)],
+                Shape::Array(items) => {
+                    items.iter().enumerate().map(|(index, item)| (pointer.index(index), item)).collect()
+                }
+                _ => Vec::new(),
+            };
+            for (pointer, body) in bodies {
+                let source = body.get("source").and_then(Node::as_str).filter(|source| !source.contains("${"));
+                found.push(ModuleCall { name, source, pointer, body });
+            }
+        }
+    }
+    found
+}
+
 /// Whether `body` (a resource's or a nested block's) writes the block
 /// `name` as `dynamic "name" { ... }`.
 pub fn has_dynamic_block(body: Node<'_>, name: &str) -> bool {
@@ -167,6 +239,41 @@ pub fn is_expression(value: Option<Node<'_>>) -> bool {
 /// The directory of a document's path: the Terraform module it belongs to.
 pub fn module_dir<'a>(document: &Document<'a>) -> &'a str {
     document.path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// A JSON document an argument holds, such as an IAM, bucket or domain
+/// policy: JSON text in a configuration (a heredoc, or `jsonencode` of
+/// literals, which the host turns into JSON text), the object itself in a
+/// plan.
+#[derive(Debug)]
+pub enum JsonArgument<'a> {
+    /// The object itself.
+    Tree(Node<'a>),
+    /// JSON text, decoded.
+    Text(crate::OwnedTree),
+}
+
+impl JsonArgument<'_> {
+    /// The document's root.
+    pub fn root(&self) -> Node<'_> {
+        match self {
+            JsonArgument::Tree(node) => *node,
+            JsonArgument::Text(tree) => tree.root(),
+        }
+    }
+}
+
+/// The JSON document `value` holds, when it is known here: an object, or
+/// the JSON text of one. A reference (`${data.aws_iam_policy_document.x.json}`)
+/// or text that is not JSON gives `None`.
+pub fn json_argument(value: Option<Node<'_>>) -> Option<JsonArgument<'_>> {
+    let value = value?;
+    if value.is_object() {
+        return Some(JsonArgument::Tree(value));
+    }
+    let text = value.as_str().filter(|text| text.trim_start().starts_with('{'))?;
+    let decoded: serde_json::Value = serde_json::from_str(text).ok()?;
+    Some(JsonArgument::Text(crate::OwnedTree::new(&decoded)))
 }
 
 /// A boolean argument, reading `true`/`false` strings as Terraform does.
@@ -229,6 +336,38 @@ mod tests {
         let found = resources(&plan.view());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].pointer.as_str(), "/planned_values/root_module/child_modules/0/resources/0/values");
+    }
+
+    #[test]
+    fn module_calls_name_their_registry_module() {
+        let config = document(
+            "terraform",
+            json!({"module": {
+                "db": {"source": "terraform-aws-modules/rds/aws", "version": "6.10.0", "deletion_protection": false},
+                "hosted": {"source": "app.terraform.example/acme/rds/aws"},
+                "local": {"source": "./modules/db"},
+                "sub": {"source": "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"},
+                "git": {"source": "git::https://example.com/modules.git?ref=v1"},
+                "computed": {"source": "${var.source}"}
+            }}),
+        );
+        let calls = module_calls(&config.view());
+        let registry: Vec<Option<&str>> = calls.iter().map(ModuleCall::registry_module).collect();
+        assert_eq!(registry, [Some("terraform-aws-modules/rds/aws"), Some("acme/rds/aws"), None, None, None, None]);
+        let (pointer, value) = calls[0].input(&["missing", "deletion_protection"]).unwrap();
+        assert_eq!((pointer.as_str(), value.as_bool()), ("/module/db/deletion_protection", Some(false)));
+    }
+
+    #[test]
+    fn json_arguments_read_from_text_or_objects() {
+        let text = crate::OwnedTree::new(&json!("{\"Statement\": []}"));
+        let decoded = json_argument(Some(text.root())).unwrap();
+        assert!(decoded.root().get("Statement").is_some());
+        let object = crate::OwnedTree::new(&json!({"Version": "2012-10-17"}));
+        assert!(json_argument(Some(object.root())).unwrap().root().get("Version").is_some());
+        let reference = crate::OwnedTree::new(&json!("${data.aws_iam_policy_document.x.json}"));
+        assert!(json_argument(Some(reference.root())).is_none());
+        assert!(json_argument(Some(crate::OwnedTree::new(&json!("{not json")).root())).is_none());
     }
 
     #[test]

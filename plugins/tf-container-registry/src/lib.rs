@@ -14,6 +14,11 @@
 //!   `aws_ecr_registry_scanning_configuration` (its rules and filters are
 //!   not read).
 //!
+//! In CloudFormation templates, `AWS::ECR::Repository` sets
+//! `ImageTagMutability: IMMUTABLE` (tags are mutable when it is not set)
+//! and `ImageScanningConfiguration: {ScanOnPush: true}`, unless the
+//! template has an `AWS::ECR::RegistryScanningConfiguration`.
+//!
 //! ## Why it matters
 //! A deployment that names `api:1.4.2` trusts that the tag means the image
 //! that was tested. A mutable tag can be pushed over, by a release job run
@@ -23,6 +28,7 @@
 //! image before it is deployed, rather than after.
 
 use tenken_sdk::Node;
+use tenken_sdk::cloudformation;
 use tenken_sdk::terraform::{Resource, as_bool, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -38,7 +44,7 @@ impl Policy for ContainerRegistry {
             "ECR and Artifact Registry repositories keep tags immutable, so a tag always names the image \
              that was tested, and ECR scans images as they are pushed.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             Rule::new("mutable-tags", Category::Security, Severity::Medium, "Make image tags immutable")
                 .rationale(
@@ -62,17 +68,28 @@ resource \"google_artifact_registry_repository\" \"images\" {
     immutable_tags = true
   }
 }
+```
+In a CloudFormation template:
+```yaml
+ApiRepository:
+  Type: AWS::ECR::Repository
+  Properties:
+    ImageTagMutability: IMMUTABLE
+    ImageScanningConfiguration:
+      ScanOnPush: true
 ```",
                 )
                 .references(&[
                     "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
                     "https://cloud.google.com/artifact-registry/docs/docker/manage-images#immutable-tags",
+                    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecr-repository.html",
                 ]),
             Rule::new("scan-on-push-off", Category::Security, Severity::Low, "Scan images on push")
                 .rationale("Scanning on push finds known vulnerabilities in an image before it is deployed.")
                 .fix(
-                    "Set `image_scanning_configuration { scan_on_push = true }` on the repository, or scan the \
-                     whole registry:
+                    "Set `image_scanning_configuration { scan_on_push = true }` on the repository \
+                     (`ImageScanningConfiguration: {ScanOnPush: true}` in CloudFormation), or scan the whole \
+                     registry:
 ```hcl
 resource \"aws_ecr_registry_scanning_configuration\" \"this\" {
   scan_type = \"ENHANCED\"
@@ -91,6 +108,10 @@ resource \"aws_ecr_registry_scanning_configuration\" \"this\" {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            check_cloudformation(document, findings);
+            return;
+        }
         let resources = resources(document);
         let registry_scans =
             resources.iter().any(|resource| resource.kind == "aws_ecr_registry_scanning_configuration");
@@ -125,6 +146,37 @@ fn check_ecr(resource: &Resource<'_>, registry_scans: bool, findings: &mut Findi
             _ => resource.pointer.key("image_scanning_configuration"),
         };
         findings.report("scan-on-push-off", &at, format!("{} does not scan images on push", resource.address()));
+    }
+}
+
+/// ECR repositories of a CloudFormation template (`AWS::ECR::Repository`),
+/// whose tags are mutable unless `ImageTagMutability` says otherwise.
+fn check_cloudformation(document: &Document, findings: &mut Findings) {
+    let repositories = cloudformation::resources(document);
+    let registry_scans = repositories.iter().any(|resource| resource.kind == "AWS::ECR::RegistryScanningConfiguration");
+    for repository in repositories.iter().filter(|resource| resource.kind == "AWS::ECR::Repository") {
+        let name = repository.describe();
+        let mutability = repository.property("ImageTagMutability");
+        let immutable = mutability.and_then(Node::as_str).is_some_and(|value| value.starts_with("IMMUTABLE"));
+        if !immutable && !cloudformation::is_intrinsic(mutability) {
+            findings.report(
+                "mutable-tags",
+                &repository.property_pointer("ImageTagMutability"),
+                format!("{name} lets a pushed tag be overwritten: ImageTagMutability is not IMMUTABLE"),
+            );
+        }
+        let scanning = repository.property("ImageScanningConfiguration");
+        let scan = scanning.and_then(|scanning| scanning.get("ScanOnPush"));
+        let scans = cloudformation::as_bool(scan) == Some(true)
+            || cloudformation::is_intrinsic(scan)
+            || cloudformation::is_intrinsic(scanning);
+        if !scans && !registry_scans {
+            let at = match scan {
+                Some(_) => repository.property_pointer("ImageScanningConfiguration").key("ScanOnPush"),
+                None => repository.property_pointer("ImageScanningConfiguration"),
+            };
+            findings.report("scan-on-push-off", &at, format!("{name} does not scan images on push"));
+        }
     }
 }
 

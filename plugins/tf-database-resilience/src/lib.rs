@@ -39,7 +39,20 @@
 //! MySQL or SQL server admits every address (`0.0.0.0` to
 //! `255.255.255.255`).
 //!
-//! Settings given by a variable are not judged.
+//! A call of the `terraform-aws-modules/rds/aws` registry module is judged
+//! at the call, by its inputs and the module's defaults (deletion
+//! protection off, backups left to RDS's 1 day, storage encrypted).
+//!
+//! CloudFormation templates are held to the same practices:
+//! `AWS::RDS::DBInstance` and `AWS::RDS::DBCluster` keep
+//! `BackupRetentionPeriod` of at least `min-backup-days` (RDS keeps 1 day
+//! when it is not set), set `DeletionProtection` and `StorageEncrypted`
+//! (or a `KmsKeyId`), are not `PubliclyAccessible`, and instances tagged as
+//! production set `MultiAZ`. Aurora instances (`DBClusterIdentifier`) and
+//! read replicas follow their cluster or source.
+//!
+//! Settings given by a variable (or an intrinsic function, `!Ref`, `!If`,
+//! ..., in a template) are not judged.
 //!
 //! ## Why it matters
 //! The database is the part of a service that cannot be redeployed. Without
@@ -52,9 +65,14 @@
 //! maintenance window. Unencrypted storage, and its snapshots, can be read
 //! by anyone who can copy a snapshot.
 
+mod cloudformation;
+
 use serde::Deserialize;
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, as_u64, block, blocks, is_expression, resources};
+use tenken_sdk::Shape;
+use tenken_sdk::terraform::{
+    ModuleCall, Resource, as_bool, as_u64, block, blocks, is_expression, module_calls, resources,
+};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
@@ -122,6 +140,18 @@ resource \"azurerm_postgresql_flexible_server\" \"orders\" {
   }
 }
 ```
+In a CloudFormation template:
+```yaml
+OrdersDatabase:
+  Type: AWS::RDS::DBInstance
+  DeletionPolicy: Snapshot
+  Properties:
+    BackupRetentionPeriod: 14
+    DeletionProtection: true
+    StorageEncrypted: true
+    MultiAZ: true
+    PubliclyAccessible: false
+```
 Reach a database from the networks of its clients (private IP, Private Service Connect, private endpoints), \
 not through a firewall opening to every address.";
 
@@ -129,6 +159,7 @@ const REFERENCES: &[&str] = &[
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html",
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html",
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html",
     "https://cloud.google.com/sql/docs/postgres/backup-recovery/backups",
     "https://cloud.google.com/sql/docs/postgres/high-availability",
     "https://cloud.google.com/sql/docs/postgres/authorize-networks",
@@ -137,17 +168,22 @@ const REFERENCES: &[&str] = &[
 ];
 
 /// Whether a database is production: always with `require-multi-az`, else
-/// by its tags (or labels, on GCP).
-fn is_production(tags: Option<Node<'_>>, settings: &Settings) -> bool {
+/// by its tags: a map (Terraform's tags, GCP's labels) or CloudFormation's
+/// list of `{Key, Value}`.
+pub(crate) fn is_production(tags: Option<Node<'_>>, settings: &Settings) -> bool {
     if settings.require_multi_az {
         return true;
     }
-    let Some(tags) = tags.and_then(Node::as_object) else { return false };
+    let pairs: Vec<(&str, &str)> = match tags.map(Node::shape) {
+        Some(Shape::Object(map)) => map.iter().filter_map(|(key, value)| Some((key, value.as_str()?))).collect(),
+        Some(Shape::Array(items)) => {
+            items.iter().filter_map(|tag| Some((tag.get("Key")?.as_str()?, tag.get("Value")?.as_str()?))).collect()
+        }
+        _ => Vec::new(),
+    };
     settings.production_tags.iter().any(|wanted| {
         let (key, value) = wanted.split_once('=').unwrap_or((wanted, ""));
-        tags.iter().any(|(tag, tagged)| {
-            tag.eq_ignore_ascii_case(key) && tagged.as_str().is_some_and(|tagged| tagged.eq_ignore_ascii_case(value))
-        })
+        pairs.iter().any(|(tag, tagged)| tag.eq_ignore_ascii_case(key) && tagged.eq_ignore_ascii_case(value))
     })
 }
 
@@ -159,10 +195,11 @@ impl Policy for DatabaseResilience {
         let security = RuleFamily::new(Category::Security).fix(FIX).references(REFERENCES);
         tenken_sdk::plugin_info!(
             "Databases survive mistakes and outages",
-            "Databases (RDS, Aurora, Cloud SQL, Azure flexible servers) keep enough backups, resist deletion, \
-             encrypt storage, are not open to the internet, and in production survive the loss of a zone.",
+            "Databases (RDS, Aurora, Cloud SQL, Azure flexible servers; Terraform and CloudFormation) keep enough \
+             backups, resist deletion, encrypt storage, are not open to the internet, and in production survive the \
+             loss of a zone.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             reliability.rule(
                 "short-backup-retention",
@@ -207,6 +244,15 @@ impl Policy for DatabaseResilience {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            cloudformation::check(document, settings, findings);
+            return;
+        }
+        for call in module_calls(document) {
+            if call.registry_module() == Some("terraform-aws-modules/rds/aws") {
+                check_rds_module(&call, settings, findings);
+            }
+        }
         for resource in resources(document) {
             match resource.kind {
                 "aws_db_instance" | "aws_rds_cluster" => {
@@ -265,6 +311,84 @@ fn check_database(resource: &Resource<'_>, is_cluster: bool, settings: &Settings
     {
         findings.report("single-az-production", &at("multi_az"), format!("{name} is production but runs in one AZ"));
     }
+}
+
+/// A call of the `terraform-aws-modules/rds/aws` registry module, judged
+/// by its inputs and the module's defaults: deletion protection and
+/// Multi-AZ off, storage encrypted, not public, and the backup retention
+/// left to RDS, which keeps 1 day. Inputs given by expressions are not
+/// judged; a read replica (`replicate_source_db`) is judged for exposure
+/// only, and a call with `create_db_instance = false` not at all.
+fn check_rds_module(call: &ModuleCall<'_>, settings: &Settings, findings: &mut Findings) {
+    if as_bool(call.get("create_db_instance")) == Some(false) {
+        return;
+    }
+    let name = format!("module.{} (terraform-aws-modules/rds/aws)", call.name);
+    let at = |input: &str| call.pointer.key(input);
+    if as_bool(call.get("publicly_accessible")) == Some(true) {
+        findings.report(
+            "publicly-accessible",
+            &at("publicly_accessible"),
+            format!("{name} is publicly_accessible: it gets an address reachable from the internet"),
+        );
+    }
+    if call.get("replicate_source_db").is_some() {
+        return;
+    }
+    check_rds_retention(
+        &name,
+        "backup_retention_period",
+        call.get("backup_retention_period"),
+        &at("backup_retention_period"),
+        settings,
+        findings,
+    );
+    // The module's default for deletion_protection is false.
+    let protection = call.get("deletion_protection");
+    if as_bool(protection) != Some(true) && !is_expression(protection) {
+        findings.report(
+            "deletion-protection-off",
+            &at("deletion_protection"),
+            format!("{name} can be deleted: deletion_protection is off (the module's default)"),
+        );
+    }
+    // The module encrypts storage unless told not to.
+    if as_bool(call.get("storage_encrypted")) == Some(false) {
+        findings.report(
+            "storage-not-encrypted",
+            &at("storage_encrypted"),
+            format!("{name} does not encrypt its storage"),
+        );
+    }
+    let multi_az = call.get("multi_az");
+    if is_production(call.get("tags"), settings) && as_bool(multi_az) != Some(true) && !is_expression(multi_az) {
+        findings.report("single-az-production", &at("multi_az"), format!("{name} is production but runs in one AZ"));
+    }
+}
+
+/// The days of automated backups RDS keeps when none is set.
+const RDS_DEFAULT_BACKUP_DAYS: u64 = 1;
+
+/// The backups an RDS database keeps by `property` (`retention`), or RDS's
+/// default of 1 day when it is unset: for a template, or a call of the
+/// registry module, which passes no value of its own. A value made by an
+/// expression or function (not a number) is not judged.
+pub(crate) fn check_rds_retention(
+    name: &str,
+    property: &str,
+    retention: Option<Node<'_>>,
+    at: &Pointer,
+    settings: &Settings,
+    findings: &mut Findings,
+) {
+    let days = if retention.is_none() { Some(RDS_DEFAULT_BACKUP_DAYS) } else { as_u64(retention) };
+    let Some(days) = days.filter(|days| *days < settings.min_backup_days) else { return };
+    let kept = if retention.is_none() {
+        format!("sets no {property}, so RDS keeps backups for {days} day")
+    } else {
+        format!("keeps backups for {days} days")
+    };
+    findings.report("short-backup-retention", at, format!("{name} {kept}, fewer than {}", settings.min_backup_days));
 }
 
 /// An RDS instance or cluster given a public address.

@@ -30,6 +30,20 @@
 //! Key rotation (`key-rotation-off`): symmetric `aws_kms_key`s set
 //! `enable_key_rotation = true`.
 //!
+//! CloudFormation templates are held to the same practices, with each
+//! type's properties: `Encrypted` of `AWS::EC2::Volume` and
+//! `AWS::EFS::FileSystem`, each `Ebs` of an `AWS::EC2::Instance`'s
+//! `BlockDeviceMappings` (an instance without any is reported as above),
+//! `AtRestEncryptionEnabled` and `TransitEncryptionEnabled` of ElastiCache
+//! replication groups, `StorageEncrypted` of Neptune and DocumentDB
+//! clusters, `Encrypted: false` of Redshift, `EncryptionAtRestOptions`,
+//! `NodeToNodeEncryptionOptions` and `DomainEndpointOptions.EnforceHTTPS`
+//! (false by default in CloudFormation) of OpenSearch and Elasticsearch
+//! domains, `KmsMasterKeyId` of SNS topics, `SqsManagedSseEnabled: false`
+//! of SQS queues, `SSESpecification.SSEEnabled` of DynamoDB tables,
+//! `ClientBroker` of MSK clusters, and `EnableKeyRotation` of KMS keys.
+//! Values made by intrinsic functions are not judged.
+//!
 //! ## Why it matters
 //! Encryption at rest is what keeps data safe outside the service: in a
 //! snapshot shared by mistake, a volume detached and attached elsewhere, a
@@ -37,6 +51,8 @@
 //! the key policy also becomes a second access control, and its use is
 //! logged in CloudTrail. Many compliance regimes require it, and it costs
 //! almost nothing to enable at creation, but requires a migration later.
+
+mod cloudformation;
 
 use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, blocks, is_expression, resources};
@@ -142,7 +158,7 @@ impl Policy for EncryptionAtRest {
              what they store and what they send, and KMS keys rotate, so a snapshot, disk, backup or \
              captured packet outside the service is unreadable.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             Rule::new("unencrypted-at-rest", Category::Security, Severity::High, "Encrypt data at rest")
                 .rationale(
@@ -160,6 +176,15 @@ resource \"aws_ebs_volume\" \"data\" {
 resource \"aws_sqs_queue\" \"jobs\" {
   sqs_managed_sse_enabled = true   # or kms_master_key_id = aws_kms_key.queues.id
 }
+```
+In a CloudFormation template:
+```yaml
+DataVolume:
+  Type: AWS::EC2::Volume
+  Properties:
+    # ...
+    Encrypted: true
+    KmsKeyId: !Ref DataKey
 ```
 For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region.",
                 )
@@ -190,6 +215,18 @@ resource \"aws_elasticache_replication_group\" \"sessions\" {
   # ...
   transit_encryption_enabled = true
 }
+```
+In a CloudFormation template:
+```yaml
+SearchDomain:
+  Type: AWS::OpenSearchService::Domain
+  Properties:
+    # ...
+    NodeToNodeEncryptionOptions:
+      Enabled: true
+    DomainEndpointOptions:
+      EnforceHTTPS: true
+      TLSSecurityPolicy: Policy-Min-TLS-1-2-2019-07
 ```",
                 )
                 .references(&[
@@ -208,6 +245,13 @@ resource \"aws_kms_key\" \"data\" {
   description         = \"data at rest\"
   enable_key_rotation = true
 }
+```
+In a CloudFormation template:
+```yaml
+DataKey:
+  Type: AWS::KMS::Key
+  Properties:
+    EnableKeyRotation: true
 ```",
                 )
                 .references(&["https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"]),
@@ -215,6 +259,10 @@ resource \"aws_kms_key\" \"data\" {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            cloudformation::check(document, findings);
+            return;
+        }
         let resources = resources(document);
         let ebs_encrypted_by_default = encrypts_ebs_by_default(&resources);
         for resource in resources {
@@ -258,10 +306,11 @@ resource \"aws_kms_key\" \"data\" {
                     );
                 }
                 "aws_dynamodb_table" => {
-                    let enabled = resource
-                        .blocks("server_side_encryption")
-                        .iter()
-                        .any(|(_, block)| as_bool(block.get("enabled")) == Some(true));
+                    // Left to a variable or built by a dynamic block: not judged.
+                    let enabled = resource.has_dynamic_block("server_side_encryption")
+                        || resource.blocks("server_side_encryption").iter().any(|(_, block)| {
+                            as_bool(block.get("enabled")) == Some(true) || is_expression(block.get("enabled"))
+                        });
                     if !enabled {
                         report(
                             findings,

@@ -12,6 +12,8 @@
 //!   `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
 //!   `aws_iam_group_policy` and a role's `inline_policy`; and
 //!   `data "aws_iam_policy_document"` statements, references and all.
+//!   Attaching the AWS managed `AdministratorAccess` or `IAMFullAccess`
+//!   policy (`aws_iam_*_policy_attachment`) counts as granting it.
 //! - **GCP**: no project, folder or organization IAM member or binding
 //!   grants a basic role (`roles/owner`, `roles/editor`).
 //! - **Azure**: no role assignment gives Owner, Contributor or User Access
@@ -20,6 +22,12 @@
 //! - **Long-lived keys**: no IAM user access key, GCP service account key,
 //!   Azure AD application or service principal password, or Azure
 //!   Container Registry admin user is created.
+//!
+//! - **CloudFormation**: the same AWS rules, on the `PolicyDocument` of
+//!   `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` and the inline
+//!   `Policies` of roles, users and groups (each statement judged at its
+//!   `Action`); `ManagedPolicyArns` attaching `AdministratorAccess` or
+//!   `IAMFullAccess`; and `AWS::IAM::AccessKey`.
 //!
 //! ## Why it matters
 //! An administrator grant attached to a CI role, an application's instance
@@ -33,9 +41,11 @@
 //! federation (OIDC, workload identity, managed identities) issues
 //! short-lived credentials instead.
 
+mod cloudformation;
+
 use tenken_sdk::Node;
-use tenken_sdk::Shape;
-use tenken_sdk::terraform::{Resource, as_bool, data_sources, resources};
+use tenken_sdk::iam::{statements, strings};
+use tenken_sdk::terraform::{Resource, as_bool, data_sources, json_argument, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -85,14 +95,6 @@ enum Grant<'a> {
     WholeServices(Vec<&'a str>),
 }
 
-fn strings(value: Option<Node<'_>>) -> Vec<&str> {
-    match value.map(Node::shape) {
-        Some(Shape::String(text)) => vec![text],
-        Some(Shape::Array(items)) => items.iter().filter_map(Node::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Judges one statement from its effect, actions and resources.
 fn grant<'a>(effect: Option<&str>, actions: &[&'a str], resources: &[&str]) -> Option<Grant<'a>> {
     let allows = effect.is_none_or(|effect| effect.eq_ignore_ascii_case("allow"));
@@ -116,14 +118,9 @@ fn grant<'a>(effect: Option<&str>, actions: &[&'a str], resources: &[&str]) -> O
 
 /// The grants of a policy document in IAM's JSON form.
 fn document_grants<'a>(policy: Node<'a>) -> Vec<Grant<'a>> {
-    let statements = match policy.get("Statement") {
-        Some(statement) if statement.is_object() => vec![statement],
-        Some(statements) => statements.as_array().into_iter().flatten().collect(),
-        None => Vec::new(),
-    };
-    statements
+    statements(policy, &Pointer::root())
         .into_iter()
-        .filter_map(|statement| {
+        .filter_map(|(_, statement)| {
             grant(
                 statement.get("Effect").and_then(Node::as_str),
                 &strings(statement.get("Action")),
@@ -131,6 +128,25 @@ fn document_grants<'a>(policy: Node<'a>) -> Vec<Grant<'a>> {
             )
         })
         .collect()
+}
+
+/// Resource types that attach a managed policy (`policy_arn`) to an
+/// identity.
+const POLICY_ATTACHMENTS: &[&str] = &[
+    "aws_iam_role_policy_attachment",
+    "aws_iam_user_policy_attachment",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_policy_attachment",
+];
+
+/// What an AWS managed policy grants, for those that grant administrator
+/// access, by its ARN in any partition.
+fn managed_policy_grant(arn: &str) -> Option<Grant<'static>> {
+    match arn.rsplit_once(":iam::aws:policy/")?.1 {
+        "AdministratorAccess" => Some(Grant::Everything),
+        "IAMFullAccess" => Some(Grant::AllOfIam),
+        _ => None,
+    }
 }
 
 fn report(findings: &mut Findings, pointer: &Pointer, whose: &str, grant: &Grant<'_>) {
@@ -169,11 +185,25 @@ data \"aws_iam_policy_document\" \"uploader\" {
   }
 }
 ```
-IAM Access Analyzer can generate a policy from the calls a role actually made. On Azure, a custom role lists \
+In a CloudFormation template, the same statement:
+```yaml
+UploaderPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    PolicyDocument:
+      Version: \"2012-10-17\"
+      Statement:
+        - Effect: Allow
+          Action: s3:PutObject
+          Resource: !Sub \"${UploadsBucket.Arn}/*\"
+```
+Attach narrow policies rather than the AWS managed `AdministratorAccess`. IAM Access Analyzer can generate a \
+policy from the calls a role actually made. On Azure, a custom role lists \
 the operations it needs (`Microsoft.Storage/storageAccounts/blobServices/containers/read`), not `*`.";
         let references = &[
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-policy-generation.html",
+            "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html",
             "https://learn.microsoft.com/azure/role-based-access-control/custom-roles",
         ];
         tenken_sdk::plugin_info!(
@@ -181,7 +211,7 @@ the operations it needs (`Microsoft.Storage/storageAccounts/blobServices/contain
             "No policy, binding or role assignment grants administrator access or every action of a service, \
              and no long-lived key is created, so a compromised workload cannot take over the account.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
                 Rule::new("full-admin-policy", Category::Security, Severity::Critical, "Do not grant every action on every resource")
                     .rationale("Every action on every resource is administrator access: any flaw in the holder becomes control of the account.")
@@ -255,6 +285,10 @@ resource \"azuread_application_federated_identity_credential\" \"ci\" {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            cloudformation::check(document, findings);
+            return;
+        }
         for resource in resources(document) {
             check_gcp_basic_role(&resource, findings);
             check_azure_role(&resource, findings);
@@ -271,6 +305,12 @@ resource \"azuread_application_federated_identity_credential\" \"ci\" {
                     &resource.pointer,
                     format!("{} creates {what}, a long-lived credential", resource.address()),
                 );
+            }
+            if POLICY_ATTACHMENTS.contains(&resource.kind)
+                && let Some(found) = resource.get("policy_arn").and_then(Node::as_str).and_then(managed_policy_grant)
+            {
+                let whose = format!("{} (through the AWS managed policy it attaches)", resource.address());
+                report(findings, &resource.pointer.key("policy_arn"), &whose, &found);
             }
             if POLICY_RESOURCES.contains(&resource.kind) {
                 check_policy_argument(&resource, resource.get("policy"), &resource.pointer.key("policy"), findings);
@@ -388,23 +428,10 @@ fn check_policy_argument(
     findings: &mut Findings,
 ) {
     // A policy written inline as JSON text (a heredoc, or `jsonencode` of
-    // literals, which the HCL reader turns into JSON text) is encoded as a
-    // tree of its own to be judged.
-    let inline;
-    let parsed = match policy {
-        Some(object) if object.is_object() => object,
-        Some(text) => match text.as_str().filter(|text| text.trim_start().starts_with('{')) {
-            Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value) => {
-                    inline = tenken_sdk::OwnedTree::new(&value);
-                    inline.root()
-                }
-                Err(_) => return,
-            },
-            None => return,
-        },
-        None => return,
-    };
+    // literals) is decoded to be judged; a reference is judged at its
+    // data source.
+    let Some(policy) = json_argument(policy) else { return };
+    let parsed = policy.root();
     for found in document_grants(parsed) {
         report(findings, pointer, &resource.address(), &found);
     }

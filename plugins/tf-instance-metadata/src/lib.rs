@@ -11,6 +11,16 @@
 //! variable for `http_tokens` or `http_endpoint`, is given the benefit of
 //! the doubt.
 //!
+//! In CloudFormation templates: `AWS::EC2::LaunchTemplate`
+//! (`LaunchTemplateData.MetadataOptions`) and
+//! `AWS::AutoScaling::LaunchConfiguration` (`MetadataOptions`) set
+//! `HttpTokens: required` or `HttpEndpoint: disabled`; an
+//! `AWS::EC2::Instance`, which has no metadata options of its own, names a
+//! `LaunchTemplate`. A launcher whose `ImageId` names Amazon Linux 2023
+//! through its public SSM parameter (`/aws/service/ami-amazon-linux-latest/al2023-...`)
+//! is not reported for missing options: those AMIs require IMDSv2 by
+//! default; an explicit `HttpTokens: optional` still is.
+//!
 //! ## Why it matters
 //! IMDSv1 answers any plain GET from the instance with the credentials of
 //! its IAM role. A server-side request forgery in any application on the
@@ -21,6 +31,7 @@
 //! produce.
 
 use tenken_sdk::Node;
+use tenken_sdk::cloudformation;
 use tenken_sdk::terraform::{Resource, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -41,7 +52,7 @@ impl Policy for InstanceMetadata {
              metadata, so a \
              server-side request forgery cannot read the instance role's credentials.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             Rule::new("imdsv1-allowed", Category::Security, Severity::High, "Require IMDSv2 (http_tokens = \"required\")")
                 .rationale(
@@ -59,6 +70,17 @@ resource \"aws_launch_template\" \"app\" {
   }
 }
 ```
+In a CloudFormation template, a launch template (which an `AWS::EC2::Instance` names in `LaunchTemplate`):
+```yaml
+AppLaunchTemplate:
+  Type: AWS::EC2::LaunchTemplate
+  Properties:
+    LaunchTemplateData:
+      MetadataOptions:
+        HttpEndpoint: enabled
+        HttpTokens: required
+        HttpPutResponseHopLimit: 1
+```
 Or require IMDSv2 for the whole account and region with `aws_ec2_instance_metadata_defaults`.",
                 )
                 .references(&[
@@ -70,6 +92,14 @@ Or require IMDSv2 for the whole account and region with `aws_ec2_instance_metada
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            for resource in cloudformation::resources(document) {
+                if !launches_imdsv2_image(document, &resource) {
+                    check_cloudformation_launcher(&resource, findings);
+                }
+            }
+            return;
+        }
         let resources = resources(document);
         if account_requires_imdsv2(&resources) {
             return;
@@ -86,6 +116,76 @@ fn account_requires_imdsv2(resources: &[Resource<'_>]) -> bool {
         resource.kind == "aws_ec2_instance_metadata_defaults"
             && resource.get("http_tokens").and_then(Node::as_str) == Some("required")
     })
+}
+
+/// Whether a CloudFormation launcher's image is Amazon Linux 2023, named
+/// through its public SSM parameter (directly, by `{{resolve:ssm:...}}`,
+/// or as the default of the parameter `ImageId` refers to): its AMIs
+/// require IMDSv2 (`ImdsSupport: v2.0`) unless told otherwise.
+fn launches_imdsv2_image(document: &Document, resource: &cloudformation::Resource<'_>) -> bool {
+    let image = match resource.kind {
+        "AWS::EC2::LaunchTemplate" => resource.property("LaunchTemplateData").and_then(|data| data.get("ImageId")),
+        _ => resource.property("ImageId"),
+    };
+    let Some(image) = image else { return false };
+    let named = image.as_str().or_else(|| {
+        let parameter = image.get("Ref")?.as_str()?;
+        document.tree.get("Parameters")?.get(parameter)?.get("Default")?.as_str()
+    });
+    named.is_some_and(|name| name.contains("/aws/service/ami-amazon-linux-latest/al2023-"))
+}
+
+/// A CloudFormation launch template (`LaunchTemplateData.MetadataOptions`),
+/// launch configuration (`MetadataOptions`), or instance, which takes its
+/// metadata options only from a `LaunchTemplate`.
+fn check_cloudformation_launcher(resource: &cloudformation::Resource<'_>, findings: &mut Findings) {
+    use cloudformation::is_intrinsic;
+    let name = resource.describe();
+    let (parent, pointer) = match resource.kind {
+        "AWS::EC2::LaunchTemplate" => {
+            let data = resource.property("LaunchTemplateData");
+            if is_intrinsic(data) {
+                return;
+            }
+            (data, resource.property_pointer("LaunchTemplateData"))
+        }
+        "AWS::AutoScaling::LaunchConfiguration" => {
+            (resource.body.get("Properties"), resource.pointer.key("Properties"))
+        }
+        "AWS::EC2::Instance" => {
+            // Its launch template, if any, is judged where it is defined.
+            if resource.property("LaunchTemplate").is_none() {
+                findings.report(
+                    "imdsv1-allowed",
+                    &resource.property_pointer("LaunchTemplate"),
+                    format!("{name} has no LaunchTemplate requiring IMDSv2: IMDSv1 stays allowed"),
+                );
+            }
+            return;
+        }
+        _ => return,
+    };
+    let options = parent.and_then(|parent| parent.get("MetadataOptions"));
+    let options_pointer = pointer.key("MetadataOptions");
+    let Some(options) = options.filter(|options| !is_intrinsic(Some(*options))) else {
+        if options.is_none() {
+            findings.report(
+                "imdsv1-allowed",
+                &options_pointer,
+                format!("{name} has no MetadataOptions: IMDSv1 stays allowed"),
+            );
+        }
+        return;
+    };
+    let tokens = options.get("HttpTokens");
+    let endpoint = options.get("HttpEndpoint");
+    if endpoint.and_then(Node::as_str) == Some("disabled") || is_intrinsic(endpoint) || is_intrinsic(tokens) {
+        return;
+    }
+    if tokens.and_then(Node::as_str) != Some("required") {
+        let at = if tokens.is_some() { options_pointer.key("HttpTokens") } else { options_pointer };
+        findings.report("imdsv1-allowed", &at, format!("{name} allows IMDSv1: HttpTokens is not required"));
+    }
 }
 
 fn check_launcher(resource: &Resource<'_>, findings: &mut Findings) {

@@ -9,8 +9,20 @@
 //! | `control-plane-logs-off` | `enabled_cluster_log_types` without `audit` | `logging_service = "none"`, or `logging_config` with no components | (logs go through a diagnostic setting, a resource of its own) |
 //! | `secrets-not-encrypted` | no `encryption_config` for `secrets` | no `database_encryption` with `state = "ENCRYPTED"` | no `key_management_service` |
 //!
+//! A call of the `terraform-aws-modules/eks/aws` registry module is judged
+//! at the call: `endpoint_public_access = true` (or
+//! `cluster_endpoint_public_access`, before v21) without
+//! `endpoint_public_access_cidrs` that exclude `0.0.0.0/0` is a public
+//! endpoint; the module's defaults keep audit logs and encrypt Secrets.
+//!
+//! EKS clusters of CloudFormation templates (`AWS::EKS::Cluster`) are held
+//! to the same rules, through `ResourcesVpcConfig`
+//! (`EndpointPublicAccess`, `PublicAccessCidrs`),
+//! `Logging.ClusterLogging.EnabledTypes` and `EncryptionConfig`.
+//!
 //! A setting given by a variable, or a block written as `dynamic`, is given
-//! the benefit of the doubt, as tenken does for every Terraform expression.
+//! the benefit of the doubt, as tenken does for every Terraform expression;
+//! so is a value made by a CloudFormation intrinsic function.
 //!
 //! ## Why it matters
 //! The API server is the key to every workload, Secret and node of the
@@ -26,7 +38,10 @@
 
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
-use tenken_sdk::terraform::{Resource, as_bool, block, blocks, has_dynamic_block, is_expression, resources};
+use tenken_sdk::cloudformation;
+use tenken_sdk::terraform::{
+    ModuleCall, Resource, as_bool, block, blocks, has_dynamic_block, is_expression, module_calls, resources,
+};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, RuleFamily, Severity};
 
 /// The plugin.
@@ -77,6 +92,23 @@ resource \"azurerm_kubernetes_cluster\" \"main\" {
     key_vault_key_id = azurerm_key_vault_key.aks.id
   }
 }
+```
+An EKS cluster in a CloudFormation template:
+```yaml
+Cluster:
+  Type: AWS::EKS::Cluster
+  Properties:
+    # ...
+    ResourcesVpcConfig:
+      SubnetIds: !Ref PrivateSubnets
+      EndpointPrivateAccess: true
+      EndpointPublicAccess: false
+    Logging:
+      ClusterLogging:
+        EnabledTypes: [{Type: api}, {Type: audit}, {Type: authenticator}]
+    EncryptionConfig:
+      - Provider: {KeyArn: !GetAtt ClusterKey.Arn}
+        Resources: [secrets]
 ```";
 
 const REFERENCES: &[&str] = &[
@@ -101,7 +133,7 @@ impl Policy for ControlPlane {
             "EKS, GKE and AKS API servers are private or allow-listed, accept no legacy credentials, keep \
              audit logs and encrypt Secrets with a key of yours.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             security.rule(
                 "public-endpoint",
@@ -134,6 +166,17 @@ impl Policy for ControlPlane {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            for cluster in cloudformation::resources_of(document, "AWS::EKS::Cluster") {
+                check_eks_cloudformation(&cluster, findings);
+            }
+            return;
+        }
+        for call in module_calls(document) {
+            if call.registry_module() == Some("terraform-aws-modules/eks/aws") {
+                check_eks_module(&call, findings);
+            }
+        }
         for resource in resources(document) {
             match resource.kind {
                 "aws_eks_cluster" => check_eks(&resource, findings),
@@ -222,6 +265,94 @@ fn check_eks(resource: &Resource<'_>, findings: &mut Findings) {
             &resource.pointer.key("encryption_config"),
             resource,
             "does not envelope-encrypt Secrets with a KMS key of yours: no encryption_config for secrets",
+        );
+    }
+}
+
+/// An EKS cluster of a CloudFormation template (`AWS::EKS::Cluster`), by
+/// the same rules as `aws_eks_cluster`. Values made by intrinsic functions
+/// are not judged.
+fn check_eks_cloudformation(cluster: &cloudformation::Resource<'_>, findings: &mut Findings) {
+    use cloudformation::is_intrinsic;
+    let name = cluster.describe();
+    let mut report =
+        |rule: &str, pointer: Pointer, what: &str| findings.report(rule, &pointer, format!("{name} {what}"));
+    let vpc_pointer = cluster.property_pointer("ResourcesVpcConfig");
+    let vpc = cluster.property("ResourcesVpcConfig");
+    if let Some(vpc) = vpc.filter(|vpc| !is_intrinsic(Some(*vpc))) {
+        let public_access = vpc.get("EndpointPublicAccess");
+        let turned_off = cloudformation::as_bool(public_access) == Some(false) || is_intrinsic(public_access);
+        let cidrs = vpc.get("PublicAccessCidrs");
+        let open_to_all = cidrs.is_none_or(|cidrs| {
+            string_list(cidrs).is_some_and(|cidrs| cidrs.iter().any(|cidr| PUBLIC_CIDRS.contains(cidr)))
+        });
+        if !turned_off && open_to_all {
+            let at = match (cidrs, public_access) {
+                (Some(_), _) => vpc_pointer.key("PublicAccessCidrs"),
+                (None, Some(_)) => vpc_pointer.key("EndpointPublicAccess"),
+                (None, None) => vpc_pointer,
+            };
+            report("public-endpoint", at, "serves its API server to every address");
+        }
+    }
+    let logging = cluster.property("Logging");
+    let types = logging.and_then(|logging| logging.get("ClusterLogging")?.get("EnabledTypes"));
+    let logs_audit = types.and_then(Node::as_array).is_some_and(|types| {
+        types.iter().any(|entry| entry.get("Type").and_then(Node::as_str) == Some("audit") || is_intrinsic(Some(entry)))
+    });
+    if !logs_audit && !is_intrinsic(logging) && !is_intrinsic(types) {
+        let what = if types.is_some() {
+            "does not keep audit logs: Logging.ClusterLogging.EnabledTypes lacks audit"
+        } else {
+            "sends no control plane logs: Logging.ClusterLogging.EnabledTypes is not set"
+        };
+        report("control-plane-logs-off", cluster.property_pointer("Logging"), what);
+    }
+    let encryption = cluster.property("EncryptionConfig");
+    let encrypts_secrets = is_intrinsic(encryption)
+        || encryption.and_then(Node::as_array).is_some_and(|configs| {
+            configs.iter().any(|config| {
+                let listed = config.get("Resources");
+                is_intrinsic(listed) || listed.and_then(string_list).is_some_and(|listed| listed.contains(&"secrets"))
+            })
+        });
+    if !encrypts_secrets {
+        report(
+            "secrets-not-encrypted",
+            cluster.property_pointer("EncryptionConfig"),
+            "does not envelope-encrypt Secrets with a KMS key of yours: no EncryptionConfig for secrets",
+        );
+    }
+}
+
+/// A call of the `terraform-aws-modules/eks/aws` registry module, judged
+/// by its inputs: the module's code is not here. It turns the public
+/// endpoint on only when asked (`endpoint_public_access`, named
+/// `cluster_endpoint_public_access` before v21), and then allows
+/// `0.0.0.0/0` unless its CIDR input narrows it. Its defaults already keep
+/// audit logs and encrypt Secrets with a key it creates, so only the
+/// endpoint is judged.
+fn check_eks_module(call: &ModuleCall<'_>, findings: &mut Findings) {
+    let Some((pointer, public)) = call.input(&["endpoint_public_access", "cluster_endpoint_public_access"]) else {
+        return;
+    };
+    if as_bool(Some(public)) != Some(true) {
+        return;
+    }
+    let cidrs = call.input(&["endpoint_public_access_cidrs", "cluster_endpoint_public_access_cidrs"]);
+    let open_to_all = cidrs.as_ref().is_none_or(|(_, cidrs)| {
+        string_list(*cidrs).is_some_and(|cidrs| cidrs.iter().any(|cidr| PUBLIC_CIDRS.contains(cidr)))
+    });
+    if open_to_all {
+        let at = cidrs.map_or(pointer, |(pointer, _)| pointer);
+        findings.report(
+            "public-endpoint",
+            &at,
+            format!(
+                "module.{} (terraform-aws-modules/eks/aws) serves its API server to every address: public access \
+                 is on with no CIDR allow list",
+                call.name
+            ),
         );
     }
 }

@@ -9,7 +9,10 @@
 //! `google_compute_firewall` ingress rules whose `source_ranges` include
 //! one. On Azure, inbound `Allow` rules of `azurerm_network_security_group`
 //! (`security_rule` blocks) and `azurerm_network_security_rule` whose
-//! source is `*`, `Internet`, `Any` or a `public-cidrs` entry.
+//! source is `*`, `Internet`, `Any` or a `public-cidrs` entry. In
+//! CloudFormation templates, the `SecurityGroupIngress` rules of
+//! `AWS::EC2::SecurityGroup` and `AWS::EC2::SecurityGroupIngress`
+//! resources whose `CidrIp` or `CidrIpv6` is a `public-cidrs` entry.
 //!
 //! ## Why it matters
 //! Internet-wide scanners find an open port within minutes of it opening.
@@ -24,6 +27,7 @@
 use serde::Deserialize;
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
+use tenken_sdk::cloudformation;
 use tenken_sdk::ports::service_name;
 use tenken_sdk::terraform::{Resource, as_u64, resources};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Pointer, Policy, Rule, Severity};
@@ -82,7 +86,7 @@ fn inbound_rules<'a>(resource: &Resource<'a>) -> Vec<Inbound<'a>> {
         pointer,
         source_fields,
         anywhere: &[],
-        ports: aws_ports(rule, protocol_field),
+        ports: aws_ports(rule, [protocol_field, "from_port", "to_port"]),
     };
     match resource.kind {
         "aws_security_group" => resource
@@ -108,7 +112,8 @@ fn inbound_rules<'a>(resource: &Resource<'a>) -> Vec<Inbound<'a>> {
 }
 
 /// The ports an AWS rule opens: every port for protocol `-1`/`all`.
-fn aws_ports(rule: Node<'_>, protocol_field: &str) -> Ports {
+/// `fields` name its protocol, first and last port.
+fn aws_ports(rule: Node<'_>, [protocol_field, from_field, to_field]: [&str; 3]) -> Ports {
     let protocol = rule.get(protocol_field).map(|value| match value.shape() {
         Shape::String(text) => text.to_ascii_lowercase(),
         _ => value.to_string(),
@@ -116,8 +121,8 @@ fn aws_ports(rule: Node<'_>, protocol_field: &str) -> Ports {
     if matches!(protocol.as_deref(), Some("-1" | "all")) {
         return Ports::All;
     }
-    let from = as_u64(rule.get("from_port")).unwrap_or(0);
-    let to = as_u64(rule.get("to_port")).unwrap_or(from);
+    let from = as_u64(rule.get(from_field)).unwrap_or(0);
+    let to = as_u64(rule.get(to_field)).unwrap_or(from);
     Ports::Ranges(vec![(from, to)])
 }
 
@@ -201,10 +206,10 @@ impl Policy for NetworkExposure {
     fn info() -> PluginInfo {
         tenken_sdk::plugin_info!(
             "Admin and data ports are not open to the internet",
-            "Firewall rules (AWS security groups, GCP firewall rules, Azure network security groups) never \
-             let the whole internet reach SSH, RDP, databases, caches or other administrative and data ports.",
+            "Firewall rules (AWS security groups in Terraform and CloudFormation, GCP firewall rules, Azure network \
+             security groups) never let the whole internet reach SSH, RDP, databases, caches or other administrative and data ports.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             Rule::new(
                 "public-sensitive-port",
@@ -226,6 +231,17 @@ resource \"aws_vpc_security_group_ingress_rule\" \"db_from_app\" {
   from_port                    = 5432
   to_port                      = 5432
 }
+```
+In a CloudFormation template, from the clients' security group:
+```yaml
+DatabaseIngress:
+  Type: AWS::EC2::SecurityGroupIngress
+  Properties:
+    GroupId: !Ref DatabaseSecurityGroup
+    SourceSecurityGroupId: !Ref AppSecurityGroup
+    IpProtocol: tcp
+    FromPort: 5432
+    ToPort: 5432
 ```
 On GCP, from private ranges or the clients' service accounts, and SSH only through IAP TCP forwarding:
 ```hcl
@@ -257,6 +273,7 @@ security_rule {
             .references(&[
                 "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
                 "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-13",
+                "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-security-group-ingress.html",
                 "https://cloud.google.com/firewall/docs/firewalls",
                 "https://cloud.google.com/iap/docs/using-tcp-forwarding",
                 "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
@@ -266,15 +283,51 @@ security_rule {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            for resource in cloudformation::resources(document) {
+                for inbound in cloudformation_inbound_rules(&resource) {
+                    check_inbound(&resource.describe(), &inbound, settings, findings);
+                }
+            }
+            return;
+        }
         for resource in resources(document) {
             for inbound in inbound_rules(&resource) {
-                check_inbound(&resource, &inbound, settings, findings);
+                check_inbound(&resource.address(), &inbound, settings, findings);
             }
         }
     }
 }
 
-fn check_inbound(resource: &Resource<'_>, inbound: &Inbound<'_>, settings: &Settings, findings: &mut Findings) {
+/// The inbound rules of a CloudFormation security group: the
+/// `SecurityGroupIngress` list of `AWS::EC2::SecurityGroup`, or an
+/// `AWS::EC2::SecurityGroupIngress` resource.
+fn cloudformation_inbound_rules<'a>(resource: &cloudformation::Resource<'a>) -> Vec<Inbound<'a>> {
+    const CIDRS: &[&str] = &["CidrIp", "CidrIpv6"];
+    let inbound = |pointer: Pointer, rule: Node<'a>| Inbound {
+        rule,
+        pointer,
+        source_fields: CIDRS,
+        anywhere: &[],
+        ports: aws_ports(rule, ["IpProtocol", "FromPort", "ToPort"]),
+    };
+    match resource.kind {
+        "AWS::EC2::SecurityGroup" => {
+            let Some(rules) = resource.property("SecurityGroupIngress").and_then(Node::as_array) else {
+                return Vec::new();
+            };
+            let pointer = resource.property_pointer("SecurityGroupIngress");
+            rules.iter().enumerate().map(|(index, rule)| inbound(pointer.index(index), rule)).collect()
+        }
+        "AWS::EC2::SecurityGroupIngress" => match resource.body.get("Properties") {
+            Some(rule) => vec![inbound(resource.pointer.key("Properties"), rule)],
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn check_inbound(name: &str, inbound: &Inbound<'_>, settings: &Settings, findings: &mut Findings) {
     let is_public = |source: &str| {
         settings.public_cidrs.iter().any(|public| public == source)
             || inbound.anywhere.iter().any(|anywhere| anywhere.eq_ignore_ascii_case(source))
@@ -318,7 +371,7 @@ fn check_inbound(resource: &Resource<'_>, inbound: &Inbound<'_>, settings: &Sett
             format!("ports {}", listed.join(", "))
         }
     };
-    findings.report("public-sensitive-port", pointer, format!("{} lets {source} reach {what}", resource.address()));
+    findings.report("public-sensitive-port", pointer, format!("{name} lets {source} reach {what}"));
 }
 
 tenken_sdk::export_policy!(NetworkExposure);

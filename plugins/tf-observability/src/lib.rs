@@ -14,6 +14,12 @@
 //! - CloudTrail trails cover every region (`is_multi_region_trail = true`)
 //!   and validate their log files (`enable_log_file_validation = true`).
 //!
+//! CloudFormation templates are held to the same: `access_logs.s3.enabled`
+//! among the `LoadBalancerAttributes` of application and network load
+//! balancers, `AccessLoggingPolicy` of classic ones, `Logging` in a
+//! CloudFront `DistributionConfig`, and `IsMultiRegionTrail` and
+//! `EnableLogFileValidation` of trails.
+//!
 //! ## Why it matters
 //! When something goes wrong at the edge (a spike of 5xx, a scraping bot,
 //! a request that exploited a bug) the access log is the only record of
@@ -24,6 +30,7 @@
 //! logs were not edited after the fact.
 
 use tenken_sdk::Node;
+use tenken_sdk::cloudformation;
 use tenken_sdk::terraform::{Resource, as_bool, is_expression, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
@@ -44,6 +51,24 @@ resource \"aws_cloudtrail\" \"main\" {
   is_multi_region_trail      = true
   enable_log_file_validation = true
 }
+```
+In a CloudFormation template:
+```yaml
+WebLoadBalancer:
+  Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+  Properties:
+    # ...
+    LoadBalancerAttributes:
+      - Key: access_logs.s3.enabled
+        Value: \"true\"
+      - Key: access_logs.s3.bucket
+        Value: !Ref LoadBalancerLogs
+Trail:
+  Type: AWS::CloudTrail::Trail
+  Properties:
+    # ...
+    IsMultiRegionTrail: true
+    EnableLogFileValidation: true
 ```";
 
 fn has_enabled_block(resource: &Resource<'_>, block: &str) -> bool {
@@ -65,7 +90,7 @@ impl Policy for Observability {
             "Edges write access logs and the audit trail covers every region with tamper-evident log \
              files, so incidents can be reconstructed.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
                 Rule::new("missing-access-logs", Category::Reliability, Severity::Medium, "Write access logs at the edge")
                     .rationale("Without access logs, nobody can say who requested what during an incident.")
@@ -83,6 +108,12 @@ impl Policy for Observability {
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
+        if document.kind == "cloudformation" {
+            for resource in cloudformation::resources(document) {
+                check_cloudformation(&resource, findings);
+            }
+            return;
+        }
         for resource in resources(document) {
             let name = resource.address();
             match resource.kind {
@@ -130,6 +161,71 @@ impl Policy for Observability {
                 _ => {}
             }
         }
+    }
+}
+
+/// The same practices on a CloudFormation resource. Values made by
+/// intrinsic functions are not judged.
+fn check_cloudformation(resource: &cloudformation::Resource<'_>, findings: &mut Findings) {
+    use cloudformation::{as_bool, is_intrinsic};
+    let name = resource.describe();
+    let mut report = |rule: &str, pointer: tenken_sdk::Pointer, what: &str| {
+        findings.report(rule, &pointer, format!("{name} {what}"));
+    };
+    match resource.kind {
+        // Application and network load balancers log through an attribute;
+        // gateway load balancers have no access logs.
+        "AWS::ElasticLoadBalancingV2::LoadBalancer"
+            if resource.property("Type").and_then(Node::as_str) != Some("gateway") =>
+        {
+            let attributes = resource.property("LoadBalancerAttributes");
+            let enabled = attributes.and_then(Node::as_array).and_then(|attributes| {
+                attributes
+                    .iter()
+                    .find(|attribute| attribute.get("Key").and_then(Node::as_str) == Some("access_logs.s3.enabled"))
+                    .and_then(|attribute| attribute.get("Value"))
+            });
+            if as_bool(enabled) != Some(true) && !is_intrinsic(enabled) && !is_intrinsic(attributes) {
+                report(
+                    "missing-access-logs",
+                    resource.property_pointer("LoadBalancerAttributes"),
+                    "writes no access logs: access_logs.s3.enabled is not true",
+                );
+            }
+        }
+        "AWS::ElasticLoadBalancing::LoadBalancer" => {
+            let policy = resource.property("AccessLoggingPolicy");
+            let enabled = policy.and_then(|policy| policy.get("Enabled"));
+            if as_bool(enabled) != Some(true) && !is_intrinsic(enabled) && !is_intrinsic(policy) {
+                report(
+                    "missing-access-logs",
+                    resource.property_pointer("AccessLoggingPolicy"),
+                    "writes no access logs",
+                );
+            }
+        }
+        "AWS::CloudFront::Distribution" => {
+            let config = resource.property("DistributionConfig");
+            if config.is_some_and(|config| config.get("Logging").is_none()) && !is_intrinsic(config) {
+                report(
+                    "missing-access-logs",
+                    resource.property_pointer("DistributionConfig").key("Logging"),
+                    "writes no access logs: DistributionConfig has no Logging",
+                );
+            }
+        }
+        "AWS::CloudTrail::Trail" => {
+            for (property, rule, what) in [
+                ("IsMultiRegionTrail", "single-region-trail", "records one region only"),
+                ("EnableLogFileValidation", "trail-without-validation", "does not validate its log files"),
+            ] {
+                let value = resource.property(property);
+                if as_bool(value) != Some(true) && !is_intrinsic(value) {
+                    report(rule, resource.property_pointer(property), what);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

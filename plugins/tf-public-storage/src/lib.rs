@@ -9,6 +9,18 @@
 //! | GCP | a `google_storage_bucket_iam_member` or `_iam_binding` grants a role to `allUsers` or `allAuthenticatedUsers`; a `google_storage_bucket_acl` has `predefined_acl` `publicRead`/`publicReadWrite`/`authenticatedRead` or a `role_entity` for `allUsers`/`allAuthenticatedUsers`; a `google_storage_default_object_acl` or `google_storage_object_acl` has such a `role_entity` or `predefined_acl` |
 //! | Azure | an `azurerm_storage_container` has `container_access_type` `blob` or `container`; an `azurerm_storage_account` sets `allow_nested_items_to_be_public` (or the older `allow_blob_public_access`) to `true` explicitly (the provider's default is not reported) |
 //!
+//! In CloudFormation templates, an `AWS::S3::Bucket` whose `AccessControl`
+//! is `PublicRead`, `PublicReadWrite` or `AuthenticatedRead`.
+//!
+//! An S3 bucket policy (`aws_s3_bucket_policy`, the legacy `policy` of
+//! `aws_s3_bucket`, or `AWS::S3::BucketPolicy`) with a statement that
+//! allows the principal `*` and has no `Condition` is public storage too.
+//! The same statement in the access policy of an OpenSearch or
+//! Elasticsearch domain outside a VPC (`access_policies`, or
+//! `AccessPolicies` without `VPCOptions`) is `public-search-domain`: a
+//! domain in a VPC is guarded by its network, and AWS documents open
+//! policies for them. A policy held by a reference is not read.
+//!
 //! S3's public access block, the guard that makes such grants inert, is
 //! `tf-s3-data-protection/missing-public-access-block`.
 //!
@@ -22,8 +34,11 @@
 //! resource; content for the public is better served through a CDN that
 //! reads a private bucket.
 
+mod policies;
+
 use tenken_sdk::Node;
 use tenken_sdk::Shape;
+use tenken_sdk::cloudformation;
 use tenken_sdk::terraform::{Resource, as_bool, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Pointer, Policy, Rule, Severity};
 
@@ -48,10 +63,11 @@ impl Policy for PublicStorage {
     fn info() -> PluginInfo {
         tenken_sdk::plugin_info!(
             "Object storage is not public",
-            "No S3 bucket, Cloud Storage bucket or Azure blob container is made readable by everyone on the \
-             internet, or by every account of the cloud provider.",
+            "No S3 bucket (Terraform or CloudFormation), Cloud Storage bucket, Azure blob container or \
+             OpenSearch domain is made readable by everyone on the internet, or by every account of the cloud \
+             provider.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .rules(vec![
             Rule::new(
                 "public-storage",
@@ -67,6 +83,17 @@ impl Policy for PublicStorage {
                 "Keep the bucket private and grant reading to the identities that need it. On AWS, drop the \
                  public ACL and keep the public access block on; on GCP, grant a role to a service account or \
                  group instead of `allUsers`; on Azure, keep containers private:
+```yaml
+# CloudFormation: no AccessControl, or a private one
+ReportsBucket:
+  Type: AWS::S3::Bucket
+  Properties:
+    PublicAccessBlockConfiguration:
+      BlockPublicAcls: true
+      BlockPublicPolicy: true
+      IgnorePublicAcls: true
+      RestrictPublicBuckets: true
+```
 ```hcl
 resource \"google_storage_bucket_iam_member\" \"reports_reader\" {
   bucket = google_storage_bucket.reports.name
@@ -86,15 +113,66 @@ stay public.",
             )
             .references(&[
                 "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl",
+                "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html",
                 "https://cloud.google.com/storage/docs/public-access-prevention",
                 "https://cloud.google.com/storage/docs/access-control/making-data-public",
                 "https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent",
+                "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html",
+            ]),
+            Rule::new(
+                "public-search-domain",
+                Category::Security,
+                Severity::Critical,
+                "Do not let everyone use a search domain",
+            )
+            .rationale(
+                "An OpenSearch or Elasticsearch domain on a public endpoint whose access policy allows `*` \
+                 answers anyone on the internet: every index can be read, rewritten or deleted without \
+                 credentials. Open search clusters are among the largest sources of data leaks.",
+            )
+            .fix(
+                "Allow the roles that use the domain, or put it in a VPC, where the network is the guard:
+```hcl
+resource \"aws_opensearch_domain\" \"search\" {
+  # ...
+  vpc_options {
+    subnet_ids         = var.private_subnet_ids
+    security_group_ids = [aws_security_group.search.id]
+  }
+  access_policies = jsonencode({
+    Version = \"2012-10-17\"
+    Statement = [{
+      Effect    = \"Allow\"
+      Principal = { AWS = aws_iam_role.indexer.arn }
+      Action    = \"es:ESHttp*\"
+      Resource  = \"arn:aws:es:eu-west-1:111122223333:domain/search/*\"
+    }]
+  })
+}
+```
+In a CloudFormation template, `AccessPolicies` names the role the same way, or `VPCOptions` puts the domain \
+in a VPC.",
+            )
+            .references(&[
+                "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/ac.html",
+                "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html",
             ]),
         ])
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        for resource in resources(document) {
+        if document.kind == "cloudformation" {
+            for resource in cloudformation::resources(document) {
+                if resource.kind == "AWS::S3::Bucket" {
+                    check_cloudformation_bucket(&resource, findings);
+                }
+                policies::check_cloudformation(&resource, findings);
+            }
+            return;
+        }
+        let resources = resources(document);
+        policies::check_terraform(&resources, findings);
+        for resource in resources {
             match resource.kind {
                 "aws_s3_bucket" | "aws_s3_bucket_acl" => check_s3_acl(&resource, findings),
                 "google_storage_bucket_iam_member" | "google_storage_bucket_iam_binding" => {
@@ -113,6 +191,22 @@ stay public.",
 
 fn report(findings: &mut Findings, resource: &Resource<'_>, pointer: &Pointer, what: &str) {
     findings.report("public-storage", pointer, format!("{} {what}", resource.address()));
+}
+
+/// CloudFormation's canned ACLs that grant reading to everyone, or to every
+/// AWS account (`AccessControl` of `AWS::S3::Bucket`).
+const CLOUDFORMATION_PUBLIC_ACLS: &[&str] = &["PublicRead", "PublicReadWrite", "AuthenticatedRead"];
+
+fn check_cloudformation_bucket(bucket: &cloudformation::Resource<'_>, findings: &mut Findings) {
+    let Some(acl) = bucket.property("AccessControl").and_then(Node::as_str) else { return };
+    if CLOUDFORMATION_PUBLIC_ACLS.contains(&acl) {
+        let whom = if acl == "AuthenticatedRead" { "every AWS account" } else { "everyone" };
+        findings.report(
+            "public-storage",
+            &bucket.property_pointer("AccessControl"),
+            format!("{} has the ACL `{acl}`: {whom} can read it", bucket.describe()),
+        );
+    }
 }
 
 fn check_s3_acl(resource: &Resource<'_>, findings: &mut Findings) {

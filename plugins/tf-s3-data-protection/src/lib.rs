@@ -11,6 +11,16 @@
 //!   `aws_s3_bucket_public_access_block` for the bucket, or an
 //!   `aws_s3_account_public_access_block` in the module.
 //!
+//! A call of the `terraform-aws-modules/s3-bucket/aws` registry module is
+//! judged at the call: `versioning = { enabled = true }`, a
+//! `server_side_encryption_configuration`, and none of the four public
+//! access inputs turned off (the module turns them on by default).
+//!
+//! In CloudFormation templates, each `AWS::S3::Bucket` states the same
+//! three inline: `BucketEncryption`, `VersioningConfiguration` with
+//! `Status: Enabled`, and `PublicAccessBlockConfiguration` with all four
+//! settings `true`.
+//!
 //! The separate resources reference the bucket (`bucket =
 //! aws_s3_bucket.logs.id`) or name it literally. Since they usually live in
 //! other files of the module, this plugin is project-scoped and relates
@@ -27,7 +37,8 @@
 //! and its access policy) visible and reviewable.
 
 use tenken_sdk::Node;
-use tenken_sdk::terraform::{Resource, as_bool, module_dir, resources};
+use tenken_sdk::cloudformation;
+use tenken_sdk::terraform::{ModuleCall, Resource, as_bool, module_calls, module_dir, resources};
 use tenken_sdk::{Category, Document, Findings, NoSettings, PluginInfo, Policy, Rule, Severity};
 
 /// The plugin.
@@ -63,6 +74,23 @@ resource \"aws_s3_bucket_server_side_encryption_configuration\" \"logs\" {
     apply_server_side_encryption_by_default { sse_algorithm = \"aws:kms\" }
   }
 }
+```
+In a CloudFormation template:
+```yaml
+LogsBucket:
+  Type: AWS::S3::Bucket
+  Properties:
+    PublicAccessBlockConfiguration:
+      BlockPublicAcls: true
+      BlockPublicPolicy: true
+      IgnorePublicAcls: true
+      RestrictPublicBuckets: true
+    VersioningConfiguration:
+      Status: Enabled
+    BucketEncryption:
+      ServerSideEncryptionConfiguration:
+        - ServerSideEncryptionByDefault:
+            SSEAlgorithm: aws:kms
 ```";
 
 /// Whether a value is computed (`${var.x}`, `${local.y}`), so unknown here.
@@ -88,7 +116,7 @@ impl Policy for S3DataProtection {
             "Every bucket sits behind a public access block, keeps object versions to recover from \
              deletes and overwrites, and states its encryption.",
         )
-        .kinds(["terraform", "terraform-plan"])
+        .kinds(["terraform", "terraform-plan", "cloudformation"])
         .project_scoped()
         .rules(vec![
             rule(
@@ -116,6 +144,17 @@ impl Policy for S3DataProtection {
     fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
         let mut by_module: std::collections::BTreeMap<&str, Vec<Located<'_>>> = std::collections::BTreeMap::new();
         for (index, document) in documents.iter().enumerate() {
+            if document.kind == "cloudformation" {
+                for bucket in cloudformation::resources_of(document, "AWS::S3::Bucket") {
+                    check_cloudformation_bucket(&bucket, findings.in_document(index));
+                }
+                continue;
+            }
+            for call in module_calls(document) {
+                if call.registry_module() == Some("terraform-aws-modules/s3-bucket/aws") {
+                    check_bucket_module(&call, findings.in_document(index));
+                }
+            }
             for resource in resources(document) {
                 by_module.entry(module_dir(document)).or_default().push(Located { document: index, resource });
             }
@@ -190,6 +229,90 @@ fn check_module(module: &[Located<'_>], findings: &mut Findings) {
                 format!("{name} does not configure server-side encryption"),
             );
         }
+    }
+}
+
+/// A call of the `terraform-aws-modules/s3-bucket/aws` registry module,
+/// judged by its inputs: the module leaves versioning off and encryption
+/// unstated unless given `versioning` and
+/// `server_side_encryption_configuration`, and blocks public access unless
+/// one of its four inputs turns a setting off.
+fn check_bucket_module(call: &ModuleCall<'_>, findings: &mut Findings) {
+    if as_bool(call.get("create_bucket")) == Some(false) {
+        return;
+    }
+    let name = format!("module.{} (terraform-aws-modules/s3-bucket/aws)", call.name);
+    let turned_off = PUBLIC_ACCESS_SETTINGS.iter().find(|setting| as_bool(call.get(setting)) == Some(false));
+    if let Some(setting) = turned_off {
+        findings.report(
+            "missing-public-access-block",
+            &call.pointer.key(setting),
+            format!("{name} turns {setting} off: its public access block does not have all four settings on"),
+        );
+    }
+    let versioning = call.get("versioning");
+    let enabled = versioning.and_then(|versioning| versioning.get("enabled").or_else(|| versioning.get("status")));
+    let versioned = is_expression(versioning)
+        || is_expression(enabled)
+        || as_bool(enabled) == Some(true)
+        || enabled.and_then(Node::as_str) == Some("Enabled");
+    if !versioned {
+        findings.report(
+            "missing-versioning",
+            &call.pointer.key("versioning"),
+            format!("{name} does not keep object versions: versioning is not enabled"),
+        );
+    }
+    if call.get("server_side_encryption_configuration").is_none() {
+        findings.report(
+            "missing-encryption",
+            &call.pointer.key("server_side_encryption_configuration"),
+            format!("{name} does not configure server-side encryption"),
+        );
+    }
+}
+
+/// The public access block settings as CloudFormation names them.
+const CLOUDFORMATION_PUBLIC_ACCESS_SETTINGS: &[&str] =
+    &["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"];
+
+/// A CloudFormation bucket, which states all three inline. Values made by
+/// intrinsic functions are given the benefit of the doubt.
+fn check_cloudformation_bucket(bucket: &cloudformation::Resource<'_>, findings: &mut Findings) {
+    let name = bucket.describe();
+    let block = bucket.property("PublicAccessBlockConfiguration");
+    let blocked = cloudformation::is_intrinsic(block)
+        || block.is_some_and(|block| {
+            CLOUDFORMATION_PUBLIC_ACCESS_SETTINGS.iter().all(|setting| {
+                let value = block.get(setting);
+                cloudformation::as_bool(value) == Some(true) || cloudformation::is_intrinsic(value)
+            })
+        });
+    if !blocked {
+        findings.report(
+            "missing-public-access-block",
+            &bucket.property_pointer("PublicAccessBlockConfiguration"),
+            format!("{name} has no public access block with all four settings on"),
+        );
+    }
+    let versioning = bucket.property("VersioningConfiguration");
+    let status = versioning.and_then(|versioning| versioning.get("Status"));
+    let versioned = cloudformation::is_intrinsic(versioning)
+        || cloudformation::is_intrinsic(status)
+        || status.and_then(Node::as_str) == Some("Enabled");
+    if !versioned {
+        findings.report(
+            "missing-versioning",
+            &bucket.property_pointer("VersioningConfiguration"),
+            format!("{name} does not keep object versions"),
+        );
+    }
+    if bucket.property("BucketEncryption").is_none() {
+        findings.report(
+            "missing-encryption",
+            &bucket.property_pointer("BucketEncryption"),
+            format!("{name} does not configure server-side encryption"),
+        );
     }
 }
 
