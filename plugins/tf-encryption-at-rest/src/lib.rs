@@ -30,6 +30,18 @@
 //! Key rotation (`key-rotation-off`): symmetric `aws_kms_key`s set
 //! `enable_key_rotation = true`.
 //!
+//! On GCP and Azure, which encrypt storage at rest by default with no way
+//! to turn it off, `unencrypted-in-transit` reads what a configuration can
+//! get wrong: Azure storage accounts that accept plain HTTP
+//! (`https_traffic_only_enabled = false`) or TLS below 1.2, Redis caches
+//! with the plaintext port open, SQL, PostgreSQL and MySQL servers that
+//! do not enforce TLS (or accept TLS 1.0 and 1.1, or whose flexible
+//! server sets `require_secure_transport` off), App Service and Function
+//! apps without `https_only = true`; Cloud SQL instances whose `ssl_mode`
+//! allows unencrypted connections (explicitly, `require_ssl = false`, or
+//! by default while `authorized_networks` can connect directly), and
+//! `google_compute_ssl_policy` below TLS 1.2 (TLS 1.0 when not set).
+//!
 //! CloudFormation templates are held to the same practices, with each
 //! type's properties: `Encrypted` of `AWS::EC2::Volume` and
 //! `AWS::EFS::FileSystem`, each `Ebs` of an `AWS::EC2::Instance`'s
@@ -53,6 +65,7 @@
 //! almost nothing to enable at creation, but requires a migration later.
 
 mod cloudformation;
+mod gcp_azure;
 
 use tenken_sdk::Node;
 use tenken_sdk::terraform::{Resource, as_bool, blocks, is_expression, resources};
@@ -194,8 +207,9 @@ For EBS, also turn on `aws_ebs_encryption_by_default` for the account and region
                 ]),
             Rule::new("unencrypted-in-transit", Category::Security, Severity::Medium, "Encrypt data in transit")
                 .rationale(
-                    "Plaintext traffic between clients and a cache, search cluster or broker, or between their \
-                     nodes, can be read and altered by anything on the network path.",
+                    "Plaintext traffic between clients and a cache, search cluster, database, broker or web app, or \
+                     between their nodes, can be read and altered by anything on the network path; TLS 1.0 and 1.1 \
+                     have known attacks and no longer meet compliance baselines.",
                 )
                 .fix(
                     "Turn on the service's TLS settings:
@@ -227,12 +241,44 @@ SearchDomain:
     DomainEndpointOptions:
       EnforceHTTPS: true
       TLSSecurityPolicy: Policy-Min-TLS-1-2-2019-07
+```
+On Azure and GCP:
+```hcl
+resource \"azurerm_storage_account\" \"data\" {
+  # ...
+  https_traffic_only_enabled = true
+  min_tls_version            = \"TLS1_2\"
+}
+
+resource \"azurerm_linux_web_app\" \"api\" {
+  # ...
+  https_only = true
+}
+
+resource \"google_sql_database_instance\" \"orders\" {
+  # ...
+  settings {
+    ip_configuration {
+      ssl_mode = \"ENCRYPTED_ONLY\"
+    }
+  }
+}
+
+resource \"google_compute_ssl_policy\" \"modern\" {
+  name            = \"modern\"
+  profile         = \"MODERN\"
+  min_tls_version = \"TLS_1_2\"
+}
 ```",
                 )
                 .references(&[
                     "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/ntn.html",
                     "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption.html",
                     "https://docs.aws.amazon.com/msk/latest/developerguide/msk-encryption.html",
+                    "https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer",
+                    "https://learn.microsoft.com/azure/app-service/configure-ssl-bindings#enforce-https",
+                    "https://cloud.google.com/sql/docs/postgres/configure-ssl-instance",
+                    "https://cloud.google.com/load-balancing/docs/ssl-policies-concepts",
                 ]),
             Rule::new("key-rotation-off", Category::Security, Severity::Medium, "Rotate KMS keys")
                 .rationale(
@@ -267,6 +313,7 @@ DataKey:
         let ebs_encrypted_by_default = encrypts_ebs_by_default(&resources);
         for resource in resources {
             check_in_transit(&resource, findings);
+            gcp_azure::check_in_transit(&resource, findings);
             if resource.kind == "aws_kms_key" {
                 check_key_rotation(&resource, findings);
             }
