@@ -14,6 +14,15 @@
 //! - CloudTrail trails cover every region (`is_multi_region_trail = true`)
 //!   and validate their log files (`enable_log_file_validation = true`).
 //!
+//! On Azure, whose resources keep logs only through a diagnostic setting
+//! (`missing-diagnostic-setting`): Key Vaults, AKS clusters, Application
+//! Gateways, Front Doors and SQL servers are the target of an
+//! `azurerm_monitor_diagnostic_setting` in their module (a SQL server may
+//! use `azurerm_mssql_server_extended_auditing_policy` instead). Settings
+//! and targets usually sit in different files, so this plugin is
+//! project-scoped and reads each directory as a whole; a setting whose
+//! target is computed (`each.value`) covers its whole module.
+//!
 //! CloudFormation templates are held to the same: `access_logs.s3.enabled`
 //! among the `LoadBalancerAttributes` of application and network load
 //! balancers, `AccessLoggingPolicy` of classic ones, `Logging` in a
@@ -28,6 +37,8 @@
 //! CloudTrail trail that covers one region misses an attacker who simply
 //! works in another, and without log file validation nobody can show the
 //! logs were not edited after the fact.
+
+mod azure;
 
 use tenken_sdk::Node;
 use tenken_sdk::cloudformation;
@@ -87,10 +98,11 @@ impl Policy for Observability {
         ];
         tenken_sdk::plugin_info!(
             "Load balancers, CDNs and audit trails keep records",
-            "Edges write access logs and the audit trail covers every region with tamper-evident log \
-             files, so incidents can be reconstructed.",
+            "Edges write access logs, the audit trail covers every region with tamper-evident log files, and \
+             Azure resources send their audit logs somewhere, so incidents can be reconstructed.",
         )
         .kinds(["terraform", "terraform-plan", "cloudformation"])
+        .project_scoped()
         .rules(vec![
                 Rule::new("missing-access-logs", Category::Reliability, Severity::Medium, "Write access logs at the edge")
                     .rationale("Without access logs, nobody can say who requested what during an incident.")
@@ -104,7 +116,38 @@ impl Policy for Observability {
                     .rationale("Without validation, nobody can prove the audit log was not altered after the fact.")
                     .fix(FIX)
                     .references(references),
+                Rule::new("missing-diagnostic-setting", Category::Security, Severity::Medium,
+                          "Send the logs of Azure Key Vaults, AKS clusters, gateways and SQL servers somewhere")
+                    .rationale("Azure keeps these resources' audit and access logs only through a diagnostic setting: \
+                                without one, nobody can say who read a secret, who ran what against the cluster, or \
+                                which requests reached the gateway.")
+                    .fix("Add a diagnostic setting for the resource, to a Log Analytics workspace (or a storage \
+                          account for long retention):
+```hcl
+resource \"azurerm_monitor_diagnostic_setting\" \"vault\" {
+  name                       = \"audit\"
+  target_resource_id         = azurerm_key_vault.main.id
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.main.id
+
+  enabled_log {
+    category_group = \"audit\"
+  }
+}
+```
+For a SQL server, `azurerm_mssql_server_extended_auditing_policy` does the same.")
+                    .references(&[
+                        "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings",
+                        "https://learn.microsoft.com/azure/key-vault/general/logging",
+                        "https://learn.microsoft.com/azure/aks/monitor-aks",
+                    ]),
             ])
+    }
+
+    fn check_all(documents: &[Document<'_>], settings: &NoSettings, findings: &mut Findings) {
+        for (index, document) in documents.iter().enumerate() {
+            Self::check(document, settings, findings.in_document(index));
+        }
+        azure::check_diagnostics(documents, findings);
     }
 
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
