@@ -25,6 +25,7 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("src/dockerfile.rs", include_str!("../crates/tenken-sdk/src/dockerfile.rs")),
     ("src/github.rs", include_str!("../crates/tenken-sdk/src/github.rs")),
     ("src/gitlab.rs", include_str!("../crates/tenken-sdk/src/gitlab.rs")),
+    ("src/helm.rs", include_str!("../crates/tenken-sdk/src/helm.rs")),
     ("src/iam.rs", include_str!("../crates/tenken-sdk/src/iam.rs")),
     ("src/image.rs", include_str!("../crates/tenken-sdk/src/image.rs")),
     ("src/secrets.rs", include_str!("../crates/tenken-sdk/src/secrets.rs")),

@@ -284,7 +284,7 @@ fn plugins_lists_bundled_plugins_with_rules_and_kinds() {
     let ids: Vec<&str> = plugins.as_array().unwrap().iter().map(|p| p["info"]["id"].as_str().unwrap()).collect();
     assert_eq!(ids, bundled_ids());
     let limits = plugins.as_array().unwrap().iter().find(|p| p["info"]["id"] == "k8s-resource-limits").unwrap();
-    assert_eq!(limits["info"]["kinds"], serde_json::json!(["kubernetes"]));
+    assert_eq!(limits["info"]["kinds"], serde_json::json!(["kubernetes", "helm-values"]));
     insta::assert_snapshot!(
         tenken(&["plugins"]).stdout.lines().filter(|l| !l.contains("sha256")).collect::<Vec<_>>().join("\n")
     );

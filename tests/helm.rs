@@ -135,17 +135,24 @@ fn a_chart_is_rendered_with_helm_and_findings_land_in_its_templates() {
 
     let run = tenken_with_path(with_helm, &["check", CHART, "--no-config", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let image = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|finding| finding["rule"] == "k8s-image-pinning/latest-tag")
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    // The template's own line, which writes the image from the values.
-    assert_eq!(image["path"], "tests/fixtures/helm/shop/templates/deployment.yaml");
-    assert_eq!((image["line"].as_u64(), image["column"].as_u64()), (Some(19), Some(11)), "{image}");
-    let note = image["note"].as_str().unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let of_rule = |rule: &str| {
+        findings.iter().find(|finding| finding["rule"] == rule).unwrap_or_else(|| panic!("no {rule} in {}", run.stdout))
+    };
+    // A practice found in the rendered output lands on the template's own
+    // line that writes the node, with a note on what was rendered.
+    let root_fs = of_rule("k8s-read-only-root-fs/writable-root-filesystem");
+    assert_eq!(root_fs["path"], "tests/fixtures/helm/shop/templates/deployment.yaml");
+    assert_eq!((root_fs["line"].as_u64(), root_fs["column"].as_u64()), (Some(18), Some(11)), "{root_fs}");
+    let note = root_fs["note"].as_str().unwrap();
     assert!(note.starts_with("found in what `helm template tests/fixtures/helm/shop` renders"), "{note}");
+    // One the chart's values explain is reported in values.yaml, where the
+    // fix goes, and not again in the template.
+    let image = of_rule("k8s-image-pinning/latest-tag");
+    assert_eq!(image["path"], "tests/fixtures/helm/shop/values.yaml");
+    assert_eq!(image["line"].as_u64(), Some(5), "{image}");
+    let image_findings = findings.iter().filter(|finding| finding["rule"] == "k8s-image-pinning/latest-tag").count();
+    assert_eq!(image_findings, 1, "{}", run.stdout);
     let statuses: Vec<_> = report["files"]
         .as_array()
         .unwrap()
@@ -163,15 +170,27 @@ fn a_chart_is_rendered_with_helm_and_findings_land_in_its_templates() {
         with_helm,
         &["check", CHART, "--no-config", "--format", "concise", "--helm-set", "image.tag=1.4.2"],
     );
+    // What renders decides: the values' `tag: latest` is overridden, so it
+    // is not reported, in the values or the template.
     assert!(!pinned.stdout.contains("k8s-image-pinning/latest-tag"), "{}", pinned.stdout);
-    assert!(pinned.stdout.contains("k8s-resource-limits/"), "{}", pinned.stdout);
+    assert!(
+        pinned.stdout.contains("values.yaml:11:1: high k8s-resource-limits/missing-memory-limit"),
+        "{}",
+        pinned.stdout
+    );
 }
 
 #[test]
 fn without_helm_templates_are_skipped_with_the_command_that_renders_them() {
     let no_helm = tempfile::tempdir().unwrap();
     let run = tenken_with_path(no_helm.path(), &["check", CHART, "--no-config", "--format", "concise"]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    // The values' conventional keys are still read, where the fix goes.
+    assert!(
+        run.stdout.contains("tests/fixtures/helm/shop/values.yaml:5:8: high k8s-image-pinning/latest-tag"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains(
             "2 files skipped: Helm chart template: rendered by Helm, not plain YAML; check it as \

@@ -95,7 +95,13 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         let rendered =
             pool.install(|| crate::helm::render(&mut files, &helm, &scope.limits, !args.quiet, &mut render_warnings))?;
         let mut part = pool.install(|| check_files(files, &named, &scope.plugins, &scope.kinds, &scope.limits, &run));
-        crate::helm::relocate(&mut part.findings, &rendered, &scope.limits);
+        let reads_values = |rule: &str| {
+            scope.plugins.loaded.iter().any(|plugin| {
+                rule.strip_prefix(plugin.info.id.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                    && plugin.info.kinds.iter().any(|kind| kind == "helm-values")
+            })
+        };
+        crate::helm::relocate(&mut part.findings, &rendered, &scope.limits, reads_values);
         part.warnings.extend(render_warnings);
         scope.selection.apply(&mut part);
         merge(&mut report, part);

@@ -15,7 +15,7 @@
 
 mod template_lines;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use std::io::Read as _;
@@ -353,15 +353,39 @@ fn kind_of(document: &str) -> Option<String> {
 /// line that writes the node each points at, and notes that they were
 /// found in the rendered output. Code frames, where shown, become the
 /// template's lines.
-pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &Limits) {
+///
+/// Plugins that read a chart's values (`reads_values` says which rules are
+/// theirs) report conventional keys such as `image.tag` in `values.yaml`
+/// itself, for charts that are not rendered. For a rendered chart, what
+/// renders decides: a rendered finding whose template line reads a
+/// `values.yaml` line where the same rule is reported is dropped, since
+/// the values' finding says where the fix goes; a values' finding that no
+/// rendered finding confirms is dropped too (the template does not use
+/// the key, or `--helm-set`/`--helm-values` override it).
+pub(crate) fn relocate(
+    findings: &mut Vec<Finding>,
+    rendered: &Rendered,
+    limits: &Limits,
+    reads_values: impl Fn(&str) -> bool,
+) {
     if rendered.templates.is_empty() {
         return;
     }
+    let rendered_values: HashSet<String> =
+        rendered.templates.values().map(|template| display(&template.chart.join("values.yaml"))).collect();
+    // (rule, values file, line) of each values' finding of a rendered chart.
+    let in_values: HashSet<(String, String, u32)> = findings
+        .iter()
+        .filter(|finding| reads_values(&finding.rule.id) && rendered_values.contains(&shown(&finding.location.path)))
+        .map(|finding| (finding.rule.id.to_string(), shown(&finding.location.path), finding.location.line))
+        .collect();
+    let mut confirmed: HashSet<(String, String, u32)> = HashSet::new();
+    let mut explained = vec![false; findings.len()];
     // Each template read once, as a file without documents: its text and
     // line index are what locating and code frames need.
     let mut sources: HashMap<&Path, Option<tenken_formats::ParsedFile>> = HashMap::new();
     let mut values: HashMap<&Path, Option<tenken_formats::ParsedFile>> = HashMap::new();
-    for finding in findings {
+    for (position, finding) in findings.iter_mut().enumerate() {
         let Some(template) = rendered.templates.get(&*finding.location.path) else { continue };
         // The finding is in the template now; naming it again is noise.
         finding.rendered_from = None;
@@ -387,10 +411,17 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
         };
         let note = if written {
             let values = values.entry(&template.chart).or_insert_with(|| chart_values(&template.chart, limits));
-            let from_values = source
+            let (from_values, read) = source
                 .as_ref()
                 .map(|parsed| values_note(&parsed.source.text, line, &template.chart, values.as_ref()))
                 .unwrap_or_default();
+            for (path, line) in read {
+                let key = (finding.rule.id.to_string(), shown(&path), line);
+                if in_values.contains(&key) {
+                    explained[position] = true;
+                    confirmed.insert(key);
+                }
+            }
             format!(
                 "found in what `{}` renders: line {rendered_line} of this template's output{from_values}",
                 template.command
@@ -427,6 +458,19 @@ pub(crate) fn relocate(findings: &mut [Finding], rendered: &Rendered, limits: &L
             finding.excerpt = Some(Arc::new(crate::locate::excerpt(parsed, span)));
         }
     }
+    let mut position = 0;
+    findings.retain(|finding| {
+        position += 1;
+        let key = (finding.rule.id.to_string(), shown(&finding.location.path), finding.location.line);
+        let unconfirmed = in_values.contains(&key) && !confirmed.contains(&key);
+        !explained[position - 1] && !unconfirmed
+    });
+}
+
+/// A displayed path without a leading `./`, to compare paths shown by
+/// different parts of the run.
+fn shown(path: &str) -> String {
+    path.strip_prefix("./").unwrap_or(path).to_owned()
 }
 
 /// The chart's `values.yaml`, parsed, to say where the values a template
@@ -442,9 +486,15 @@ fn chart_values(chart: &Path, limits: &Limits) -> Option<tenken_formats::ParsedF
 /// that template line `line` reads (on it, or in the template actions
 /// nested under it, as `toYaml .Values.resources` is under `resources:`),
 /// with where the chart's `values.yaml` sets each. Empty when it reads none.
-fn values_note(template: &str, line: u32, chart: &Path, values: Option<&tenken_formats::ParsedFile>) -> String {
+/// Also returns the `values.yaml` lines named, with the file's path.
+fn values_note(
+    template: &str,
+    line: u32,
+    chart: &Path,
+    values: Option<&tenken_formats::ParsedFile>,
+) -> (String, Vec<(String, u32)>) {
     let mut lines = template.lines().skip(line as usize - 1);
-    let Some(first) = lines.next() else { return String::new() };
+    let Some(first) = lines.next() else { return (String::new(), Vec::new()) };
     let indent = |text: &str| text.len() - text.trim_start().len();
     let nested = lines.take_while(|text| {
         let content = text.trim();
@@ -462,16 +512,21 @@ fn values_note(template: &str, line: u32, chart: &Path, values: Option<&tenken_f
         }
     }
     if references.is_empty() {
-        return String::new();
+        return (String::new(), Vec::new());
     }
+    let values_path = display(&chart.join("values.yaml"));
+    let mut read = Vec::new();
     let described: Vec<String> = references
         .iter()
         .map(|key| match values.and_then(|values| value_line(values, key)) {
-            Some(at) => format!("`.Values.{key}` ({}:{at})", display(&chart.join("values.yaml"))),
+            Some(at) => {
+                read.push((values_path.clone(), at));
+                format!("`.Values.{key}` ({values_path}:{at})")
+            }
             None => format!("`.Values.{key}`"),
         })
         .collect();
-    format!("; it uses {}", described.join(", "))
+    (format!("; it uses {}", described.join(", ")), read)
 }
 
 /// The line of `values.yaml` that sets `key` (`image.tag`), if it does.

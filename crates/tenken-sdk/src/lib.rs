@@ -28,6 +28,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod github;
 pub mod gitlab;
+pub mod helm;
 pub mod iam;
 pub mod image;
 pub mod kubernetes;

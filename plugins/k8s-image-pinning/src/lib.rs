@@ -11,6 +11,12 @@
 //! digest) or through a patch that sets the container's image, the base's
 //! placeholder (kubebuilder's `controller:latest`) is not what runs.
 //!
+//! A Helm chart's values (`values.yaml`) are read the same way for the
+//! conventional `image: {repository, tag}` of each component: `tag:
+//! latest` is reported there, where the fix goes (an empty tag is the
+//! chart's `appVersion`). Where tenken renders the chart, the rendered
+//! finding that this explains is not reported again.
+//!
 //! ## Why it matters
 //! `:latest` (or no tag, which means `:latest`) names whatever was pushed
 //! last. Two replicas scheduled a day apart run different code; a rollback
@@ -20,6 +26,7 @@
 //! anyone with push access, a digest cannot.
 
 use tenken_sdk::Node;
+use tenken_sdk::helm;
 use tenken_sdk::image::{ImageRef, PinningSettings, Unpinned, is_templated};
 use tenken_sdk::kubernetes::{Container, ContainerList, Object, PodSpec, objects};
 use tenken_sdk::kustomize::{self, Kustomizations};
@@ -52,7 +59,10 @@ impl Policy for ImagePinning {
             "Containers name an exact image version (and, if required, a digest), so every replica and \
              every rollback runs the code that was reviewed.",
         )
-        .kinds([tenken_sdk::kubernetes::kinds_with_patches(), vec![kustomize::KIND.to_owned()]].concat())
+        .kinds(
+            [tenken_sdk::kubernetes::kinds_with_patches(), vec![kustomize::KIND.to_owned(), "helm-values".to_owned()]]
+                .concat(),
+        )
         // Project-wide, to see the kustomizations that replace a base's images.
         .project_scoped()
         .rules(vec![
@@ -91,6 +101,9 @@ impl Policy for ImagePinning {
         let kustomizations = Kustomizations::from_documents(documents);
         for (index, document) in documents.iter().enumerate() {
             findings.in_document(index);
+            for component in helm::components(document) {
+                check_values_image(&component, findings);
+            }
             for object in objects(document.tree) {
                 let Some(pod) = PodSpec::of(&object) else { continue };
                 for container in pod.containers(ContainerList::ALL) {
@@ -172,6 +185,28 @@ fn check_container(container: &Container<'_>, built: &Built<'_>, settings: &Pinn
             &container.pointer.key("imagePullPolicy"),
             format!("{} pulls a mutable tag with imagePullPolicy {policy}", container.describe()),
         );
+    }
+}
+
+/// A chart's values: an image the chart deploys as `latest`. An empty or
+/// missing tag is the chart's `appVersion`, and a reference without a tag
+/// may be given one by the template, so only `latest` itself is judged.
+fn check_values_image(component: &helm::Component<'_>, findings: &mut Findings) {
+    if component.image_has_digest() {
+        return;
+    }
+    let subject = format!("{} deploys", component.describe());
+    if let Some((pointer, repository, Some(tag))) = component.image_parts()
+        && tag.eq_ignore_ascii_case("latest")
+    {
+        let shown = format!("`{}:{tag}`", repository.unwrap_or("its image"));
+        Unpinned::LatestTag.report(findings, &pointer.key("tag"), &subject, &shown);
+    }
+    if let Some((pointer, text)) = component.image_text()
+        && !is_templated(text)
+        && ImageRef::parse(text).pinning() == tenken_sdk::image::Pinning::Latest
+    {
+        Unpinned::LatestTag.report(findings, &pointer, &subject, &format!("`{}`", text.trim()));
     }
 }
 

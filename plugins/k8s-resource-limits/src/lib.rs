@@ -19,8 +19,15 @@
 //! A request is not reported missing when the matching limit is set:
 //! Kubernetes then sets the request to the limit, so the scheduler does
 //! place the pod by it.
+//!
+//! A Helm chart's values (`values.yaml`) are read for the conventional
+//! `resources` of each component (a mapping with an `image`, at the top
+//! level or under a component's key): `resources: {}`, what `helm create`
+//! writes, is reported there, where the fix goes. Where tenken renders the
+//! chart, the rendered finding that this explains is not reported again.
 
 use serde::Deserialize;
+use tenken_sdk::helm;
 use tenken_sdk::kubernetes::{Container, ContainerList, each_container};
 use tenken_sdk::{Category, Document, Findings, PluginInfo, Policy, RuleFamily, Severity};
 
@@ -83,7 +90,7 @@ impl Policy for ResourceLimits {
              requests and a memory limit, so the scheduler can place it and a leak cannot take \
              down its node.",
         )
-        .kinds(["kubernetes"])
+        .kinds(["kubernetes", "helm-values"])
         .rules(vec![
             family.rule(
                 MEMORY_LIMIT.rule,
@@ -124,11 +131,44 @@ impl Policy for ResourceLimits {
         if settings.require_cpu_limit {
             requirements.push(CPU_LIMIT);
         }
+        for component in helm::components(document) {
+            check_values_resources(&component, &requirements, findings);
+        }
         each_container(document.tree, ContainerList::DECLARED, |_, container| {
             for requirement in &requirements {
                 check_requirement(container, requirement, findings);
             }
         });
+    }
+}
+
+/// A chart's values: a component whose `resources` key (which the chart
+/// passes to the container through `toYaml`) lacks what a container needs.
+/// `resources: {}`, what `helm create` writes, deploys a container without
+/// requests or limits. A component without a `resources` key is left to
+/// the rendered manifest: the chart may set them elsewhere.
+fn check_values_resources(component: &helm::Component<'_>, requirements: &[Requirement], findings: &mut Findings) {
+    let Some(resources) = component.body.get("resources") else { return };
+    if !(resources.is_null() || resources.is_object()) {
+        return;
+    }
+    let declares = |section: &str, resource: &str| {
+        resources
+            .get(section)
+            .and_then(|values| values.get(resource))
+            .is_some_and(|value| !value.is_null() && value.as_str() != Some(""))
+    };
+    for requirement in requirements {
+        let defaulted = requirement.section == "requests" && declares("limits", requirement.resource);
+        if defaulted || declares(requirement.section, requirement.resource) {
+            continue;
+        }
+        let pointer = component.pointer.key("resources").key(requirement.section).key(requirement.resource);
+        findings.report(
+            requirement.rule,
+            &pointer,
+            format!("{} sets no {} in its resources", component.describe(), requirement.what),
+        );
     }
 }
 
