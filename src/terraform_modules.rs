@@ -2,10 +2,10 @@
 //!
 //! A module reads its settings from variables: `deletion_protection =
 //! var.deletion_protection`. Checked alone, that reference is an
-//! expression, and plugins give expressions the benefit of the doubt, so a
-//! root module calling `./modules/db` with `deletion_protection = false`
-//! passed. Terraform itself evaluates the module once per call; so does
-//! this module, in a small way:
+//! expression, and plugins give expressions the benefit of the doubt, so
+//! the module alone cannot show that a root module calls `./modules/db`
+//! with `deletion_protection = false`. Terraform evaluates the module once
+//! per call; so does this module, in a small way:
 //!
 //! - Before the check, every `module` block whose `source` is a local path
 //!   (`./` or `../`, as Terraform defines it) is read, with the variables
@@ -24,13 +24,19 @@
 //!   module's file, with a note naming the call and the values involved.
 //!
 //! Only modules among the checked files are followed; registry and git
-//! modules stay opaque. The number of calls followed per module and the
-//! depth of module nesting are bounded, so that a cycle or a fan-out of
-//! calls cannot multiply the work.
+//! modules stay opaque, and a call with a literal `count = 0` or an empty
+//! `for_each` creates nothing and is not followed. The ways each module
+//! is evaluated are computed once per module, at most
+//! [`MAX_CALLS_PER_MODULE`] of them from at most [`MAX_CALL_ATTEMPTS`]
+//! (call, caller evaluation) pairs, and nesting is followed
+//! [`MAX_NESTING`] deep: a cycle or a fan-out of calls cannot multiply the
+//! work. The extra documents go to file-scoped plugins only.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -48,6 +54,10 @@ const MAX_CALLS_PER_MODULE: usize = 16;
 
 /// The deepest chain of module calls followed.
 const MAX_NESTING: usize = 8;
+
+/// The most (call, caller evaluation) pairs tried for one module, however
+/// many of them give values already seen.
+const MAX_CALL_ATTEMPTS: usize = 256;
 
 /// The longest value a note shows, in characters.
 const MAX_NOTE_VALUE_CHARS: usize = 60;
@@ -96,7 +106,9 @@ impl ModuleCalls {
     pub(crate) fn gather(files: &[InputFile], reader: Reader<'_>) -> Self {
         let facts: Vec<(PathBuf, FileFacts)> = files
             .par_iter()
-            .filter(|file| file.content.in_memory().is_none() && terraform_file(file).is_some())
+            .filter(|file| {
+                file.not_read.is_none() && file.content.in_memory().is_none() && terraform_file(file).is_some()
+            })
             .filter_map(|file| Some((normalise(file.path.parent()?), read_facts(file, reader)?)))
             .collect();
         let mut directories: HashMap<PathBuf, DirectoryFacts> = HashMap::new();
@@ -123,11 +135,12 @@ impl ModuleCalls {
         for list in callers.values_mut() {
             list.sort_by(|a, b| (&a.1.caller, a.1.line).cmp(&(&b.1.caller, b.1.line)));
         }
-        let resolver = Resolver { directories, callers: &callers };
+        let resolver =
+            Resolver { directories, callers: &callers, known: RefCell::default(), visiting: RefCell::default() };
         let by_dir = callers
             .keys()
             .map(|dir| {
-                let contexts = resolver.contexts(dir, 0).into_iter().filter_map(|context| context.call).collect();
+                let contexts = resolver.contexts(dir, 0).iter().filter_map(|context| context.call.clone()).collect();
                 (dir.to_path_buf(), contexts)
             })
             .collect();
@@ -177,9 +190,19 @@ impl CallDocument {
                 || pointer.strip_prefix(replaced).is_some_and(|rest| rest.starts_with('/'))
         };
         let mut note = format!("with the inputs of {}", self.inputs.call);
-        let mut names: Vec<&str> =
-            self.replaced.iter().filter(|(at, _)| related(at)).map(|(_, name)| name.as_str()).collect();
-        names.dedup();
+        // The values at or under the finding's node first, then those of
+        // its ancestors; each variable once.
+        let at_or_under = |replaced: &str| {
+            replaced == pointer || replaced.strip_prefix(pointer).is_some_and(|rest| rest.starts_with('/'))
+        };
+        let mut ordered: Vec<&(String, String)> = self.replaced.iter().filter(|(at, _)| related(at)).collect();
+        ordered.sort_by_key(|(at, _)| !at_or_under(at));
+        let mut names: Vec<&str> = Vec::new();
+        for (_, name) in ordered {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
         for (position, name) in names.iter().take(3).enumerate() {
             let Some(input) = self.inputs.values.get(*name) else { continue };
             note.push_str(if position == 0 { ": " } else { ", " });
@@ -318,9 +341,10 @@ fn labelled_bodies<'a>(tree: &'a Value, block: &str) -> Vec<(&'a str, &'a serde_
 
 fn read_calls(file: &InputFile, parsed: &ParsedFile, document: &Document, calls: &mut Vec<Call>) {
     let Some(dir) = file.path.parent() else { return };
-    for (name, body, _) in labelled_bodies(&document.tree, "module") {
+    let sections_are_listed = document.tree.get("module").is_some_and(Value::is_array);
+    for (name, body, section) in labelled_bodies(&document.tree, "module") {
         let Some(source) = body.get("source").and_then(Value::as_str) else { continue };
-        if !(source.starts_with("./") || source.starts_with("../")) || source.contains("${") {
+        if !(source.starts_with("./") || source.starts_with("../")) || source.contains("${") || creates_nothing(body) {
             continue;
         }
         let inputs = body
@@ -328,7 +352,11 @@ fn read_calls(file: &InputFile, parsed: &ParsedFile, document: &Document, calls:
             .filter(|(key, _)| !META_ARGUMENTS.contains(&key.as_str()))
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
-        let pointer = format!("/module/{}", escape_pointer_token(name));
+        let pointer = if sections_are_listed {
+            format!("/module/{section}/{}", escape_pointer_token(name))
+        } else {
+            format!("/module/{}", escape_pointer_token(name))
+        };
         let span = tenken_formats::span::resolve_pointer(&document.tree, &document.spans, &pointer).span;
         let line = parsed.source.lines.line_column(&parsed.source.text, span.start).line;
         calls.push(Call {
@@ -339,6 +367,18 @@ fn read_calls(file: &InputFile, parsed: &ParsedFile, document: &Document, calls:
             inputs,
         });
     }
+}
+
+/// Whether a call creates no instance of its module: a literal `count =
+/// 0`, or a literal empty `for_each`.
+fn creates_nothing(body: &serde_json::Map<String, Value>) -> bool {
+    let no_count = body.get("count").is_some_and(|count| count.as_u64() == Some(0) || count.as_str() == Some("0"));
+    let no_each = body.get("for_each").is_some_and(|each| match each {
+        Value::Array(items) => items.is_empty(),
+        Value::Object(members) => members.is_empty(),
+        _ => false,
+    });
+    no_count || no_each
 }
 
 fn read_variables(tree: &Value, variables: &mut BTreeMap<String, Option<Value>>) {
@@ -360,17 +400,42 @@ struct Context {
 struct Resolver<'a> {
     directories: &'a HashMap<PathBuf, DirectoryFacts>,
     callers: &'a HashMap<&'a Path, Vec<(&'a Path, &'a Call)>>,
+    /// The evaluations of each module already worked out.
+    known: RefCell<HashMap<PathBuf, Rc<Vec<Context>>>>,
+    /// The modules being worked out, to end a cycle of calls.
+    visiting: RefCell<HashSet<PathBuf>>,
 }
 
 impl Resolver<'_> {
-    /// The ways `dir` is evaluated, at most [`MAX_CALLS_PER_MODULE`].
-    fn contexts(&self, dir: &Path, depth: usize) -> Vec<Context> {
+    /// The ways `dir` is evaluated, at most [`MAX_CALLS_PER_MODULE`],
+    /// worked out once. A module reached again through a cycle, or deeper
+    /// than [`MAX_NESTING`], counts as a root there.
+    fn contexts(&self, dir: &Path, depth: usize) -> Rc<Vec<Context>> {
+        if let Some(known) = self.known.borrow().get(dir) {
+            return Rc::clone(known);
+        }
         let facts = &self.directories[dir];
         let calls = self.callers.get(dir).filter(|calls| !calls.is_empty() && depth < MAX_NESTING);
-        let Some(calls) = calls else { return vec![self.root(facts)] };
+        let Some(calls) = calls.filter(|_| !self.visiting.borrow().contains(dir)) else {
+            return Rc::new(vec![self.root(facts)]);
+        };
+        self.visiting.borrow_mut().insert(dir.to_path_buf());
+        let contexts = Rc::new(self.called(facts, calls, depth));
+        self.visiting.borrow_mut().remove(dir);
+        self.known.borrow_mut().insert(dir.to_path_buf(), Rc::clone(&contexts));
+        contexts
+    }
+
+    /// The evaluations the calls of a module give it.
+    fn called(&self, facts: &DirectoryFacts, calls: &[(&Path, &Call)], depth: usize) -> Vec<Context> {
         let mut contexts: Vec<Context> = Vec::new();
+        let mut attempts = 0;
         'calls: for (caller_dir, call) in calls {
-            for caller in self.contexts(caller_dir, depth + 1) {
+            for caller in self.contexts(caller_dir, depth + 1).iter() {
+                attempts += 1;
+                if attempts > MAX_CALL_ATTEMPTS {
+                    break 'calls;
+                }
                 let values = inputs_under(call, &caller.values, &facts.variables);
                 if contexts.iter().any(|known| known.values == values) {
                     continue;
@@ -647,6 +712,31 @@ mod tests {
             db[0].call,
             "module \"db\" (modules/app/main.tf:1), called with the inputs of module \"app\" (main.tf:1)"
         );
+    }
+
+    #[test]
+    fn a_fan_out_of_calls_is_worked_out_once_and_bounded() {
+        // Each level calls the module 40 times with new values: followed
+        // naively, eight levels of this are 40^8 evaluations.
+        let again = (0..40).map(|i| call(&format!("again{i}"), "m/main.tf", "m", json!({"x": i}))).collect();
+        let looping = directory(again, &[("x", None)]);
+        let from_root = (0..40).map(|i| call(&format!("m{i}"), "main.tf", "m", json!({"x": 100 + i}))).collect();
+        let root = directory(from_root, &[]);
+        let directories: HashMap<PathBuf, DirectoryFacts> =
+            [(PathBuf::new(), root), (PathBuf::from("m"), looping)].into();
+
+        let calls = ModuleCalls::from_directories(&directories);
+
+        assert_eq!(calls.by_dir[Path::new("m")].len(), MAX_CALLS_PER_MODULE);
+    }
+
+    #[test]
+    fn calls_that_create_nothing_are_not_followed() {
+        let body = |value: Value| value.as_object().unwrap().clone();
+        assert!(creates_nothing(&body(json!({"count": 0}))));
+        assert!(creates_nothing(&body(json!({"for_each": {}}))));
+        assert!(!creates_nothing(&body(json!({"count": "${var.enabled ? 1 : 0}"}))));
+        assert!(!creates_nothing(&body(json!({"count": 1}))));
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub(crate) struct Rendered {
 struct RenderedTemplate {
     /// The template on disk.
     path: PathBuf,
-    /// Its chart's directory, whose `values.yaml` holds the defaults.
+    /// Its own chart's directory (a subchart's, for a subchart's
+    /// template), whose `values.yaml` holds the defaults it reads.
     chart: PathBuf,
     /// The command that rendered it, for the findings' notes.
     command: Arc<str>,
@@ -132,7 +133,9 @@ pub(crate) fn render(
                         file.display.clone(),
                         RenderedTemplate {
                             path: file.path.clone(),
-                            chart: chart.clone(),
+                            // A subchart's template reads the subchart's
+                            // own values (which its parent may override).
+                            chart: template_chart(&file.path).unwrap_or_else(|| chart.clone()),
                             command: command.clone(),
                             kinds,
                         },

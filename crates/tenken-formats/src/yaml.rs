@@ -553,6 +553,17 @@ fn intrinsic_function(tag: Option<&Tag>) -> Option<&'static str> {
 /// argument are located at the tagged node, tag included.
 fn long_form(function: &str, argument: Value, spans: SpanNode) -> (Value, SpanNode) {
     let at = spans.value;
+    // `!GetAtt Resource.Attribute` is `Fn::GetAtt: [Resource, Attribute]`:
+    // split at the first `.`, as CloudFormation does.
+    let (argument, spans) = match &argument {
+        Value::String(text) if function == "Fn::GetAtt" && text.contains('.') => {
+            let (resource, attribute) = text.split_once('.').unwrap_or((text, ""));
+            let part = SpanNode { key: None, value: at, children: Vec::new() };
+            let pair = vec![Value::String(resource.to_owned()), Value::String(attribute.to_owned())];
+            (Value::Array(pair), SpanNode { key: None, value: at, children: vec![part.clone(), part] })
+        }
+        _ => (argument, spans),
+    };
     let member = SpanNode { key: Some(at), ..spans };
     let mut object = Map::new();
     object.insert(function.to_owned(), argument);
@@ -664,7 +675,7 @@ mod tests {
 
     #[test]
     fn cloudformation_short_forms_read_as_their_long_forms() {
-        let source = "DeletionProtection: !Ref Protect\nName: !Sub '${AWS::StackName}-db'\n\
+        let source = "DeletionProtection: !Ref Protect\nName: !Sub '${AWS::StackName}-db'\nKey: !GetAtt DataKey.Arn\n\
                       Port: !If\n  - IsProd\n  - 5432\n  - !Ref Port\nTags: !Include {a: 1}\nNull: !!null x\n";
         let stream = parse_str(source);
         let document = &stream.documents[0].1;
@@ -673,6 +684,7 @@ mod tests {
             serde_json::json!({
                 "DeletionProtection": {"Ref": "Protect"},
                 "Name": {"Fn::Sub": "${AWS::StackName}-db"},
+                "Key": {"Fn::GetAtt": ["DataKey", "Arn"]},
                 "Port": {"Fn::If": ["IsProd", 5432, {"Ref": "Port"}]},
                 "Tags": {"a": 1},
                 "Null": null,

@@ -10,7 +10,7 @@
 
 use crate::{Document, Node, Pointer, Shape};
 
-/// How deep components are looked for: `a.b.c.image` at most.
+/// How deep components are looked for: `a.b.c.d.image` at most.
 const MAX_DEPTH: usize = 4;
 
 /// A mapping of values that configures a container: one with an `image`

@@ -180,17 +180,21 @@ impl<'a> ModuleCall<'a> {
 
     /// The `namespace/name/provider` of a module from a registry, e.g.
     /// `terraform-aws-modules/rds/aws`, whatever registry host prefixes
-    /// it; `None` for local paths, git and other sources, and for a
-    /// submodule (`.../aws//modules/x`), which is another module.
+    /// it; `None` for local and absolute paths, git, URL and VCS-host
+    /// sources (`github.com/org/repo`), and for a submodule
+    /// (`.../aws//modules/x`), which is another module.
     pub fn registry_module(&self) -> Option<&'a str> {
         let source = self.source?;
-        if source.starts_with('.') || source.contains("//") || source.contains("::") || source.contains('?') {
+        let not_registry = [".", "/"].iter().any(|start| source.starts_with(start))
+            || ["//", "::", "?"].iter().any(|part| source.contains(part));
+        if not_registry {
             return None;
         }
-        let parts = source.split('/').count();
-        let address = match parts {
-            3 => source,
-            4 => source.split_once('/')?.1,
+        let parts: Vec<&str> = source.split('/').collect();
+        let address = match parts.as_slice() {
+            // A host in first place (`github.com/org/repo`) is a VCS source.
+            [namespace, _, _] if !namespace.contains('.') => source,
+            [_host, _, _, _] => source.split_once('/')?.1,
             _ => return None,
         };
         address.split('/').all(|part| !part.is_empty() && !part.contains(':')).then_some(address)
@@ -348,12 +352,17 @@ mod tests {
                 "local": {"source": "./modules/db"},
                 "sub": {"source": "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"},
                 "git": {"source": "git::https://example.com/modules.git?ref=v1"},
+                "github": {"source": "github.com/acme/terraform-modules"},
+                "absolute": {"source": "/opt/modules/db/aws"},
                 "computed": {"source": "${var.source}"}
             }}),
         );
         let calls = module_calls(&config.view());
         let registry: Vec<Option<&str>> = calls.iter().map(ModuleCall::registry_module).collect();
-        assert_eq!(registry, [Some("terraform-aws-modules/rds/aws"), Some("acme/rds/aws"), None, None, None, None]);
+        assert_eq!(
+            registry,
+            [Some("terraform-aws-modules/rds/aws"), Some("acme/rds/aws"), None, None, None, None, None, None]
+        );
         let (pointer, value) = calls[0].input(&["missing", "deletion_protection"]).unwrap();
         assert_eq!((pointer.as_str(), value.as_bool()), ("/module/db/deletion_protection", Some(false)));
     }

@@ -11,11 +11,13 @@
 //! digest) or through a patch that sets the container's image, the base's
 //! placeholder (kubebuilder's `controller:latest`) is not what runs.
 //!
-//! A Helm chart's values (`values.yaml`) are read the same way for the
-//! conventional `image: {repository, tag}` of each component: `tag:
-//! latest` is reported there, where the fix goes (an empty tag is the
-//! chart's `appVersion`). Where tenken renders the chart, the rendered
-//! finding that this explains is not reported again.
+//! A Helm chart's values (`values.yaml`) are read for `latest` only, in the
+//! conventional `image: {repository, tag}` (or reference string) of each
+//! component: `tag: latest` is reported there, where the fix goes. An
+//! empty tag is the chart's `appVersion`, and a reference without a tag
+//! may get one from the template, so neither is judged. Where tenken
+//! renders the chart, the rendered finding that this explains is not
+//! reported again.
 //!
 //! ## Why it matters
 //! `:latest` (or no tag, which means `:latest`) names whatever was pushed
@@ -199,7 +201,10 @@ fn check_values_image(component: &helm::Component<'_>, findings: &mut Findings) 
     if let Some((pointer, repository, Some(tag))) = component.image_parts()
         && tag.eq_ignore_ascii_case("latest")
     {
-        let shown = format!("`{}:{tag}`", repository.unwrap_or("its image"));
+        let shown = match repository {
+            Some(repository) => format!("`{repository}:{tag}`"),
+            None => format!("its image with the tag `{tag}`"),
+        };
         Unpinned::LatestTag.report(findings, &pointer.key("tag"), &subject, &shown);
     }
     if let Some((pointer, text)) = component.image_text()

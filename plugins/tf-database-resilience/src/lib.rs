@@ -285,7 +285,7 @@ fn check_database(resource: &Resource<'_>, is_cluster: bool, settings: &Settings
         Some(days) => findings.report(
             "short-backup-retention",
             &at("backup_retention_period"),
-            format!("{name} keeps backups for {days} days, fewer than {}", settings.min_backup_days),
+            format!("{name} keeps backups for {}, fewer than {}", day_count(days), settings.min_backup_days),
         ),
         None if retention_field.is_some() => {} // set from a variable: not judged here
         None => findings.report(
@@ -366,6 +366,11 @@ fn check_rds_module(call: &ModuleCall<'_>, settings: &Settings, findings: &mut F
     }
 }
 
+/// `1 day`, `7 days`.
+fn day_count(days: u64) -> String {
+    if days == 1 { "1 day".to_owned() } else { format!("{days} days") }
+}
+
 /// The days of automated backups RDS keeps when none is set.
 const RDS_DEFAULT_BACKUP_DAYS: u64 = 1;
 
@@ -384,9 +389,9 @@ pub(crate) fn check_rds_retention(
     let days = if retention.is_none() { Some(RDS_DEFAULT_BACKUP_DAYS) } else { as_u64(retention) };
     let Some(days) = days.filter(|days| *days < settings.min_backup_days) else { return };
     let kept = if retention.is_none() {
-        format!("sets no {property}, so RDS keeps backups for {days} day")
+        format!("sets no {property}, so RDS keeps backups for {}", day_count(days))
     } else {
-        format!("keeps backups for {days} days")
+        format!("keeps backups for {}", day_count(days))
     };
     findings.report("short-backup-retention", at, format!("{name} {kept}, fewer than {}", settings.min_backup_days));
 }

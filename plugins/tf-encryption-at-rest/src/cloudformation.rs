@@ -77,11 +77,13 @@ pub(crate) fn check(document: &Document, findings: &mut Findings) {
 }
 
 /// An instance's volumes: each of its `BlockDeviceMappings` with an `Ebs`
-/// volume encrypts it; without any, the root volume is the AMI's default,
-/// unencrypted unless EBS encryption by default is on for the account.
+/// volume encrypts it; without any (and without a launch template that
+/// may give them), the root volume is the AMI's default, unencrypted
+/// unless EBS encryption by default is on for the account.
 fn check_instance(resource: &Resource<'_>, findings: &mut Findings) {
     let (mappings, pointer) = property(resource, &["BlockDeviceMappings"]);
-    if is_intrinsic(mappings) {
+    // Volumes may come from its launch template, judged where it is defined.
+    if is_intrinsic(mappings) || (mappings.is_none() && resource.property("LaunchTemplate").is_some()) {
         return;
     }
     let Some(mappings) = mappings.and_then(Node::as_array) else {

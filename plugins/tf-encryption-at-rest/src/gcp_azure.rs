@@ -33,8 +33,15 @@ fn report_if_off(resource: &Resource<'_>, names: &[&str], what: &str, findings: 
 fn report_old_tls(resource: &Resource<'_>, body: Node<'_>, at: &Pointer, names: &[&str], findings: &mut Findings) {
     for name in names {
         let Some(version) = body.get(name).and_then(Node::as_str) else { continue };
-        if OLD_TLS.contains(&version) || version == "Disabled" || version == "TLSEnforcementDisabled" {
+        if OLD_TLS.contains(&version) {
             report(findings, resource, &at.key(name), &format!("accepts TLS older than 1.2: {name} is `{version}`"));
+        } else if version == "Disabled" || version == "TLSEnforcementDisabled" {
+            report(
+                findings,
+                resource,
+                &at.key(name),
+                &format!("enforces no minimum TLS version: {name} is `{version}`"),
+            );
         }
         return;
     }
@@ -131,13 +138,18 @@ fn check_cloud_sql(resource: &Resource<'_>, findings: &mut Findings) {
             report(findings, resource, &ip.key("require_ssl"), "accepts unencrypted connections: require_ssl is false");
         }
         // Reported at the block, which lacks the setting.
-        (None, None) if !blocks(config, &ip, "authorized_networks").is_empty() => report(
-            findings,
-            resource,
-            &settings.key("ip_configuration"),
-            "accepts unencrypted connections from its authorized networks: ssl_mode is not set (the default \
-             allows them)",
-        ),
+        (None, None)
+            if !blocks(config, &ip, "authorized_networks").is_empty()
+                && as_bool(config.get("ipv4_enabled")) != Some(false) =>
+        {
+            report(
+                findings,
+                resource,
+                &settings.key("ip_configuration"),
+                "accepts unencrypted connections from its authorized networks: ssl_mode is not set (the default \
+                 allows them)",
+            );
+        }
         (None, None) => {}
     }
 }

@@ -34,10 +34,11 @@
 //! to turn it off, `unencrypted-in-transit` reads what a configuration can
 //! get wrong: Azure storage accounts that accept plain HTTP
 //! (`https_traffic_only_enabled = false`) or TLS below 1.2, Redis caches
-//! with the plaintext port open, SQL, PostgreSQL and MySQL servers that
-//! do not enforce TLS (or accept TLS 1.0 and 1.1, or whose flexible
-//! server sets `require_secure_transport` off), App Service and Function
-//! apps without `https_only = true`; Cloud SQL instances whose `ssl_mode`
+//! with the plaintext port open or a `minimum_tls_version` below 1.2, SQL,
+//! PostgreSQL, MySQL and MariaDB servers that do not enforce TLS (or
+//! accept TLS 1.0 and 1.1, or whose flexible server sets
+//! `require_secure_transport` off), App Service and Function apps without
+//! `https_only = true` or with a `site_config` minimum TLS below 1.2; Cloud SQL instances whose `ssl_mode`
 //! allows unencrypted connections (explicitly, `require_ssl = false`, or
 //! by default while `authorized_networks` can connect directly), and
 //! `google_compute_ssl_policy` below TLS 1.2 (TLS 1.0 when not set).

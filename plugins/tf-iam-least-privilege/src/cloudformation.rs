@@ -58,7 +58,8 @@ fn check_managed_policies(resource: &Resource<'_>, name: &str, findings: &mut Fi
         let text = arn.as_str().or_else(|| arn.get("Fn::Sub").and_then(Node::as_str));
         if let Some(found) = text.and_then(managed_policy_grant) {
             let pointer = resource.property_pointer("ManagedPolicyArns").index(index);
-            report(findings, &pointer, &format!("{name} (through the AWS managed policy it attaches)"), &found);
+            let policy = text.and_then(|arn| arn.rsplit_once('/')).map_or("it", |(_, policy)| policy);
+            report(findings, &pointer, &format!("{name} attaches the AWS managed `{policy}`, which"), &found);
         }
     }
 }

@@ -309,7 +309,12 @@ resource \"azuread_application_federated_identity_credential\" \"ci\" {
             if POLICY_ATTACHMENTS.contains(&resource.kind)
                 && let Some(found) = resource.get("policy_arn").and_then(Node::as_str).and_then(managed_policy_grant)
             {
-                let whose = format!("{} (through the AWS managed policy it attaches)", resource.address());
+                let policy = resource
+                    .get("policy_arn")
+                    .and_then(Node::as_str)
+                    .and_then(|arn| arn.rsplit_once('/'))
+                    .map_or("policy", |(_, policy)| policy);
+                let whose = format!("{} attaches the AWS managed `{policy}`, which", resource.address());
                 report(findings, &resource.pointer.key("policy_arn"), &whose, &found);
             }
             if POLICY_RESOURCES.contains(&resource.kind) {

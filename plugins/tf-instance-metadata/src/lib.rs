@@ -94,9 +94,8 @@ Or require IMDSv2 for the whole account and region with `aws_ec2_instance_metada
     fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
         if document.kind == "cloudformation" {
             for resource in cloudformation::resources(document) {
-                if !launches_imdsv2_image(document, &resource) {
-                    check_cloudformation_launcher(&resource, findings);
-                }
+                let imdsv2_image = launches_imdsv2_image(document, &resource);
+                check_cloudformation_launcher(&resource, imdsv2_image, findings);
             }
             return;
         }
@@ -138,7 +137,9 @@ fn launches_imdsv2_image(document: &Document, resource: &cloudformation::Resourc
 /// A CloudFormation launch template (`LaunchTemplateData.MetadataOptions`),
 /// launch configuration (`MetadataOptions`), or instance, which takes its
 /// metadata options only from a `LaunchTemplate`.
-fn check_cloudformation_launcher(resource: &cloudformation::Resource<'_>, findings: &mut Findings) {
+/// With `imdsv2_image`, a launcher that leaves the options to its image
+/// is not reported: only one that asks for IMDSv1.
+fn check_cloudformation_launcher(resource: &cloudformation::Resource<'_>, imdsv2_image: bool, findings: &mut Findings) {
     use cloudformation::is_intrinsic;
     let name = resource.describe();
     let (parent, pointer) = match resource.kind {
@@ -154,7 +155,7 @@ fn check_cloudformation_launcher(resource: &cloudformation::Resource<'_>, findin
         }
         "AWS::EC2::Instance" => {
             // Its launch template, if any, is judged where it is defined.
-            if resource.property("LaunchTemplate").is_none() {
+            if resource.property("LaunchTemplate").is_none() && !imdsv2_image {
                 findings.report(
                     "imdsv1-allowed",
                     &resource.property_pointer("LaunchTemplate"),
@@ -168,7 +169,7 @@ fn check_cloudformation_launcher(resource: &cloudformation::Resource<'_>, findin
     let options = parent.and_then(|parent| parent.get("MetadataOptions"));
     let options_pointer = pointer.key("MetadataOptions");
     let Some(options) = options.filter(|options| !is_intrinsic(Some(*options))) else {
-        if options.is_none() {
+        if options.is_none() && !imdsv2_image {
             findings.report(
                 "imdsv1-allowed",
                 &options_pointer,

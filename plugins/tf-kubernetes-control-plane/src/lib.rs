@@ -344,14 +344,16 @@ fn check_eks_module(call: &ModuleCall<'_>, findings: &mut Findings) {
         string_list(*cidrs).is_some_and(|cidrs| cidrs.iter().any(|cidr| PUBLIC_CIDRS.contains(cidr)))
     });
     if open_to_all {
+        let has_list = cidrs.is_some();
         let at = cidrs.map_or(pointer, |(pointer, _)| pointer);
         findings.report(
             "public-endpoint",
             &at,
             format!(
                 "module.{} (terraform-aws-modules/eks/aws) serves its API server to every address: public access \
-                 is on with no CIDR allow list",
-                call.name
+                 is on {}",
+                call.name,
+                if has_list { "and its allow list includes 0.0.0.0/0" } else { "with no CIDR allow list" }
             ),
         );
     }

@@ -21,7 +21,11 @@
 //! use `azurerm_mssql_server_extended_auditing_policy` instead). Settings
 //! and targets usually sit in different files, so this plugin is
 //! project-scoped and reads each directory as a whole; a setting whose
-//! target is computed (`each.value`) covers its whole module.
+//! target is computed (`each.value`) covers its whole module. A directory
+//! too large for one project call is read in parts, and a setting and its
+//! target in different parts are not related. Being project-scoped, this
+//! plugin does not see a local module's documents as its calls make them
+//! (see docs/design.md).
 //!
 //! CloudFormation templates are held to the same: `access_logs.s3.enabled`
 //! among the `LoadBalancerAttributes` of application and network load

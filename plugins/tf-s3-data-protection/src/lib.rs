@@ -14,7 +14,8 @@
 //! A call of the `terraform-aws-modules/s3-bucket/aws` registry module is
 //! judged at the call: `versioning = { enabled = true }`, a
 //! `server_side_encryption_configuration`, and none of the four public
-//! access inputs turned off (the module turns them on by default).
+//! access inputs turned off (`block_public_acls = false`; the module's
+//! defaults for them changed across major versions and are not judged).
 //!
 //! In CloudFormation templates, each `AWS::S3::Bucket` states the same
 //! three inline: `BucketEncryption`, `VersioningConfiguration` with
@@ -235,8 +236,9 @@ fn check_module(module: &[Located<'_>], findings: &mut Findings) {
 /// A call of the `terraform-aws-modules/s3-bucket/aws` registry module,
 /// judged by its inputs: the module leaves versioning off and encryption
 /// unstated unless given `versioning` and
-/// `server_side_encryption_configuration`, and blocks public access unless
-/// one of its four inputs turns a setting off.
+/// `server_side_encryption_configuration`. Its public access defaults
+/// changed across major versions, so only an input that turns one of the
+/// four settings off is judged.
 fn check_bucket_module(call: &ModuleCall<'_>, findings: &mut Findings) {
     if as_bool(call.get("create_bucket")) == Some(false) {
         return;
