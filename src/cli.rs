@@ -253,6 +253,14 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = RenderCharts::Auto)]
     pub render_charts: RenderCharts,
 
+    /// Whether kustomize overlays among the inputs are built with
+    /// `kustomize build` (or `kubectl kustomize`) and the files they build
+    /// from checked as built: `auto` when either is on PATH, `always` (an
+    /// error without them), or `never` (files are checked as written,
+    /// patches as partial objects).
+    #[arg(long, value_enum, default_value_t = RenderCharts::Auto)]
+    pub render_overlays: RenderCharts,
+
     /// A values file for the charts tenken renders, as `helm template
     /// --values` takes it. Repeatable; later files win.
     #[arg(long = "helm-values", value_name = "FILE")]
@@ -305,14 +313,14 @@ pub struct CheckArgs {
     pub runtime: RuntimeArgs,
 }
 
-/// When `tenken check` renders Helm charts.
+/// When `tenken check` renders Helm charts or builds kustomize overlays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RenderCharts {
-    /// When `helm` is on PATH.
+    /// When the tool is on PATH.
     Auto,
-    /// Always; a chart without `helm` on PATH is an error.
+    /// Always; an error without the tool on PATH.
     Always,
-    /// Never: templates are skipped, with the command to run.
+    /// Never.
     Never,
 }
 

@@ -14,6 +14,7 @@ mod config;
 mod default_set;
 mod describe;
 mod discover;
+mod external;
 pub mod fixtures;
 mod helm;
 mod init;

@@ -52,6 +52,13 @@ pub(crate) struct Exception {
     invalid: Option<String>,
 }
 
+impl Exception {
+    /// The displayed path of the file it is written in.
+    pub(crate) fn path(&self) -> &str {
+        &self.origin.path
+    }
+}
+
 /// What an exception covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Coverage {

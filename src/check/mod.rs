@@ -94,7 +94,20 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         let mut render_warnings = Vec::new();
         let rendered =
             pool.install(|| crate::helm::render(&mut files, &helm, &scope.limits, !args.quiet, &mut render_warnings))?;
-        let mut part = pool.install(|| check_files(files, &named, &scope.plugins, &scope.kinds, &scope.limits, &run));
+        // Overlays are built the same way; their findings are moved back
+        // into the files as written before exceptions apply, since the
+        // build drops the comments that hold them.
+        let built = pool.install(|| {
+            crate::kustomize::build::render(
+                &mut files,
+                args.render_overlays,
+                &scope.limits,
+                !args.quiet,
+                &mut render_warnings,
+            )
+        })?;
+        let mut part = pool
+            .install(|| check_files_built(files, &named, &scope.plugins, &scope.kinds, &scope.limits, &run, &built));
         let reads_values = |rule: &str| {
             scope.plugins.loaded.iter().any(|plugin| {
                 rule.strip_prefix(plugin.info.id.as_str()).is_some_and(|rest| rest.starts_with('/'))
@@ -610,6 +623,20 @@ pub(crate) fn check_files(
     limits: &Limits,
     run: &RunOptions,
 ) -> Report {
+    check_files_built(files, named_paths, plugins, kinds, limits, run, &crate::kustomize::build::Built::default())
+}
+
+/// [`check_files`], where some files hold what a kustomize overlay builds
+/// from them (`built`).
+fn check_files_built(
+    files: Vec<InputFile>,
+    named_paths: &[PathBuf],
+    plugins: &Plugins,
+    kinds: &KindMap,
+    limits: &Limits,
+    run: &RunOptions,
+    built: &crate::kustomize::build::Built,
+) -> Report {
     let RunOptions { context, verbose, code_frames, max_findings } = *run;
     let project: Vec<&LoadedPlugin> =
         plugins.loaded.iter().filter(|plugin| plugin.info.scope == Scope::Project).collect();
@@ -743,6 +770,7 @@ pub(crate) fn check_files(
             sha256: plugin.sha256.clone(),
         })
         .collect();
+    built.relocate(&mut report.findings, &mut exceptions, limits, code_frames);
     // Exceptions apply to file- and project-scoped findings alike. Files that
     // could not be fully checked get no unused-exception findings.
     let unreliable: Vec<String> =

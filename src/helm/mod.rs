@@ -18,11 +18,9 @@ mod template_lines;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use tenken_formats::Limits;
 use tenken_formats::span::{LineIndex, Span};
@@ -30,18 +28,12 @@ use tenken_report::{Finding, Problem, ProblemKind};
 
 use crate::cli::RenderCharts;
 use crate::discover::{Content, InputFile};
-
-/// How long one `helm template` may take. Rendering a large chart takes
-/// well under a second; a chart that takes a minute is stuck.
-const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::external::{display, shell_word};
 
 /// The most bytes of `helm template` output read for one chart, in files
 /// of the size limit: a chart renders many templates, each bounded by the
 /// limit again when it is parsed.
 const RENDERED_FILES_PER_CHART: u64 = 16;
-
-/// The most bytes of helm's error output kept for a message.
-const STDERR_LIMIT: u64 = 64 * 1024;
 
 /// What the command line asks of chart rendering.
 pub(crate) struct HelmOptions {
@@ -226,26 +218,7 @@ fn command_line(chart: &Path, options: &HelmOptions) -> String {
     command
 }
 
-/// A word as a POSIX shell reads it back: quoted when it holds anything but
-/// the characters paths and values usually have.
-fn shell_word(word: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=,:@%+".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-/// A path as findings show paths: `/`-separated, without a leading `./`.
-fn display(path: &Path) -> String {
-    let path = path.strip_prefix(".").unwrap_or(path);
-    let shown = path.to_string_lossy().replace('\\', "/");
-    if shown.is_empty() { ".".to_owned() } else { shown }
-}
-
-/// Runs `helm template` on `chart`, bounded in time and output. The error
-/// is a one-line message: helm's own first error line, or why it stopped.
+/// Runs `helm template` on `chart`, bounded in time and output.
 fn run_helm(helm: &Path, chart: &Path, options: &HelmOptions, limit: u64) -> Result<String, String> {
     let mut command = Command::new(helm);
     command.arg("template").arg(if chart.as_os_str().is_empty() { Path::new(".") } else { chart });
@@ -255,49 +228,7 @@ fn run_helm(helm: &Path, chart: &Path, options: &HelmOptions, limit: u64) -> Res
     for set in &options.set {
         command.arg("--set").arg(set);
     }
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|error| format!("cannot run {}: {error}", helm.display()))?;
-    let stdout = child.stdout.take().map(|out| std::thread::spawn(move || read_up_to(out, limit)));
-    let stderr = child.stderr.take().map(|err| std::thread::spawn(move || read_up_to(err, STDERR_LIMIT)));
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > RENDER_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("stopped after {} seconds", RENDER_TIMEOUT.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(error) => return Err(format!("cannot wait for helm: {error}")),
-        }
-    };
-    let stdout = stdout.and_then(|reader| reader.join().ok()).unwrap_or_default();
-    let stderr = stderr.and_then(|reader| reader.join().ok()).unwrap_or_default();
-    if !status.success() {
-        let stderr = String::from_utf8_lossy(&stderr);
-        let first = stderr.lines().find(|line| !line.trim().is_empty()).unwrap_or("no error message");
-        let first: String = first.chars().take(400).collect();
-        return Err(format!("{} ({status})", tenken_report::untrusted::one_line(&first)));
-    }
-    if stdout.len() as u64 > limit {
-        return Err(format!("its output is over {limit} bytes"));
-    }
-    String::from_utf8(stdout).map_err(|_| "its output is not UTF-8".to_owned())
-}
-
-/// Reads at most `limit + 1` bytes, so that "more than the limit" shows,
-/// then drains the rest so that the writer does not block on a full pipe.
-fn read_up_to(reader: impl std::io::Read, limit: u64) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut reader = reader.take(limit.saturating_add(1));
-    let _ = reader.read_to_end(&mut bytes);
-    let _ = std::io::copy(&mut reader.into_inner(), &mut std::io::sink());
-    bytes
+    crate::external::run_bounded(command, limit)
 }
 
 /// The rendered documents of one template, in the order Helm wrote them.
@@ -331,7 +262,7 @@ fn split_by_source(output: &str, chart: &Path) -> BTreeMap<PathBuf, TemplateText
 }
 
 /// The documents of a YAML stream, without their `---` lines.
-fn documents(stream: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn documents(stream: &str) -> impl Iterator<Item = &str> {
     let mut rest = stream;
     std::iter::from_fn(move || {
         while !rest.is_empty() {

@@ -21,6 +21,23 @@ use crate::kubernetes::PATCH_KIND;
 /// The document kind of a `kustomization.yaml`.
 pub const KIND: &str = "kustomization";
 
+/// The annotation `kustomize build` writes each object's file into when a
+/// kustomization asks for `buildMetadata: [originAnnotations]`, as tenken
+/// does when it builds overlays itself.
+pub const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
+
+/// Whether `object` is what `kustomize build` made rather than an object
+/// as written: the kustomizations that build its file have been applied
+/// to it already, and must not be applied again.
+pub fn is_built(object: &crate::kubernetes::Object<'_>) -> bool {
+    object
+        .value
+        .get("metadata")
+        .and_then(|metadata| metadata.get("annotations"))
+        .and_then(|annotations| annotations.get(ORIGIN_ANNOTATION))
+        .is_some()
+}
+
 /// How deep a chain of kustomizations including one another is followed:
 /// real overlays are two or three levels deep; the bound keeps a cycle or a
 /// crafted chain from costing more than it is worth.

@@ -130,7 +130,9 @@ impl Built<'_> {
     /// `None` when a patch replaces it (the patch's image is judged in the
     /// patch), the `images:` entry's tag or digest when one applies.
     fn rendered<'i>(&'i self, container: &Container<'_>, image: &'i str) -> Option<Rendered<'i>> {
-        if self.kustomizations.is_empty() {
+        // An object kustomize has built (tenken builds overlays where it
+        // can) runs the image it names.
+        if self.kustomizations.is_empty() || kustomize::is_built(self.object) {
             return Some(Rendered { image: ImageRef::parse(image), set_by: None });
         }
         let name = self.object.name.unwrap_or_default();

@@ -10,6 +10,8 @@
 //! present and wrong (`privileged: true`, a `hostPath`) declare the kind
 //! and still do (see docs/plugin-contract.md).
 
+pub(crate) mod build;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,7 +24,7 @@ use tenken_formats::{Format, Hints, Limits};
 const LEVELS_UP: usize = 4;
 
 /// The names kustomize reads a kustomization from.
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub(crate) const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// The patch files of every kustomization met so far, by directory. Shared
 /// by the threads that classify files; each directory is read once.
@@ -80,7 +82,7 @@ fn read_patches(directory: &Path) -> HashSet<PathBuf> {
 /// The patch file paths a kustomization names, relative to it. Inline
 /// patches (`patch:` text, or a multi-line entry of
 /// `patchesStrategicMerge`) name no file.
-fn patch_paths(kustomization: &Value) -> Vec<&str> {
+pub(crate) fn patch_paths(kustomization: &Value) -> Vec<&str> {
     let entries = |key: &str| kustomization.get(key).and_then(Value::as_array).into_iter().flatten();
     let by_path = entries("patches").chain(entries("patchesJson6902")).filter_map(|entry| entry.get("path")?.as_str());
     let strategic_merge =
@@ -91,7 +93,7 @@ fn patch_paths(kustomization: &Value) -> Vec<&str> {
 /// `path` without `.` components and with `..` applied, so that
 /// `overlays/prod/../prod/patch.yaml` and `overlays/prod/patch.yaml` compare
 /// equal. Lexical: symbolic links are not resolved.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut normalized = PathBuf::new();
     for component in path.components() {
         match component {
