@@ -567,12 +567,18 @@ impl Built {
         let mut kept_at: HashMap<(String, Arc<str>, u32, u32), Vec<usize>> = HashMap::new();
         for (position, finding) in findings.iter_mut().enumerate() {
             let Some((display, file)) = self.files.get_key_value(&*finding.location.path) else { continue };
-            let Some(document) = file.documents.get(finding.document as usize) else { continue };
+            let parsed = written.get(display.as_str()).and_then(Option::as_ref);
+            let origin = file.documents.get(finding.document as usize).and_then(|document| {
+                let parsed = parsed?;
+                Some((document, parsed, &parsed.documents[origin_document(parsed, document)?]))
+            });
+            // No line of the built text may stay on the file as written.
+            let Some((document, parsed, origin_document)) = origin else {
+                at_first_line(finding);
+                continue;
+            };
             let built = built_texts.entry(display).or_insert_with(|| built_text(display, &file.text, limits));
             let built_tree = built.as_ref().and_then(|built| built.documents.get(finding.document as usize));
-            let Some(parsed) = written.get(display.as_str()).and_then(Option::as_ref) else { continue };
-            let Some(origin) = origin_document(parsed, document) else { continue };
-            let origin_document = &parsed.documents[origin];
             let translated = built_tree.map(|built| translate(&built.tree, &origin_document.tree, &finding.pointer));
             let (pointer, exact) = translated.unwrap_or_else(|| (finding.pointer.to_string(), false));
             let in_build = built_tree.is_some_and(|built| built.tree.pointer(&finding.pointer).is_some());
@@ -693,17 +699,16 @@ fn origin_document(parsed: &ParsedFile, built: &BuiltDocument) -> Option<usize> 
     fn name_of(tree: &Value) -> Option<&str> {
         tree.get("metadata").and_then(|metadata| metadata.get("name")).and_then(Value::as_str)
     }
-    parsed
-        .documents
-        .iter()
-        .enumerate()
-        .filter(|(_, document)| kind_of(&document.tree) == built.kind)
+    let of_kind = || parsed.documents.iter().enumerate().filter(|(_, document)| kind_of(&document.tree) == built.kind);
+    let by_name = of_kind()
         .filter(|(_, document)| match (name_of(&document.tree), &built.name) {
             (Some(written), Some(built)) => built.contains(written),
             _ => true,
         })
-        .max_by_key(|(index, document)| (name_of(&document.tree).map_or(0, str::len), std::cmp::Reverse(*index)))
-        .map(|(index, _)| index)
+        .max_by_key(|(index, document)| (name_of(&document.tree).map_or(0, str::len), std::cmp::Reverse(*index)));
+    // A patch or a replacement may rename the object outright: then the
+    // first of its kind, else the file's first document.
+    by_name.or_else(|| of_kind().next()).map(|(index, _)| index).or((!parsed.documents.is_empty()).then_some(0))
 }
 
 /// The pointer in the object as written that `pointer` in the built
@@ -756,6 +761,16 @@ fn translate(built: &Value, written: &Value, pointer: &str) -> (String, bool) {
         written = next_written;
     }
     (translated, exact)
+}
+
+/// Puts `finding` on the first line of its file, where nothing better is
+/// known: the file as written has no object to place it on.
+fn at_first_line(finding: &mut Finding) {
+    finding.location.line = 1;
+    finding.location.column = 1;
+    finding.location.end_line = 1;
+    finding.location.end_column = 1;
+    finding.excerpt = None;
 }
 
 /// Puts `finding` at `span` of `parsed`.
@@ -851,6 +866,8 @@ mod tests {
         assert_eq!(origin_document(&parsed, &built("Deployment", "prod-web")), Some(2));
         assert_eq!(origin_document(&parsed, &built("Deployment", "prod-we-v2")), Some(1));
         assert_eq!(origin_document(&parsed, &built("Service", "prod-web")), Some(0));
-        assert_eq!(origin_document(&parsed, &built("ConfigMap", "web")), None);
+        // Renamed outright by a patch: the first of its kind.
+        assert_eq!(origin_document(&parsed, &built("Deployment", "jax-hello-world")), Some(1));
+        assert_eq!(origin_document(&parsed, &built("ConfigMap", "web")), Some(0));
     }
 }
