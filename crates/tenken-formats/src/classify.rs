@@ -28,6 +28,7 @@ pub const KINDS: &[&str] = &[
     "terraform-vars",
     "terraform-plan",
     "cloudformation",
+    "prometheus-rules",
     "dockerfile",
     "spring-config",
     "env",
@@ -46,7 +47,7 @@ pub const KINDS: &[&str] = &[
 pub fn format_of_kind(kind: &str) -> Option<Format> {
     match kind {
         "kubernetes" | "kubernetes-patch" | "kustomization" | "helm-chart" | "helm-values" | "compose"
-        | "github-workflow" | "github-action" | "gitlab-ci" | "yaml" => Some(Format::Yaml),
+        | "github-workflow" | "github-action" | "gitlab-ci" | "prometheus-rules" | "yaml" => Some(Format::Yaml),
         "terraform-vars" | "hcl" => Some(Format::Hcl),
         "terraform-plan" | "json" => Some(Format::Json),
         "dockerfile" => Some(Format::Dockerfile),
@@ -227,6 +228,9 @@ fn yaml_kind(path: &str, name: &str, tree: &Value, hints: &Hints) -> &'static st
     if is_cloudformation(tree) {
         return "cloudformation";
     }
+    if is_prometheus_rules(tree) {
+        return "prometheus-rules";
+    }
     if hints.in_helm_chart && stem.starts_with("values") {
         return "helm-values";
     }
@@ -277,6 +281,18 @@ fn is_cloudformation(tree: &Value) -> bool {
                 .values()
                 .all(|resource| resource.get("Type").and_then(Value::as_str).is_some_and(|kind| kind.contains("::")))
     })
+}
+
+/// A Prometheus rule file (`rule_files:` of prometheus.yml, or what
+/// `promtool check rules` reads): `groups:`, each with `rules:`, and at
+/// least one alerting (`alert:`) or recording (`record:`) rule among them.
+fn is_prometheus_rules(tree: &Value) -> bool {
+    let Some(groups) = tree.get("groups").and_then(Value::as_array) else { return false };
+    let rules = || groups.iter().filter_map(|group| group.get("rules")?.as_array()).flatten();
+    groups.iter().all(|group| group.get("rules").is_some_and(Value::is_array))
+        && rules().any(|rule| {
+            rule.get("alert").is_some_and(Value::is_string) || rule.get("record").is_some_and(Value::is_string)
+        })
 }
 
 /// The JSON of `terraform show -json` on a plan.
@@ -346,6 +362,8 @@ mod tests {
         let plan = json!({"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}});
         let lowercase_kind = json!({"apiVersion": "v1", "kind": "thing", "metadata": {}});
         let package_json = json!({"name": "shop", "version": "1.0.0", "scripts": {}});
+        let rules = json!({"groups": [{"name": "web", "rules": [{"alert": "WebDown", "expr": "up == 0"}]}]});
+        let other_groups = json!({"groups": [{"name": "admins", "members": ["ana"]}]});
 
         let cases: Vec<(&str, Format, &Value, &Hints, &str)> = vec![
             ("k8s/deploy.yaml", Format::Yaml, &deployment, &none, "kubernetes"),
@@ -374,6 +392,8 @@ mod tests {
             ("plan.json", Format::Json, &plan, &none, "terraform-plan"),
             ("stack.yaml", Format::Yaml, &cfn, &none, "cloudformation"),
             ("stack.json", Format::Json, &cfn_implicit, &none, "cloudformation"),
+            ("alerts/web.rules.yml", Format::Yaml, &rules, &none, "prometheus-rules"),
+            ("groups.yaml", Format::Yaml, &other_groups, &none, "yaml"),
             ("Dockerfile", Format::Dockerfile, &object, &none, "dockerfile"),
             ("src/main/resources/application.yml", Format::Yaml, &object, &none, "spring-config"),
             ("application-prod.properties", Format::Properties, &object, &none, "spring-config"),
