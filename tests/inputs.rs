@@ -123,7 +123,11 @@ fn unknown_kind_names_are_errors_that_list_the_known_kinds() {
     write(dir.path(), "a.txt", b"kind: Pod\n");
     let run = tenken_in(dir.path(), &shared_cache(), &["check", "--no-config", "--kind", "*.txt=kubernets", "."]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown kind `kubernets`; known kinds: cloudformation, compose,"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown kind `kubernets`; known kinds: alertmanager-config, cloudformation, compose,"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("kubernetes"), "{}", run.stderr);
 
     write(dir.path(), "tenken.toml", b"[kinds]\n\"*.txt\" = \"kubernets\"\n");

@@ -29,6 +29,7 @@ pub const KINDS: &[&str] = &[
     "terraform-plan",
     "cloudformation",
     "prometheus-rules",
+    "alertmanager-config",
     "dockerfile",
     "spring-config",
     "env",
@@ -46,8 +47,18 @@ pub const KINDS: &[&str] = &[
 /// kinds tenken does not know.
 pub fn format_of_kind(kind: &str) -> Option<Format> {
     match kind {
-        "kubernetes" | "kubernetes-patch" | "kustomization" | "helm-chart" | "helm-values" | "compose"
-        | "github-workflow" | "github-action" | "gitlab-ci" | "prometheus-rules" | "yaml" => Some(Format::Yaml),
+        "kubernetes"
+        | "kubernetes-patch"
+        | "kustomization"
+        | "helm-chart"
+        | "helm-values"
+        | "compose"
+        | "github-workflow"
+        | "github-action"
+        | "gitlab-ci"
+        | "prometheus-rules"
+        | "alertmanager-config"
+        | "yaml" => Some(Format::Yaml),
         "terraform-vars" | "hcl" => Some(Format::Hcl),
         "terraform-plan" | "json" => Some(Format::Json),
         "dockerfile" => Some(Format::Dockerfile),
@@ -231,6 +242,9 @@ fn yaml_kind(path: &str, name: &str, tree: &Value, hints: &Hints) -> &'static st
     if is_prometheus_rules(tree) {
         return "prometheus-rules";
     }
+    if is_alertmanager_config(tree) {
+        return "alertmanager-config";
+    }
     if hints.in_helm_chart && stem.starts_with("values") {
         return "helm-values";
     }
@@ -292,6 +306,15 @@ fn is_prometheus_rules(tree: &Value) -> bool {
     groups.iter().all(|group| group.get("rules").is_some_and(Value::is_array))
         && rules().any(|rule| {
             rule.get("alert").is_some_and(Value::is_string) || rule.get("record").is_some_and(Value::is_string)
+        })
+}
+
+/// An Alertmanager configuration (`alertmanager.yml`): a routing tree and
+/// the receivers it routes to.
+fn is_alertmanager_config(tree: &Value) -> bool {
+    tree.get("route").is_some_and(Value::is_object)
+        && tree.get("receivers").and_then(Value::as_array).is_some_and(|receivers| {
+            receivers.iter().all(|receiver| receiver.get("name").is_some_and(Value::is_string))
         })
 }
 
@@ -364,6 +387,8 @@ mod tests {
         let package_json = json!({"name": "shop", "version": "1.0.0", "scripts": {}});
         let rules = json!({"groups": [{"name": "web", "rules": [{"alert": "WebDown", "expr": "up == 0"}]}]});
         let other_groups = json!({"groups": [{"name": "admins", "members": ["ana"]}]});
+        let alertmanager = json!({"route": {"receiver": "pager"}, "receivers": [{"name": "pager"}]});
+        let http_route = json!({"route": {"enabled": false}, "service": {}});
 
         let cases: Vec<(&str, Format, &Value, &Hints, &str)> = vec![
             ("k8s/deploy.yaml", Format::Yaml, &deployment, &none, "kubernetes"),
@@ -394,6 +419,8 @@ mod tests {
             ("stack.json", Format::Json, &cfn_implicit, &none, "cloudformation"),
             ("alerts/web.rules.yml", Format::Yaml, &rules, &none, "prometheus-rules"),
             ("groups.yaml", Format::Yaml, &other_groups, &none, "yaml"),
+            ("alertmanager.yml", Format::Yaml, &alertmanager, &none, "alertmanager-config"),
+            ("exporter/values.yaml", Format::Yaml, &http_route, &none, "yaml"),
             ("Dockerfile", Format::Dockerfile, &object, &none, "dockerfile"),
             ("src/main/resources/application.yml", Format::Yaml, &object, &none, "spring-config"),
             ("application-prod.properties", Format::Properties, &object, &none, "spring-config"),
