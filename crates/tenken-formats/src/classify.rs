@@ -30,6 +30,7 @@ pub const KINDS: &[&str] = &[
     "cloudformation",
     "prometheus-rules",
     "alertmanager-config",
+    "sloth-slo",
     "dockerfile",
     "spring-config",
     "env",
@@ -245,6 +246,9 @@ fn yaml_kind(path: &str, name: &str, tree: &Value, hints: &Hints) -> &'static st
     if is_alertmanager_config(tree) {
         return "alertmanager-config";
     }
+    if is_sloth_slo(tree) {
+        return "sloth-slo";
+    }
     if hints.in_helm_chart && stem.starts_with("values") {
         return "helm-values";
     }
@@ -318,6 +322,13 @@ fn is_alertmanager_config(tree: &Value) -> bool {
         })
 }
 
+/// A Sloth service-level spec (`version: prometheus/v1`, a service and
+/// its SLOs), which `sloth generate` turns into Prometheus rules.
+fn is_sloth_slo(tree: &Value) -> bool {
+    tree.get("version").and_then(Value::as_str).is_some_and(|version| version.starts_with("prometheus/"))
+        && tree.get("slos").is_some_and(Value::is_array)
+}
+
 /// The JSON of `terraform show -json` on a plan.
 fn is_terraform_plan(tree: &Value) -> bool {
     tree.get("format_version").is_some()
@@ -389,6 +400,7 @@ mod tests {
         let other_groups = json!({"groups": [{"name": "admins", "members": ["ana"]}]});
         let alertmanager = json!({"route": {"receiver": "pager"}, "receivers": [{"name": "pager"}]});
         let http_route = json!({"route": {"enabled": false}, "service": {}});
+        let sloth = json!({"version": "prometheus/v1", "service": "web", "slos": []});
 
         let cases: Vec<(&str, Format, &Value, &Hints, &str)> = vec![
             ("k8s/deploy.yaml", Format::Yaml, &deployment, &none, "kubernetes"),
@@ -421,6 +433,7 @@ mod tests {
             ("groups.yaml", Format::Yaml, &other_groups, &none, "yaml"),
             ("alertmanager.yml", Format::Yaml, &alertmanager, &none, "alertmanager-config"),
             ("exporter/values.yaml", Format::Yaml, &http_route, &none, "yaml"),
+            ("slos/web.yml", Format::Yaml, &sloth, &none, "sloth-slo"),
             ("Dockerfile", Format::Dockerfile, &object, &none, "dockerfile"),
             ("src/main/resources/application.yml", Format::Yaml, &object, &none, "spring-config"),
             ("application-prod.properties", Format::Properties, &object, &none, "spring-config"),
