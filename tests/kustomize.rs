@@ -239,3 +239,28 @@ fn an_overlay_that_cannot_be_built_offline_is_a_warning_and_checked_as_written()
         run.stdout
     );
 }
+
+#[test]
+fn the_objects_built_from_a_file_are_bounded_by_the_size_limit() {
+    let Some(tool) = tool_directory() else { return };
+    let run = tenken_with_path(
+        tool.path(),
+        &["check", FIXTURE, "--no-config", "--format", "json", "--max-file-size", "1500"],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let warnings: Vec<&str> =
+        report["warnings"].as_array().unwrap().iter().map(|warning| warning["message"].as_str().unwrap()).collect();
+    assert!(
+        warnings.iter().any(|message| message.starts_with(
+            "tests/fixtures/kustomize/base/deployment.yaml: the objects \
+                                                           built from it by every overlay exceed the 1500-byte"
+        )),
+        "{warnings:?}"
+    );
+    // The first build still checks the base.
+    assert!(
+        findings(&run).iter().any(|finding| finding["path"] == "tests/fixtures/kustomize/base/deployment.yaml"),
+        "{}",
+        run.stdout
+    );
+}

@@ -238,6 +238,7 @@ pub(crate) fn render(
         .collect();
     let mut index = FileIndex::new(files);
     let mut rendered: HashMap<usize, (String, Vec<BuiltDocument>)> = HashMap::new();
+    let mut over_limit: HashSet<usize> = HashSet::new();
     for (position, ((kustomization, patches, mut command), (output, unrestricted))) in
         buildable.into_iter().zip(outputs).enumerate()
     {
@@ -273,6 +274,20 @@ pub(crate) fn render(
             let Some(origin) = origin_of(document) else { continue };
             let Some(file) = index.find(&wrapper.join(origin), files) else { continue };
             let entry = rendered.entry(file).or_default();
+            // A base that many overlays build holds each build's objects:
+            // bounded by the size limit, as any file is. Builds past it
+            // are left out, and the run says so.
+            if entry.0.len() + document.len() + 4 > limits.max_file_bytes as usize {
+                if over_limit.insert(file) {
+                    let message = format!(
+                        "{}: the objects built from it by every overlay exceed the {}-byte file size limit; it is \
+                         checked as the first builds make it, and `{command}` and later builds are left out",
+                        files[file].display, limits.max_file_bytes
+                    );
+                    warnings.push(warning(&kustomization.directory, message));
+                }
+                continue;
+            }
             if !entry.0.is_empty() && !entry.0.ends_with('\n') {
                 entry.0.push('\n');
             }
