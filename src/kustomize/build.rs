@@ -119,6 +119,9 @@ struct Kustomization {
     patches: Vec<PathBuf>,
     /// Why it cannot be built offline, if it cannot.
     not_offline: Option<String>,
+    /// A file it reads that must not be read without kustomize's load
+    /// restrictions (see [`is_plain`]), if there is one.
+    unsafe_read: Option<String>,
 }
 
 impl Kustomization {
@@ -149,16 +152,50 @@ impl Kustomization {
         if tree.get("helmCharts").is_some_and(|charts| !charts.is_null()) {
             not_offline.get_or_insert_with(|| "it inflates Helm charts (`helmCharts`)".to_owned());
         }
-        let patches =
+        let patches: Vec<PathBuf> =
             super::patch_paths(tree).into_iter().map(|relative| normalize(&directory.join(relative))).collect();
+        // Every file the kustomization reads: resources, patches, and the
+        // sources of its generators (`key=path` or `path`).
+        let mut read_entries = ["configMapGenerator", "secretGenerator"]
+            .into_iter()
+            .filter_map(|key| tree.get(key).and_then(Value::as_array))
+            .flatten()
+            .flat_map(|generator| {
+                ["files", "envs"].into_iter().filter_map(|key| generator.get(key)?.as_array()).flatten()
+            })
+            .chain(
+                ["resources", "bases", "components", "crds"]
+                    .into_iter()
+                    .filter_map(|key| tree.get(key)?.as_array())
+                    .flatten(),
+            )
+            .filter_map(Value::as_str)
+            .filter(|entry| !is_remote(entry))
+            .map(|entry| entry.rsplit_once('=').map_or(entry, |(_, path)| path).to_owned());
+        let unsafe_read = read_entries
+            .find(|entry| Path::new(entry).is_absolute() || !is_plain(&directory.join(entry)))
+            .or_else(|| patches.iter().find(|path| !is_plain(path)).map(|path| display(path)));
         Some(Self {
             directory: normalize(directory),
             component: tree.get("kind").and_then(Value::as_str) == Some("Component"),
             directories,
             patches,
             not_offline,
+            unsafe_read,
         })
     }
+}
+
+/// Whether kustomize may read `path` without its load restrictions: a
+/// regular file or a directory (a device such as `/dev/zero` never ends,
+/// and `/proc` holds the machine's secrets), written as a relative path
+/// (checked by the caller). Symbolic links are followed, so one to a
+/// device is not plain either.
+fn is_plain(path: &Path) -> bool {
+    let normalized = normalize(path);
+    let system = ["/dev", "/proc", "/sys"].iter().any(|root| normalized.starts_with(root));
+    let kind = std::fs::metadata(on_disk_path(&normalized)).map(|metadata| metadata.file_type());
+    !system && kind.is_ok_and(|kind| kind.is_file() || kind.is_dir())
 }
 
 /// A path as the file system takes it: the empty path is the current
@@ -217,7 +254,7 @@ pub(crate) fn render(
                     "`{command}` is not run, so its files are checked as written: {why}, which tenken does not fetch"
                 ),
             )),
-            None => buildable.push((overlay, chain.patches, command)),
+            None => buildable.push((overlay, chain.patches, command, chain.unsafe_read.is_none())),
         }
     }
     if buildable.is_empty() {
@@ -231,15 +268,15 @@ pub(crate) fn render(
     let outputs: Vec<(Result<String, String>, bool)> = buildable
         .par_iter()
         .enumerate()
-        .map(|(index, (overlay, _, _))| {
+        .map(|(index, (overlay, _, _, may_lift_restrictions))| {
             let wrapper = wrappers_root.join(index.to_string());
-            build(&tool, &wrapper, &overlay.directory, output_limit)
+            build(&tool, &wrapper, &overlay.directory, output_limit, *may_lift_restrictions)
         })
         .collect();
     let mut index = FileIndex::new(files);
     let mut rendered: HashMap<usize, (String, Vec<BuiltDocument>)> = HashMap::new();
     let mut over_limit: HashSet<usize> = HashSet::new();
-    for (position, ((kustomization, patches, mut command), (output, unrestricted))) in
+    for (position, ((kustomization, patches, mut command, _), (output, unrestricted))) in
         buildable.into_iter().zip(outputs).enumerate()
     {
         if unrestricted {
@@ -355,10 +392,17 @@ fn overlays_among(files: &[InputFile]) -> Vec<Kustomization> {
 struct Chain {
     patches: Vec<PathBuf>,
     not_offline: Option<String>,
+    /// A file that keeps the overlay from being built without load
+    /// restrictions, if one does.
+    unsafe_read: Option<String>,
 }
 
 fn chain_of(overlay: &Kustomization) -> Chain {
-    let mut chain = Chain { patches: overlay.patches.clone(), not_offline: overlay.not_offline.clone() };
+    let mut chain = Chain {
+        patches: overlay.patches.clone(),
+        not_offline: overlay.not_offline.clone(),
+        unsafe_read: overlay.unsafe_read.clone(),
+    };
     let mut seen: HashSet<PathBuf> = HashSet::from([overlay.directory.clone()]);
     let mut level: Vec<PathBuf> = overlay.directories.clone();
     for depth in 0.. {
@@ -383,6 +427,9 @@ fn chain_of(overlay: &Kustomization) -> Chain {
             if chain.not_offline.is_none() {
                 chain.not_offline = kustomization.not_offline;
             }
+            if chain.unsafe_read.is_none() {
+                chain.unsafe_read = kustomization.unsafe_read;
+            }
             next.extend(kustomization.directories);
         }
         level = next;
@@ -399,11 +446,18 @@ const UNRESTRICTED: &str = "--load-restrictor LoadRestrictionsNone";
 /// Runs the tool on a wrapper kustomization that builds `overlay` with
 /// each object's origin annotated. An overlay that kustomize's default
 /// load restrictions refuse is built again without them (whether that
-/// happened is the second value): objects from files outside the inputs
-/// are left out of the check anyway.
-fn build(tool: &Tool, wrapper: &Path, overlay: &Path, limit: u64) -> (Result<String, String>, bool) {
+/// happened is the second value) when `may_lift_restrictions`: every file
+/// its kustomizations read is a plain file or directory. Objects from
+/// files outside the inputs are left out of the check anyway.
+fn build(
+    tool: &Tool,
+    wrapper: &Path,
+    overlay: &Path,
+    limit: u64,
+    may_lift_restrictions: bool,
+) -> (Result<String, String>, bool) {
     match build_once(tool, wrapper, overlay, limit, false) {
-        Err(message) if message.contains("is not in or below") => {
+        Err(message) if may_lift_restrictions && message.contains("is not in or below") => {
             (build_once(tool, wrapper, overlay, limit, true).map_err(|message| tool_error(&message)), true)
         }
         built => (built.map_err(|message| tool_error(&message)), false),
@@ -832,6 +886,25 @@ mod tests {
                          '/x' must resolve to a file': recursed accumulation of path '/x': missing.yaml: no such \
                          file (exit status: 1)";
         assert_eq!(tool_error(kustomize), "missing.yaml: no such file (exit status: 1)");
+    }
+
+    #[test]
+    fn load_restrictions_stay_for_kustomizations_that_read_devices_or_absolute_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let directory = dir.path().join(name);
+            std::fs::create_dir_all(&directory).unwrap();
+            std::fs::write(directory.join("kustomization.yaml"), text).unwrap();
+            std::fs::write(directory.join("settings.env"), "A=1\n").unwrap();
+            Kustomization::read(&directory).unwrap()
+        };
+        let plain = write("plain", "configMapGenerator:\n  - name: a\n    envs: [settings.env]\n");
+        assert_eq!(plain.unsafe_read, None);
+        let absolute = write("absolute", "configMapGenerator:\n  - name: a\n    files: [key=/etc/hostname]\n");
+        assert_eq!(absolute.unsafe_read.as_deref(), Some("/etc/hostname"));
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        let device = write("device", "secretGenerator:\n  - name: a\n    files: [../zero]\n");
+        assert_eq!(device.unsafe_read.as_deref(), Some("../zero"));
     }
 
     #[test]
