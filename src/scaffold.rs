@@ -19,6 +19,7 @@ const SDK_FILES: &[(&str, &str)] = &[
     ("src/ports.rs", include_str!("../crates/tenken-sdk/src/ports.rs")),
     ("src/kubernetes.rs", include_str!("../crates/tenken-sdk/src/kubernetes.rs")),
     ("src/kustomize.rs", include_str!("../crates/tenken-sdk/src/kustomize.rs")),
+    ("src/prometheus.rs", include_str!("../crates/tenken-sdk/src/prometheus.rs")),
     ("src/removed_api.rs", include_str!("../crates/tenken-sdk/src/removed_api.rs")),
     ("src/cloudformation.rs", include_str!("../crates/tenken-sdk/src/cloudformation.rs")),
     ("src/compose.rs", include_str!("../crates/tenken-sdk/src/compose.rs")),

@@ -35,6 +35,7 @@ pub mod kubernetes;
 pub mod kustomize;
 mod pointer;
 pub mod ports;
+pub mod prometheus;
 pub mod removed_api;
 pub mod secrets;
 pub mod terraform;

@@ -36,7 +36,7 @@
 mod promql;
 
 use serde::Deserialize;
-use tenken_sdk::kubernetes::objects;
+use tenken_sdk::prometheus::{self, RuleKind};
 use tenken_sdk::{Category, Document, Findings, Node, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -123,7 +123,7 @@ impl Policy for AlertRules {
              paging, and alert on rates rather than raw counters; recording rules follow the naming \
              convention.",
         )
-        .kinds(["prometheus-rules", "kubernetes"])
+        .kinds([prometheus::KIND, "kubernetes"])
         .rules(vec![
             Rule::new("missing-runbook", Category::Reliability, Severity::Medium, "Link a runbook from every alert")
                 .rationale(
@@ -211,28 +211,10 @@ impl Policy for AlertRules {
     }
 
     fn check(document: &Document, settings: &Settings, findings: &mut Findings) {
-        if document.kind == "prometheus-rules" {
-            check_groups(document.tree.get("groups"), &Pointer::root().key("groups"), settings, findings);
-            return;
-        }
-        for object in objects(document.tree).into_iter().filter(|object| object.kind == "PrometheusRule") {
-            let groups = object.value.get("spec").and_then(|spec| spec.get("groups"));
-            check_groups(groups, &object.pointer.key("spec").key("groups"), settings, findings);
-        }
-    }
-}
-
-fn check_groups(groups: Option<Node<'_>>, pointer: &Pointer, settings: &Settings, findings: &mut Findings) {
-    let Some(groups) = groups.and_then(Node::as_array) else { return };
-    for (group_index, group) in groups.iter().enumerate() {
-        let Some(rules) = group.get("rules").and_then(Node::as_array) else { continue };
-        let rules_pointer = pointer.index(group_index).key("rules");
-        for (index, rule) in rules.iter().enumerate() {
-            let at = rules_pointer.index(index);
-            if let Some(alert) = rule.get("alert").and_then(Node::as_str) {
-                check_alert(alert, rule, &at, settings, findings);
-            } else if let Some(record) = rule.get("record").and_then(Node::as_str) {
-                check_record(record, rule, &at, findings);
+        for rule in prometheus::rules(document) {
+            match rule.kind {
+                RuleKind::Alert => check_alert(rule.name, rule.value, &rule.pointer, settings, findings),
+                RuleKind::Record => check_record(rule.name, rule.value, &rule.pointer, findings),
             }
         }
     }

@@ -7,7 +7,11 @@
 //! - an OpenSLO objective states its time window (Sloth's specs use the
 //!   generator's window, 30 days by default);
 //! - the SLO alerts when its budget burns: Sloth's page or ticket alert
-//!   is on, or an OpenSLO SLO has an alert policy.
+//!   is on, or an OpenSLO SLO has an alert policy;
+//! - in a project that keeps SLOs, every service its alerting rules watch
+//!   (the alert's `service` or `job` label, else the `job="…"` its
+//!   expression selects) has one. Sloth's own burn-rate alerts are not
+//!   counted. The plugin reads the whole project at once for this.
 //!
 //! Read from Sloth's specs (`version: prometheus/v1` files and its
 //! `PrometheusServiceLevel` objects) and OpenSLO `SLO` objects.
@@ -21,7 +25,10 @@
 //! burns out unnoticed, which is what the Google SRE workbook's burn-rate
 //! alerts exist to prevent.
 
+use std::collections::HashSet;
+
 use tenken_sdk::kubernetes::{Object, objects};
+use tenken_sdk::prometheus::{self, PromRule, RuleKind};
 use tenken_sdk::{Category, Document, Findings, NoSettings, Node, PluginInfo, Pointer, Policy, Rule, Severity};
 
 /// The plugin.
@@ -67,7 +74,8 @@ impl Policy for SloDefinitions {
             "SLOs aim below 100%, state the window they are measured over, and alert when the error \
              budget burns.",
         )
-        .kinds(["sloth-slo", "kubernetes"])
+        .kinds(["sloth-slo", "kubernetes", prometheus::KIND])
+        .project_scoped()
         .rules(vec![
             rule(
                 "no-error-budget",
@@ -90,27 +98,86 @@ impl Policy for SloDefinitions {
                 "An SLO nothing alerts on is a dashboard: the budget burns out unnoticed until users \
                  report the outage.",
             ),
+            rule(
+                "service-without-slo",
+                Severity::Low,
+                "Give every alerted service an SLO",
+                "Alerts on a service without an objective page on thresholds nobody agreed to, and there is \
+                 no error budget to weigh reliability work against features.",
+            ),
         ])
     }
 
-    fn check(document: &Document, _settings: &NoSettings, findings: &mut Findings) {
-        if document.kind == "sloth-slo" {
-            check_sloth(document.tree, &Pointer::root(), Keys::SNAKE, findings);
+    fn check_all(documents: &[Document], _settings: &NoSettings, findings: &mut Findings) {
+        let mut services: HashSet<&str> = HashSet::new();
+        for (index, document) in documents.iter().enumerate() {
+            findings.in_document(index);
+            if document.kind == "sloth-slo" {
+                services.extend(document.tree.get("service").and_then(Node::as_str));
+                check_sloth(document.tree, &Pointer::root(), Keys::SNAKE, findings);
+                continue;
+            }
+            for object in objects(document.tree) {
+                let api = object.api_version().unwrap_or_default();
+                match object.kind {
+                    "PrometheusServiceLevel" if api.starts_with("sloth.slok.dev/") => {
+                        if let Some(spec) = object.value.get("spec") {
+                            services.extend(spec.get("service").and_then(Node::as_str));
+                            check_sloth(spec, &object.pointer.key("spec"), Keys::CAMEL, findings);
+                        }
+                    }
+                    "SLO" if api.starts_with("openslo/") => {
+                        services.extend(object.value.pointer("/spec/service").and_then(Node::as_str));
+                        check_openslo(&object, findings);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Services that page without an SLO, where the project keeps SLOs
+        // at all: a project without any has not adopted them yet, which
+        // one finding per alert would not help with.
+        if services.is_empty() {
             return;
         }
-        for object in objects(document.tree) {
-            let api = object.api_version().unwrap_or_default();
-            match object.kind {
-                "PrometheusServiceLevel" if api.starts_with("sloth.slok.dev/") => {
-                    if let Some(spec) = object.value.get("spec") {
-                        check_sloth(spec, &object.pointer.key("spec"), Keys::CAMEL, findings);
-                    }
+        let mut reported: HashSet<&str> = HashSet::new();
+        for (index, document) in documents.iter().enumerate() {
+            findings.in_document(index);
+            for rule in prometheus::rules(document).into_iter().filter(|rule| rule.kind == RuleKind::Alert) {
+                // Sloth writes the burn-rate alerts of the SLOs themselves.
+                if rule.label("sloth_slo").is_some() || rule.label("sloth_service").is_some() {
+                    continue;
                 }
-                "SLO" if api.starts_with("openslo/") => check_openslo(&object, findings),
-                _ => {}
+                let Some(service) = service_of(&rule) else { continue };
+                if services.contains(service) || !reported.insert(service) {
+                    continue;
+                }
+                findings.report(
+                    "service-without-slo",
+                    &rule.pointer,
+                    format!(
+                        "alert `{}` watches service \"{service}\", which has no SLO in this project; alerts without \
+                         an objective page on thresholds nobody agreed to",
+                        rule.name
+                    ),
+                );
             }
         }
     }
+}
+
+/// The service an alert watches: its `service` label, else its `job`
+/// label, else the `job="…"` its expression selects.
+fn service_of<'a>(rule: &PromRule<'a>) -> Option<&'a str> {
+    if let Some(service) = rule.label("service").or_else(|| rule.label("job")) {
+        return Some(service).filter(|service| !service.contains("{{"));
+    }
+    let expression = rule.expr()?;
+    let at = expression.find("job=\"")? + "job=\"".len();
+    let rest = &expression[at..];
+    let end = rest.find('"')?;
+    Some(&rest[..end])
+        .filter(|job| !job.is_empty() && job.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
 }
 
 /// Sloth's keys: snake_case in its own files, camelCase in its
