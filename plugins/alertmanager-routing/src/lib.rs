@@ -317,23 +317,40 @@ fn check_paging(
     }
 }
 
+/// Some inhibition rule silences lower severities while a paging one
+/// fires, for the same alert: with `equal` labels, since a rule without
+/// them lets any critical alert silence every warning in the cluster.
 fn check_inhibition(config: Node<'_>, at: &Pointer, dialect: Dialect, settings: &Settings, findings: &mut Findings) {
     let key = dialect.key("inhibit_rules");
-    let inhibits = config.get(key).and_then(Node::as_array).is_some_and(|rules| {
-        rules.iter().any(|rule| {
-            let source = routes::matchers_of(rule, dialect, "source");
-            let target = routes::matchers_of(rule, dialect, "target");
+    let rules = config.get(key).and_then(Node::as_array);
+    let by_severity: Vec<(usize, Node<'_>)> = rules
+        .into_iter()
+        .flat_map(|rules| rules.iter().enumerate())
+        .filter(|(_, rule)| {
+            let source = routes::matchers_of(*rule, dialect, "source");
+            let target = routes::matchers_of(*rule, dialect, "target");
             settings.paging_severities.iter().any(|severity| routes::selects_severity(&source, severity))
                 && !target.iter().any(|matcher| matcher.label == "severity" && routes::matches(matcher, "critical"))
                 && target.iter().any(|matcher| matcher.label == "severity")
         })
-    });
-    if !inhibits {
-        findings.report(
+        .collect();
+    let scoped = |rule: &Node<'_>| rule.get("equal").and_then(Node::as_array).is_some_and(|labels| !labels.is_empty());
+    if by_severity.iter().any(|(_, rule)| scoped(rule)) {
+        return;
+    }
+    match by_severity.first() {
+        Some((index, _)) => findings.report(
+            "missing-inhibition",
+            &at.key(key).index(*index).key("equal"),
+            "this inhibition has no `equal` labels, so any critical alert silences every warning, not only \
+             those of the same alert"
+                .to_owned(),
+        ),
+        None => findings.report(
             "missing-inhibition",
             &at.key(key),
             "no inhibition rule silences warnings while a critical alert fires".to_owned(),
-        );
+        ),
     }
 }
 
