@@ -147,7 +147,7 @@ fn overlays_are_built_and_findings_land_in_the_files_as_written() {
     let latest = of_rule("k8s-image-pinning/latest-tag");
     assert_eq!(latest.len(), 1, "{}", run.stdout);
     assert_eq!(latest[0]["line"].as_u64(), Some(25));
-    assert!(note(latest[0]).contains("overlays/dev` (which changes this value) builds"), "{}", note(latest[0]));
+    assert!(note(latest[0]).ends_with("overlays/dev` builds, which changes this value"), "{}", note(latest[0]));
 
     // A setting a patch adds is reported in the patch, once.
     let privileged = of_rule("k8s-no-privileged/privileged-container");

@@ -707,7 +707,11 @@ impl Built {
         }
         for (finding, builds) in findings.iter_mut().zip(&builds) {
             let Some((first, others)) = builds.split_first() else { continue };
-            let mut note = format!("found in what `{}`{} builds", first.command, first.remark);
+            // "…builds, which changes this value, and in 1 other overlay:
+            // overlays/prod (which adds this node)".
+            let first_remark = first.remark.trim().trim_start_matches('(').trim_end_matches(')');
+            let separator = if first_remark.is_empty() { "" } else { ", " };
+            let mut note = format!("found in what `{}` builds{separator}{first_remark}", first.command);
             if !others.is_empty() {
                 let overlays: Vec<String> =
                     others.iter().map(|build| format!("{}{}", build.directory, build.remark)).collect();
